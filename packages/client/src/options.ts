@@ -1,0 +1,66 @@
+import type { BackoffOptions, ClientTransport } from '@org/realtime-core'
+
+/** Reconnection settings of {@link RealtimeClientOptions}. */
+export interface ReconnectionOptions extends BackoffOptions {
+  /**
+   * Attempts before giving up; the client then emits `error` with `TRANSPORT_ERROR`.
+   * @default Infinity
+   */
+  maxAttempts?: number
+}
+
+/** Settings of the queue that holds emits made while disconnected. */
+export interface OfflineQueueOptions {
+  /**
+   * Most frames held while disconnected.
+   * @default 100
+   */
+  maxSize?: number
+  /**
+   * What happens to a frame that does not fit: `'reject'` refuses the new one (`emit` throws
+   * `QUEUE_FULL`, `emitWithAck` rejects), `'drop-oldest'` discards the oldest (its ack rejects
+   * with `QUEUE_FULL`, or the client emits `error` for a plain emit).
+   * @default 'reject'
+   */
+  overflow?: 'reject' | 'drop-oldest'
+}
+
+/** Options of {@link RealtimeClient}. */
+export interface RealtimeClientOptions {
+  /**
+   * Transports to try, in order; the client falls back to the next when one cannot open.
+   * @default [webSocketTransport()]
+   */
+  transports?: ClientTransport[]
+  /**
+   * Credentials sent in the handshake, or a function called on every (re)connect that returns
+   * them, so an expired token can be replaced.
+   * @default undefined
+   */
+  auth?: unknown
+  /**
+   * Reconnection backoff, or `false` to never reconnect.
+   * @default { initialDelayMs: 1000, maxDelayMs: 5000, jitter: 0.5, multiplier: 2, maxAttempts: Infinity }
+   */
+  reconnection?: ReconnectionOptions | false
+  /**
+   * Connect in the constructor; otherwise call `connect()`.
+   * @default true
+   */
+  autoConnect?: boolean
+  /**
+   * Milliseconds a connection attempt may take, from opening the transport to the server's welcome.
+   * @default 10000
+   */
+  connectTimeoutMs?: number
+  /**
+   * Default timeout of `emitWithAck`, `publishWithAck` and `subscribe`, in milliseconds.
+   * @default 10000
+   */
+  ackTimeoutMs?: number
+  /**
+   * The queue of emits made while disconnected.
+   * @default { maxSize: 100, overflow: 'reject' }
+   */
+  offlineQueue?: OfflineQueueOptions
+}

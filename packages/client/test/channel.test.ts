@@ -1,0 +1,113 @@
+import { ErrorCode, RealtimeError } from '@org/realtime-core'
+import type { Connection } from '@org/realtime-server'
+import { describe, expect, it } from 'vitest'
+import { collect, connectedClient, createClient, once, startServer } from '../../../test/support.js'
+
+/** A server whose authorize lets `user` subscribe to `public:*` and `user:<user>`, and publish to `public:*`. */
+async function guardedServer() {
+  return startServer<{ user: string }>({
+    authenticate: (handshake) => ({ user: String(handshake.auth) }),
+    authorize: (conn, channel, action) => {
+      if (channel.startsWith('public:')) return true
+      if (channel === 'boom') throw new Error('authorize bug')
+      return action === 'subscribe' && channel === `user:${conn.data.user}`
+    },
+  })
+}
+
+describe('channels', () => {
+  it('subscribes when authorized and receives the events broadcast to the channel', async () => {
+    const { rt, url } = await guardedServer()
+    const connected = once<Connection>(rt, 'connection')
+    const client = await connectedClient(url, { auth: 'ann' })
+    const conn = await connected
+    const channel = client.channel('user:ann')
+    expect(client.channel('user:ann')).toBe(channel)
+    await channel.subscribe()
+    expect(channel.state).toBe('subscribed')
+    expect(conn.rooms.has('user:ann')).toBe(true)
+    const received = once(channel, 'alert')
+    rt.to('user:ann').emit('alert', { n: 1 })
+    expect(await received).toEqual({ n: 1 })
+  })
+
+  it('refuses an unauthorized subscription with FORBIDDEN and delivers nothing of it', async () => {
+    const { rt, url } = await guardedServer()
+    const client = await connectedClient(url, { auth: 'ann' })
+    const channel = client.channel('user:bob')
+    const heard = collect(channel, 'alert')
+    const errors = collect<RealtimeError>(client, 'error')
+    await expect(channel.subscribe()).rejects.toMatchObject({ code: ErrorCode.Forbidden })
+    expect(channel.state).toBe('unsubscribed')
+    expect(errors.map((error) => error.code)).toEqual([ErrorCode.Forbidden])
+    rt.to('user:bob').emit('alert', 'secret')
+    const marker = once(client, 'marker')
+    rt.emit('marker')
+    await marker
+    expect(heard).toEqual([])
+  })
+
+  it('treats an authorize hook that throws as a refusal', async () => {
+    const { url } = await guardedServer()
+    const client = await connectedClient(url, { auth: 'ann' })
+    await expect(client.channel('boom').subscribe()).rejects.toMatchObject({ code: ErrorCode.Forbidden })
+  })
+
+  it('passes the code of a RealtimeError thrown by authorize', async () => {
+    const { url } = await startServer({
+      authorize: () => {
+        throw new RealtimeError('PLAN_LIMIT', 'upgrade to subscribe')
+      },
+    })
+    const client = await connectedClient(url)
+    await expect(client.channel('x').subscribe()).rejects.toMatchObject({ code: 'PLAN_LIMIT', message: 'upgrade to subscribe' })
+  })
+
+  it('subscribes made before the connection complete once connected', async () => {
+    const { url } = await guardedServer()
+    const client = createClient(url, { auth: 'ann', autoConnect: false })
+    const subscribed = client.channel('public:news').subscribe()
+    expect(client.channel('public:news').state).toBe('subscribing')
+    client.connect()
+    await subscribed
+    expect(client.channel('public:news').state).toBe('subscribed')
+  })
+
+  it('publishes to the other subscribers of a channel, not back to the sender', async () => {
+    const { url } = await guardedServer()
+    const [ann, bob] = await Promise.all([connectedClient(url, { auth: 'ann' }), connectedClient(url, { auth: 'bob' })])
+    await Promise.all([ann.channel('public:chat').subscribe(), bob.channel('public:chat').subscribe()])
+    const annHeard = collect(ann.channel('public:chat'), 'typing')
+    const bobHeard = once(bob.channel('public:chat'), 'typing')
+    await ann.channel('public:chat').publishWithAck('typing', { user: 'ann' })
+    expect(await bobHeard).toEqual({ user: 'ann' })
+    expect(annHeard).toEqual([])
+  })
+
+  it('refuses an unauthorized publish: publishWithAck rejects, publish reports an error event', async () => {
+    const { url } = await guardedServer()
+    const [ann, bob] = await Promise.all([connectedClient(url, { auth: 'ann' }), connectedClient(url, { auth: 'bob' })])
+    await bob.channel('user:bob').subscribe()
+    const bobHeard = collect(bob.channel('user:bob'), 'spoof')
+    await expect(ann.channel('user:bob').publishWithAck('spoof', 1)).rejects.toMatchObject({ code: ErrorCode.Forbidden })
+    const error = once<RealtimeError>(ann, 'error')
+    ann.channel('user:bob').publish('spoof', 2)
+    expect((await error).code).toBe(ErrorCode.Forbidden)
+    expect(bobHeard).toEqual([])
+  })
+
+  it('unsubscribe leaves the channel on the server', async () => {
+    const { rt, url } = await guardedServer()
+    const connected = once<Connection>(rt, 'connection')
+    const client = await connectedClient(url, { auth: 'ann' })
+    const conn = await connected
+    await client.channel('public:a').subscribe()
+    client.channel('public:a').unsubscribe()
+    expect(client.channel('public:a').state).toBe('unsubscribed')
+    const marker = once(client, 'marker')
+    conn.emit('marker')
+    await marker
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(conn.rooms.has('public:a')).toBe(false)
+  })
+})

@@ -1,0 +1,182 @@
+import { ErrorCode, RealtimeError } from './errors.js'
+import {
+  MAX_CHANNELS_PER_FRAME,
+  MAX_NAME_LENGTH,
+  type AckFrame,
+  type ClientFrame,
+  type ErrorPayload,
+  type EventFrame,
+  type Frame,
+  type ServerFrame,
+} from './protocol.js'
+
+type Fields = Record<string, unknown>
+
+/**
+ * Encodes a frame as the JSON text sent on the wire.
+ * @throws RealtimeError `INVALID_PAYLOAD` when the data cannot be represented as JSON.
+ */
+export function encodeFrame(frame: Frame): string {
+  try {
+    return JSON.stringify(frame)
+  } catch (cause) {
+    throw new RealtimeError(ErrorCode.InvalidPayload, 'The payload cannot be encoded as JSON', { cause })
+  }
+}
+
+/**
+ * Decodes and validates a frame sent by a client.
+ * @throws RealtimeError `BAD_FRAME` for malformed input, `UNKNOWN_FRAME` for a type clients may not send.
+ */
+export function decodeClientFrame(text: string): ClientFrame {
+  const fields = parseObject(text)
+  switch (fields.t) {
+    case 'hello':
+      requireInteger(fields, 'v')
+      return fields as unknown as ClientFrame
+    case 'pong':
+      return { t: 'pong' }
+    case 'event':
+      return validateEvent(fields, false)
+    case 'pub':
+      requireName(fields, 'ch')
+      requireName(fields, 'e')
+      optionalId(fields)
+      return fields as unknown as ClientFrame
+    case 'ack':
+      return validateAck(fields)
+    case 'sub':
+      requireInteger(fields, 'id')
+      requireChannelList(fields)
+      return fields as unknown as ClientFrame
+    case 'unsub':
+      optionalId(fields)
+      requireChannelList(fields)
+      return fields as unknown as ClientFrame
+    default:
+      throw unknownType(fields.t)
+  }
+}
+
+/**
+ * Decodes and validates a frame sent by a server.
+ * @throws RealtimeError `BAD_FRAME` for malformed input, `UNKNOWN_FRAME` for a type servers may not send.
+ */
+export function decodeServerFrame(text: string): ServerFrame {
+  const fields = parseObject(text)
+  switch (fields.t) {
+    case 'welcome':
+      requireInteger(fields, 'v')
+      requireString(fields, 'sid')
+      requireInteger(fields, 'pingInterval')
+      requireInteger(fields, 'pingTimeout')
+      requireInteger(fields, 'maxPayload')
+      return fields as unknown as ServerFrame
+    case 'ping':
+      return { t: 'ping' }
+    case 'event':
+      return validateEvent(fields, true)
+    case 'ack':
+      return validateAck(fields)
+    case 'error':
+      requireString(fields, 'code')
+      requireString(fields, 'message')
+      return fields as unknown as ServerFrame
+    default:
+      throw unknownType(fields.t)
+  }
+}
+
+function parseObject(text: string): Fields {
+  if (typeof text !== 'string') throw badFrame('a frame must be text')
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    throw badFrame('a frame must be valid JSON')
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badFrame('a frame must be a JSON object')
+  const fields = value as Fields
+  if (typeof fields.t !== 'string') throw badFrame('a frame must have a string field "t"')
+  return fields
+}
+
+function validateEvent(fields: Fields, fromServer: boolean): EventFrame {
+  requireName(fields, 'e')
+  optionalId(fields)
+  if (fromServer && fields.ch !== undefined) requireName(fields, 'ch')
+  else if (!fromServer && fields.ch !== undefined) throw badFrame('field "ch" is not allowed on a client event; use a "pub" frame')
+  return fields as unknown as EventFrame
+}
+
+function validateAck(fields: Fields): AckFrame {
+  requireInteger(fields, 'id')
+  if (fields.err !== undefined) {
+    const err = fields.err
+    if (err === null || typeof err !== 'object' || Array.isArray(err)) throw badFrame('field "err" must be an object')
+    requireString(err as Fields, 'code', 'err.code')
+    requireString(err as Fields, 'message', 'err.message')
+    fields.err = { code: (err as ErrorPayload).code, message: (err as ErrorPayload).message }
+  }
+  return fields as unknown as AckFrame
+}
+
+function requireString(fields: Fields, key: string, label = key): void {
+  if (typeof fields[key] !== 'string') throw badFrame(`field "${label}" must be a string`)
+}
+
+function requireName(fields: Fields, key: string): void {
+  const value = fields[key]
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_NAME_LENGTH) {
+    throw badFrame(`field "${key}" must be a string of 1 to ${MAX_NAME_LENGTH} characters`)
+  }
+}
+
+function requireInteger(fields: Fields, key: string): void {
+  const value = fields[key]
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw badFrame(`field "${key}" must be a non-negative integer`)
+  }
+}
+
+function optionalId(fields: Fields): void {
+  if (fields.id !== undefined) requireInteger(fields, 'id')
+}
+
+function requireChannelList(fields: Fields): void {
+  const list = fields.ch
+  if (!Array.isArray(list) || list.length === 0 || list.length > MAX_CHANNELS_PER_FRAME) {
+    throw badFrame(`field "ch" must be an array of 1 to ${MAX_CHANNELS_PER_FRAME} channel names`)
+  }
+  for (const name of list) {
+    if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME_LENGTH) {
+      throw badFrame(`every channel name must be a string of 1 to ${MAX_NAME_LENGTH} characters`)
+    }
+  }
+}
+
+function badFrame(detail: string): RealtimeError {
+  return new RealtimeError(ErrorCode.BadFrame, `Malformed frame: ${detail}`)
+}
+
+function unknownType(type: unknown): RealtimeError {
+  return new RealtimeError(ErrorCode.UnknownFrame, `Unknown frame type ${JSON.stringify(String(type).slice(0, 32))}`)
+}
+
+/** Length of `text` in bytes once encoded as UTF-8, without allocating. */
+export function utf8Length(text: string): number {
+  let bytes = text.length
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i)
+    if (unit < 0x80) continue
+    if (unit < 0x800) bytes += 1
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1)
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 2
+        i++
+      } else bytes += 2
+    } else bytes += 2
+  }
+  return bytes
+}

@@ -1,0 +1,146 @@
+/**
+ * Every error code the library puts on the wire or raises locally.
+ * `docs/errors.md` lists what each one means and what to do about it.
+ */
+export const ErrorCode = {
+  /** A frame could not be parsed or failed validation. */
+  BadFrame: 'BAD_FRAME',
+  /** A frame had a `t` (type) this side does not accept. */
+  UnknownFrame: 'UNKNOWN_FRAME',
+  /** The peer speaks a protocol version this side does not support. */
+  UnsupportedVersion: 'UNSUPPORTED_VERSION',
+  /** A frame or payload exceeded `maxPayload`. */
+  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  /** A payload could not be encoded as JSON (BigInt, circular structure…). */
+  InvalidPayload: 'INVALID_PAYLOAD',
+  /** The handshake did not complete within `handshakeTimeoutMs`. */
+  HandshakeTimeout: 'HANDSHAKE_TIMEOUT',
+  /** `authenticate` refused the connection. */
+  Unauthorized: 'UNAUTHORIZED',
+  /** A connection middleware or `authorize` refused the request. */
+  Forbidden: 'FORBIDDEN',
+  /** An acknowledged event arrived for which no handler is registered. */
+  UnknownEvent: 'UNKNOWN_EVENT',
+  /** An event handler threw an error that was not a `RealtimeError`. */
+  HandlerError: 'HANDLER_ERROR',
+  /** An acknowledgement did not arrive within its timeout. */
+  Timeout: 'TIMEOUT',
+  /** The connection dropped while an acknowledgement was pending: the outcome is unknown. */
+  Disconnected: 'DISCONNECTED',
+  /** The client or server was closed on purpose; pending work was abandoned. */
+  Closed: 'CLOSED',
+  /** The offline queue was full. */
+  QueueFull: 'QUEUE_FULL',
+  /** The event name is reserved for lifecycle events. */
+  ReservedEvent: 'RESERVED_EVENT',
+  /** No transport could open a connection. */
+  TransportError: 'TRANSPORT_ERROR',
+} as const
+
+/** One of the values of {@link ErrorCode}. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
+
+const knownCodes: ReadonlySet<string> = new Set(Object.values(ErrorCode))
+
+/** Whether `value` is one of the codes in {@link ErrorCode}. */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && knownCodes.has(value)
+}
+
+/**
+ * The one error class of the library. Its `code` says what happened; its message is for humans.
+ *
+ * Recognise it with {@link isRealtimeError} rather than `instanceof` when two copies of the
+ * package may be loaded.
+ */
+export class RealtimeError extends Error {
+  override readonly name = 'RealtimeError'
+
+  constructor(
+    /** What went wrong, from {@link ErrorCode}, or an application code thrown by a handler. */
+    readonly code: ErrorCode | (string & {}),
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
+/** Whether `error` is a {@link RealtimeError}, also when it comes from another copy of the package. */
+export function isRealtimeError(error: unknown): error is RealtimeError {
+  return (
+    error instanceof RealtimeError ||
+    (error instanceof Error && error.name === 'RealtimeError' && typeof (error as { code?: unknown }).code === 'string')
+  )
+}
+
+/**
+ * WebSocket close codes used by the protocol. 4xxx codes mirror HTTP statuses.
+ * `docs/errors.md` says which ones the client retries.
+ */
+export const CloseCode = {
+  /** Closed on purpose by either side. The client does not reconnect when the server sends it. */
+  Normal: 1000,
+  /** The server is shutting down or restarting. The client reconnects. */
+  GoingAway: 1001,
+  /** The connection ended without a close frame (network loss, killed process). The client reconnects. */
+  Abnormal: 1006,
+  /** A frame exceeded the server's `maxPayload`. The client reconnects. */
+  MessageTooBig: 1009,
+  /** The handshake was malformed. The client does not reconnect. */
+  BadRequest: 4400,
+  /** `authenticate` refused the connection. The client does not reconnect. */
+  Unauthorized: 4401,
+  /** A connection middleware refused the connection. The client does not reconnect. */
+  Forbidden: 4403,
+  /** No handshake arrived within `handshakeTimeoutMs`. The client reconnects. */
+  HandshakeTimeout: 4408,
+  /** The client's protocol version is not supported. The client does not reconnect. */
+  UnsupportedVersion: 4426,
+} as const
+
+/** One of the values of {@link CloseCode}. */
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]
+
+const finalCloseCodes: ReadonlySet<number> = new Set([
+  CloseCode.BadRequest,
+  CloseCode.Unauthorized,
+  CloseCode.Forbidden,
+  CloseCode.UnsupportedVersion,
+])
+
+/**
+ * Whether a close with `code` sent by the server means "do not come back": a deliberate
+ * disconnect, a refused handshake or an unsupported protocol version.
+ */
+export function isFinalCloseCode(code: number): boolean {
+  return code === CloseCode.Normal || finalCloseCodes.has(code)
+}
+
+/** The close code that goes with refusing a handshake for `code`. */
+export function closeCodeForRefusal(code: string): CloseCode {
+  if (code === ErrorCode.Unauthorized) return CloseCode.Unauthorized
+  if (code === ErrorCode.UnsupportedVersion) return CloseCode.UnsupportedVersion
+  if (code === ErrorCode.BadFrame || code === ErrorCode.UnknownFrame) return CloseCode.BadRequest
+  return CloseCode.Forbidden
+}
+
+/** The error code a client reports for a close with `code`, if the code carries one. */
+export function errorCodeForClose(code: number): ErrorCode | undefined {
+  switch (code) {
+    case CloseCode.MessageTooBig:
+      return ErrorCode.PayloadTooLarge
+    case CloseCode.BadRequest:
+      return ErrorCode.BadFrame
+    case CloseCode.Unauthorized:
+      return ErrorCode.Unauthorized
+    case CloseCode.Forbidden:
+      return ErrorCode.Forbidden
+    case CloseCode.HandshakeTimeout:
+      return ErrorCode.HandshakeTimeout
+    case CloseCode.UnsupportedVersion:
+      return ErrorCode.UnsupportedVersion
+    default:
+      return undefined
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Protocol, errors, backoff and transport interfaces shared by every @org/realtime package.
+ * @module @org/realtime-core
+ */
+export { backoffDelay, type BackoffOptions } from './backoff.js'
+export { decodeClientFrame, decodeServerFrame, encodeFrame, utf8Length } from './codec.js'
+export { TypedEmitter, type EventMap } from './emitter.js'
+export {
+  CloseCode,
+  ErrorCode,
+  RealtimeError,
+  closeCodeForRefusal,
+  errorCodeForClose,
+  isErrorCode,
+  isFinalCloseCode,
+  isRealtimeError,
+} from './errors.js'
+export { PendingAcks } from './pending-acks.js'
+export { silentLogger, type Logger } from './logger.js'
+export {
+  MAX_CHANNELS_PER_FRAME,
+  MAX_NAME_LENGTH,
+  PROTOCOL_VERSION,
+  RESERVED_EVENTS,
+  type AckFrame,
+  type ClientFrame,
+  type ErrorFrame,
+  type ErrorPayload,
+  type EventFrame,
+  type Frame,
+  type HelloFrame,
+  type PingFrame,
+  type PongFrame,
+  type PublishFrame,
+  type ServerFrame,
+  type SubscribeFrame,
+  type SubscribeResult,
+  type UnsubscribeFrame,
+  type WelcomeFrame,
+} from './protocol.js'
+export type {
+  ClientSocket,
+  ClientSocketListener,
+  ClientTransport,
+  HttpServerLike,
+  ServerSocket,
+  ServerSocketListener,
+  ServerTransport,
+  TransportHost,
+  TransportName,
+  TransportRequest,
+} from './transport.js'

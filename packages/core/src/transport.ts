@@ -1,0 +1,86 @@
+/**
+ * The contract between the server or client and a transport. A transport moves text frames;
+ * it knows nothing of rooms, events or acknowledgements.
+ */
+
+/** Name of a transport, as reported by the client and in handshakes. */
+export type TransportName = 'websocket' | 'sse' | 'polling' | (string & {})
+
+/** What the server knows about the request that opened a connection. */
+export interface TransportRequest {
+  /** Request URL path and query, e.g. `/realtime?v=1`. */
+  url: string
+  /** Request headers with lower-case names. */
+  headers: Record<string, string | string[] | undefined>
+  /** IP address of the peer, as seen by this process. */
+  remoteAddress: string
+}
+
+/** One open connection, server side. */
+export interface ServerSocket {
+  /** Sends one encoded frame. Frames sent after `close` are dropped. */
+  send(frame: string): void
+  /** Closes with `code` after flushing what was sent. */
+  close(code: number, reason?: string): void
+  /** Drops the connection at once, without a close handshake. */
+  terminate(): void
+  /** Bytes queued for sending and not yet written to the network. */
+  readonly bufferedAmount: number
+}
+
+/** Receives what arrives on one connection, server side. */
+export interface ServerSocketListener {
+  /** A frame arrived. */
+  message(frame: string): void
+  /** The connection is gone; called exactly once. */
+  close(code: number, reason: string): void
+}
+
+/** What a server transport calls for each connection it accepts. */
+export interface TransportHost {
+  /** Largest frame to accept, in bytes. */
+  readonly maxPayload: number
+  /** A connection was opened; returns where its frames go. */
+  open(socket: ServerSocket, request: TransportRequest): ServerSocketListener
+}
+
+/** Minimal shape of a Node `http.Server`, so this package stays free of Node types. */
+export interface HttpServerLike {
+  on(event: string, listener: (...args: any[]) => void): unknown
+  off(event: string, listener: (...args: any[]) => void): unknown
+  listenerCount(event: string): number
+}
+
+/** Server half of a transport, e.g. `webSocketTransport()` from `@org/realtime-transport-ws/server`. */
+export interface ServerTransport {
+  readonly name: TransportName
+  /** Starts accepting connections on `server` under `path`. */
+  attach(server: HttpServerLike, path: string, host: TransportHost): void
+  /** Stops accepting connections. Open connections are closed by the server beforehand. */
+  close(): Promise<void>
+}
+
+/** Receives what arrives on the client's connection. */
+export interface ClientSocketListener {
+  /** The connection is open and frames may be sent. */
+  open(): void
+  /** A frame arrived. */
+  message(frame: string): void
+  /** The connection is gone or could not open; called exactly once. */
+  close(code: number, reason: string): void
+}
+
+/** The client's connection. */
+export interface ClientSocket {
+  /** Sends one encoded frame. */
+  send(frame: string): void
+  /** Closes the connection; `listener.close` still follows. */
+  close(code?: number, reason?: string): void
+}
+
+/** Client half of a transport, e.g. `webSocketTransport()` from `@org/realtime-transport-ws/client`. */
+export interface ClientTransport {
+  readonly name: TransportName
+  /** Opens a connection to `url` (an `http(s)://` URL) and reports to `listener`. */
+  open(url: string, listener: ClientSocketListener): ClientSocket
+}

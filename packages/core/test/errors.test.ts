@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest'
+import {
+  CloseCode,
+  ErrorCode,
+  RealtimeError,
+  closeCodeForRefusal,
+  errorCodeForClose,
+  isErrorCode,
+  isFinalCloseCode,
+  isRealtimeError,
+} from '@org/realtime-core'
+
+describe('RealtimeError', () => {
+  it('carries a code, a name, and an optional cause', () => {
+    const cause = new Error('root')
+    const error = new RealtimeError(ErrorCode.Timeout, 'too slow', { cause })
+    expect(error).toBeInstanceOf(Error)
+    expect(error.name).toBe('RealtimeError')
+    expect(error.code).toBe('TIMEOUT')
+    expect(error.cause).toBe(cause)
+  })
+
+  it('is recognised by name when it comes from another copy of the package', () => {
+    const foreign = Object.assign(new Error('x'), { name: 'RealtimeError', code: 'TIMEOUT' })
+    expect(isRealtimeError(foreign)).toBe(true)
+    expect(isRealtimeError(new Error('x'))).toBe(false)
+    expect(isRealtimeError({ name: 'RealtimeError', code: 'TIMEOUT' })).toBe(false)
+  })
+
+  it('knows its own codes', () => {
+    expect(isErrorCode('FORBIDDEN')).toBe(true)
+    expect(isErrorCode('forbidden')).toBe(false)
+    expect(isErrorCode(42)).toBe(false)
+  })
+})
+
+describe('close codes', () => {
+  it('marks deliberate closes and refusals as final, everything else as retryable', () => {
+    const final = [CloseCode.Normal, CloseCode.BadRequest, CloseCode.Unauthorized, CloseCode.Forbidden, CloseCode.UnsupportedVersion]
+    const retryable = [CloseCode.GoingAway, CloseCode.Abnormal, CloseCode.MessageTooBig, CloseCode.HandshakeTimeout, 4000, 1011]
+    expect(final.map(isFinalCloseCode)).toEqual(final.map(() => true))
+    expect(retryable.map(isFinalCloseCode)).toEqual(retryable.map(() => false))
+  })
+
+  it('maps refusal error codes to close codes and back', () => {
+    expect(closeCodeForRefusal(ErrorCode.Unauthorized)).toBe(4401)
+    expect(closeCodeForRefusal(ErrorCode.UnsupportedVersion)).toBe(4426)
+    expect(closeCodeForRefusal(ErrorCode.BadFrame)).toBe(4400)
+    expect(closeCodeForRefusal(ErrorCode.UnknownFrame)).toBe(4400)
+    expect(closeCodeForRefusal('ANYTHING_ELSE')).toBe(4403)
+    expect(errorCodeForClose(4401)).toBe(ErrorCode.Unauthorized)
+    expect(errorCodeForClose(1009)).toBe(ErrorCode.PayloadTooLarge)
+    expect(errorCodeForClose(1006)).toBeUndefined()
+  })
+})

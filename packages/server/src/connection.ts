@@ -1,0 +1,282 @@
+import {
+  ErrorCode,
+  PendingAcks,
+  RealtimeError,
+  decodeClientFrame,
+  encodeFrame,
+  isRealtimeError,
+  type ClientFrame,
+  type ErrorPayload,
+  type Logger,
+  type ServerFrame,
+  type ServerSocket,
+  type SubscribeResult,
+  type TransportName,
+} from '@org/realtime-core'
+import type { BroadcastPacket } from './adapter.js'
+import { BroadcastOperator, assertEmittable } from './broadcast.js'
+import { runMiddleware } from './internal/compose.js'
+import { toErrorPayload } from './internal/to-error-payload.js'
+import type { ChannelAction, EventMiddleware, Handshake, IncomingEvent } from './options.js'
+
+/**
+ * Handles one event from a client. What it returns (or resolves to) is the acknowledgement the
+ * client awaits in `emitWithAck`; what it throws is sent as the acknowledgement's error — the code
+ * and message of a `RealtimeError`, or `HANDLER_ERROR` with no detail for anything else.
+ */
+export type EventHandler = (data: any) => unknown
+
+/** Why a connection ended. */
+export interface DisconnectInfo {
+  /** The close code, e.g. 1000 for a deliberate close, 1006 for a lost connection. */
+  code: number
+  /** Human-readable reason, possibly empty. */
+  reason: string
+}
+
+/** Options of {@link Connection.emitWithAck}. */
+export interface EmitWithAckOptions {
+  /**
+   * Milliseconds to wait for the client's acknowledgement.
+   * @default the server's `ackTimeoutMs` (10000)
+   */
+  timeoutMs?: number
+}
+
+/** @internal What a connection needs from its server. */
+export interface ConnectionHost<TData> {
+  readonly ackTimeoutMs: number
+  readonly logger: Logger
+  readonly eventMiddleware: readonly EventMiddleware<TData>[]
+  join(conn: Connection<TData>, room: string): void
+  leave(conn: Connection<TData>, room: string): void
+  broadcast(packet: BroadcastPacket): void
+  authorize(conn: Connection<TData>, channel: string, action: ChannelAction): Promise<ErrorPayload | undefined>
+  removed(conn: Connection<TData>, info: DisconnectInfo): void
+}
+
+/** One client connection on the server, handed out by the `connection` event. */
+export class Connection<TData = Record<string, any>> {
+  /** Session id, unique on this server; also accepted by `except`. */
+  readonly id: string
+  /** Application data of this connection; starts as what `authenticate` returned. */
+  data: TData
+  /** What the client presented when it connected. */
+  readonly handshake: Handshake
+  /** @internal Last time (ms since epoch) any frame arrived. */
+  lastSeen = Date.now()
+  /** @internal When the unanswered heartbeat was sent, or 0. */
+  pingSentAt = 0
+  readonly #rooms = new Set<string>()
+  readonly #socket: ServerSocket
+  readonly #host: ConnectionHost<TData>
+  #handlers: Map<string, EventHandler> | undefined
+  #acks: PendingAcks | undefined
+  #onDisconnect: Array<(info: DisconnectInfo) => void> | undefined
+  #open = true
+
+  /** @internal Created by `RealtimeServer` once the handshake succeeds. */
+  constructor(id: string, socket: ServerSocket, handshake: Handshake, data: TData, host: ConnectionHost<TData>) {
+    this.id = id
+    this.#socket = socket
+    this.handshake = handshake
+    this.data = data
+    this.#host = host
+  }
+
+  /** The transport this connection uses. */
+  get transport(): TransportName {
+    return this.handshake.transport
+  }
+
+  /** Whether the connection is still open. */
+  get connected(): boolean {
+    return this.#open
+  }
+
+  /** Rooms (channels) this connection is in. */
+  get rooms(): ReadonlySet<string> {
+    return this.#rooms
+  }
+
+  /** Adds this connection to `room`. */
+  join(room: string): void {
+    if (!this.#open || this.#rooms.has(room)) return
+    this.#rooms.add(room)
+    this.#host.join(this, room)
+  }
+
+  /** Removes this connection from `room`. */
+  leave(room: string): void {
+    if (!this.#rooms.delete(room)) return
+    this.#host.leave(this, room)
+  }
+
+  /** Targets `room` for a broadcast that leaves this connection out. */
+  to(room: string | readonly string[]): BroadcastOperator {
+    return new BroadcastOperator((packet) => this.#host.broadcast(packet), [], [this.id]).to(room)
+  }
+
+  /**
+   * Handles `event` sent by the client with `handler`, replacing any earlier handler of that event.
+   * `'disconnect'` instead registers a listener called once when the connection ends.
+   */
+  on(event: 'disconnect', listener: (info: DisconnectInfo) => void): this
+  on(event: string, handler: EventHandler): this
+  on(event: string, handler: EventHandler): this {
+    if (event === 'disconnect') (this.#onDisconnect ??= []).push(handler as (info: DisconnectInfo) => void)
+    else (this.#handlers ??= new Map()).set(event, handler)
+    return this
+  }
+
+  /** Removes the handler of `event`, or a `'disconnect'` listener. */
+  off(event: string, handler?: EventHandler): this {
+    if (event !== 'disconnect') this.#handlers?.delete(event)
+    else if (this.#onDisconnect !== undefined) this.#onDisconnect = this.#onDisconnect.filter((l) => l !== handler)
+    return this
+  }
+
+  /**
+   * Sends `event` with `data` to this client only. Dropped if the connection is closed.
+   * @throws RealtimeError `RESERVED_EVENT` or `INVALID_PAYLOAD`.
+   */
+  emit(event: string, data?: unknown): void {
+    assertEmittable(event)
+    this.#send({ t: 'event', e: event, d: data })
+  }
+
+  /**
+   * Sends `event` and resolves with the client handler's answer.
+   * @throws RealtimeError `TIMEOUT` when no answer arrives in time, `DISCONNECTED` when the
+   * connection ends first, or the error the client's handler threw.
+   */
+  emitWithAck<T = unknown>(event: string, data?: unknown, options: EmitWithAckOptions = {}): Promise<T> {
+    assertEmittable(event)
+    if (!this.#open) return Promise.reject(new RealtimeError(ErrorCode.Disconnected, 'The connection is closed'))
+    const { id, promise } = (this.#acks ??= new PendingAcks()).create(options.timeoutMs ?? this.#host.ackTimeoutMs, event)
+    this.#send({ t: 'event', e: event, d: data, id })
+    return promise as Promise<T>
+  }
+
+  /** Closes the connection. With the default code 1000 the client does not reconnect. */
+  disconnect(code = 1000, reason = ''): void {
+    if (this.#open) this.#socket.close(code, reason)
+  }
+
+  /** @internal Sends an already encoded frame. */
+  sendEncoded(frame: string): void {
+    if (this.#open) this.#socket.send(frame)
+  }
+
+  /** @internal Drops the connection at once (dead peer). */
+  terminate(): void {
+    if (this.#open) this.#socket.terminate()
+  }
+
+  /** @internal A frame arrived from the client. */
+  receive(text: string): void {
+    this.lastSeen = Date.now()
+    let frame: ClientFrame
+    try {
+      frame = decodeClientFrame(text)
+    } catch (error) {
+      this.#sendError(toErrorPayload(error))
+      return
+    }
+    this.#dispatch(frame)
+  }
+
+  /** @internal The transport reported the connection gone. */
+  closed(info: DisconnectInfo): void {
+    if (!this.#open) return
+    this.#open = false
+    for (const room of this.#rooms) this.#host.leave(this, room)
+    this.#rooms.clear()
+    this.#acks?.rejectAll(new RealtimeError(ErrorCode.Disconnected, 'The connection closed before the client answered'))
+    this.#host.removed(this, info)
+    for (const listener of this.#onDisconnect ?? []) {
+      try {
+        listener(info)
+      } catch (error) {
+        this.#host.logger.error('disconnect listener threw', { error, connection: this.id })
+      }
+    }
+  }
+
+  #dispatch(frame: ClientFrame): void {
+    switch (frame.t) {
+      case 'pong':
+        return
+      case 'event':
+        void this.#runEvent(frame.e, undefined, frame.d, frame.id)
+        return
+      case 'pub':
+        void this.#runEvent(frame.e, frame.ch, frame.d, frame.id)
+        return
+      case 'ack':
+        this.#acks?.settle(frame)
+        return
+      case 'sub':
+        void this.#subscribe(frame.id, frame.ch)
+        return
+      case 'unsub':
+        for (const channel of frame.ch) this.leave(channel)
+        if (frame.id !== undefined) this.#send({ t: 'ack', id: frame.id })
+        return
+      case 'hello':
+        this.#sendError({ code: ErrorCode.BadFrame, message: 'Malformed frame: the handshake is already done' })
+    }
+  }
+
+  async #runEvent(event: string, channel: string | undefined, data: unknown, id: number | undefined): Promise<void> {
+    const incoming: IncomingEvent<TData> = { conn: this, event, channel, data }
+    let result: unknown
+    try {
+      await runMiddleware(this.#host.eventMiddleware, incoming, async () => {
+        result = channel === undefined ? await this.#handle(incoming, id !== undefined) : await this.#publish(incoming)
+      })
+      if (id !== undefined) this.#send({ t: 'ack', id, d: result })
+    } catch (error) {
+      if (!isRealtimeError(error)) this.#host.logger.error('event handler threw', { error, event, connection: this.id })
+      if (id !== undefined) this.#send({ t: 'ack', id, err: toErrorPayload(error) })
+      else if (isRealtimeError(error)) this.#sendError(toErrorPayload(error))
+    }
+  }
+
+  #handle(incoming: IncomingEvent<TData>, wantsAck: boolean): unknown {
+    const handler = this.#handlers?.get(incoming.event)
+    if (handler !== undefined) return handler(incoming.data)
+    if (wantsAck) throw new RealtimeError(ErrorCode.UnknownEvent, `No handler for "${incoming.event}"`)
+    this.#host.logger.debug('event without handler', { event: incoming.event, connection: this.id })
+    return undefined
+  }
+
+  async #publish(incoming: IncomingEvent<TData>): Promise<void> {
+    const channel = incoming.channel as string
+    const refusal = await this.#host.authorize(this, channel, 'publish')
+    if (refusal !== undefined) throw new RealtimeError(refusal.code, refusal.message)
+    assertEmittable(incoming.event)
+    this.#host.broadcast({ event: incoming.event, data: incoming.data, rooms: [channel], except: [this.id] })
+  }
+
+  async #subscribe(id: number, channels: readonly string[]): Promise<void> {
+    const results = await Promise.all(
+      channels.map(async (channel): Promise<SubscribeResult> => {
+        const refusal = await this.#host.authorize(this, channel, 'subscribe')
+        if (refusal !== undefined) return { ch: channel, err: refusal }
+        this.join(channel)
+        return { ch: channel }
+      }),
+    )
+    this.#send({ t: 'ack', id, d: results })
+  }
+
+  #sendError(error: ErrorPayload): void {
+    this.#send({ t: 'error', code: error.code, message: error.message })
+  }
+
+  #send(frame: ServerFrame): void {
+    const encoded = encodeFrame(frame)
+    if (this.#open) this.#socket.send(encoded)
+  }
+}

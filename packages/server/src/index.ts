@@ -1,0 +1,18 @@
+/**
+ * The realtime server.
+ * @module @org/realtime-server
+ */
+export { memoryAdapter, type Adapter, type AdapterNode, type BroadcastPacket } from './adapter.js'
+export { BroadcastOperator } from './broadcast.js'
+export { Connection, type DisconnectInfo, type EmitWithAckOptions, type EventHandler } from './connection.js'
+export type {
+  Authorize,
+  ChannelAction,
+  ConnectionMiddleware,
+  EventMiddleware,
+  Handshake,
+  IncomingEvent,
+  RealtimeServerOptions,
+} from './options.js'
+export { RealtimeServer, type AttachOptions, type RealtimeServerEvents } from './server.js'
+export { CloseCode, ErrorCode, RealtimeError, isRealtimeError } from '@org/realtime-core'

@@ -1,0 +1,78 @@
+import {
+  CloseCode,
+  ErrorCode,
+  PROTOCOL_VERSION,
+  RealtimeError,
+  closeCodeForRefusal,
+  decodeClientFrame,
+  encodeFrame,
+  type ServerSocket,
+  type ServerSocketListener,
+  type TransportName,
+  type TransportRequest,
+} from '@org/realtime-core'
+import type { Handshake } from '../options.js'
+import { toErrorPayload } from './to-error-payload.js'
+
+/** What the handshake needs from the server. */
+export interface HandshakeHost<TConn> {
+  readonly handshakeTimeoutMs: number
+  /** Authenticates and builds the connection; throws to refuse. */
+  accept(socket: ServerSocket, handshake: Handshake): Promise<TConn>
+  /** Sends the welcome and announces the connection. */
+  welcome(conn: TConn): void
+}
+
+/** Receives frames for a connection that is still in its handshake, then for the connection. */
+export function startHandshake<TConn extends ServerSocketListener>(
+  socket: ServerSocket,
+  request: TransportRequest,
+  transport: TransportName,
+  host: HandshakeHost<TConn>,
+): ServerSocketListener {
+  let conn: TConn | undefined
+  let state: 'waiting' | 'authenticating' | 'open' | 'closed' = 'waiting'
+  const timer = setTimeout(
+    () => refuse(new RealtimeError(ErrorCode.HandshakeTimeout, 'No handshake received in time'), CloseCode.HandshakeTimeout),
+    host.handshakeTimeoutMs,
+  )
+
+  const refuse = (error: unknown, closeCode?: number): void => {
+    clearTimeout(timer)
+    if (state === 'closed') return
+    state = 'closed'
+    const payload = toErrorPayload(error, ErrorCode.Forbidden)
+    socket.send(encodeFrame({ t: 'error', code: payload.code, message: payload.message }))
+    socket.close(closeCode ?? closeCodeForRefusal(payload.code), payload.code)
+  }
+
+  const hello = async (text: string): Promise<void> => {
+    const frame = decodeClientFrame(text)
+    if (frame.t !== 'hello') throw new RealtimeError(ErrorCode.BadFrame, 'Malformed frame: the first frame must be "hello"')
+    if (frame.v !== PROTOCOL_VERSION) {
+      throw new RealtimeError(ErrorCode.UnsupportedVersion, `Protocol version ${frame.v} is not supported; this server speaks ${PROTOCOL_VERSION}`)
+    }
+    state = 'authenticating'
+    const handshake: Handshake = { auth: frame.auth, headers: request.headers, remoteAddress: request.remoteAddress, url: request.url, transport }
+    const accepted = await host.accept(socket, handshake)
+    if (state !== 'authenticating') return
+    clearTimeout(timer)
+    state = 'open'
+    conn = accepted
+    host.welcome(accepted)
+  }
+
+  return {
+    message(text) {
+      if (state === 'open') return conn?.message(text)
+      if (state !== 'waiting') return
+      hello(text).catch((error: unknown) => refuse(error))
+    },
+    close(code, reason) {
+      clearTimeout(timer)
+      const wasOpen = state === 'open'
+      state = 'closed'
+      if (wasOpen) conn?.close(code, reason)
+    },
+  }
+}

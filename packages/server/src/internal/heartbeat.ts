@@ -1,0 +1,48 @@
+/** The part of a connection the heartbeat looks at. */
+export interface Beating {
+  lastSeen: number
+  pingSentAt: number
+  sendEncoded(frame: string): void
+  terminate(): void
+}
+
+const PING = '{"t":"ping"}'
+
+/**
+ * One timer for all connections: each tick sends a ping to connections that have been quiet for
+ * `intervalMs`, and drops those that stayed silent for `timeoutMs` after one. Any frame from the
+ * client counts as a sign of life.
+ */
+export class Heartbeat {
+  readonly #timer: ReturnType<typeof setInterval>
+
+  constructor(
+    connections: () => Iterable<Beating>,
+    readonly intervalMs: number,
+    readonly timeoutMs: number,
+  ) {
+    const tickMs = Math.max(10, Math.floor(Math.min(intervalMs, timeoutMs) / 4))
+    this.#timer = setInterval(() => this.#tick(connections(), Date.now()), tickMs)
+    this.#timer.unref?.()
+  }
+
+  stop(): void {
+    clearInterval(this.#timer)
+  }
+
+  #tick(connections: Iterable<Beating>, now: number): void {
+    for (const conn of connections) {
+      if (conn.pingSentAt !== 0) {
+        if (conn.lastSeen >= conn.pingSentAt) conn.pingSentAt = 0
+        else if (now - conn.pingSentAt >= this.timeoutMs) {
+          conn.terminate()
+          continue
+        }
+      }
+      if (conn.pingSentAt === 0 && now - conn.lastSeen >= this.intervalMs) {
+        conn.pingSentAt = now
+        conn.sendEncoded(PING)
+      }
+    }
+  }
+}

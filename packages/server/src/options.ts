@@ -1,0 +1,101 @@
+import type { Logger, ServerTransport, TransportName } from '@org/realtime-core'
+import type { Adapter } from './adapter.js'
+import type { Connection } from './connection.js'
+
+/** What `authenticate` and connection middleware know about a connecting client. */
+export interface Handshake {
+  /** The client's `auth` option, as sent in its `hello` frame. */
+  auth: unknown
+  /** Headers of the request that opened the connection, with lower-case names. */
+  headers: Record<string, string | string[] | undefined>
+  /** IP address of the peer as seen by this process (a proxy's, behind one). */
+  remoteAddress: string
+  /** Path and query of the request that opened the connection. */
+  url: string
+  /** The transport the client connected with. */
+  transport: TransportName
+}
+
+/** What a client asks to do with a channel. */
+export type ChannelAction = 'subscribe' | 'publish'
+
+/**
+ * Decides whether `conn` may `action` on `channel`. Return `false` or throw to refuse: the client
+ * gets `FORBIDDEN` (or the code of a thrown `RealtimeError`) and nothing of the channel.
+ */
+export type Authorize<TData> = (conn: Connection<TData>, channel: string, action: ChannelAction) => boolean | Promise<boolean>
+
+/** Incoming event as seen by event middleware. `data` may be replaced. */
+export interface IncomingEvent<TData> {
+  readonly conn: Connection<TData>
+  readonly event: string
+  /** The channel of a client publish; absent for events sent to the server. */
+  readonly channel: string | undefined
+  data: unknown
+}
+
+/** Runs around every incoming event; throw to refuse it, call `next()` to go on. */
+export type EventMiddleware<TData> = (event: IncomingEvent<TData>, next: () => Promise<void>) => Promise<void> | void
+
+/** Runs for each new connection before `connection` is emitted; throw to refuse it. */
+export type ConnectionMiddleware<TData> = (conn: Connection<TData>) => Promise<void> | void
+
+/** Options of {@link RealtimeServer}. */
+export interface RealtimeServerOptions<TData> {
+  /**
+   * Transports to accept connections on.
+   * @default [webSocketTransport()]
+   */
+  transports?: ServerTransport[]
+  /**
+   * Checks a connecting client and returns the connection's initial `data`. Throw to refuse the
+   * connection: the client gets `UNAUTHORIZED`, close code 4401, and does not retry.
+   * @default accepts everyone with `data = {}`
+   */
+  authenticate?: (handshake: Handshake) => TData | Promise<TData>
+  /**
+   * Decides channel subscriptions and client publishes.
+   * @default allows everything — set it before going to production
+   */
+  authorize?: Authorize<TData>
+  /**
+   * Delivers broadcasts to the nodes of a cluster.
+   * @default memoryAdapter(), one process
+   */
+  adapter?: Adapter
+  /**
+   * Milliseconds between heartbeats sent to each client.
+   * @default 25000
+   */
+  pingIntervalMs?: number
+  /**
+   * Milliseconds to wait for any frame after a heartbeat before dropping the connection as dead.
+   * @default 20000
+   */
+  pingTimeoutMs?: number
+  /**
+   * Milliseconds a new connection has to complete its handshake.
+   * @default 10000
+   */
+  handshakeTimeoutMs?: number
+  /**
+   * Largest frame accepted from a client, in bytes.
+   * @default 1048576 (1 MiB)
+   */
+  maxPayload?: number
+  /**
+   * Default timeout of `emitWithAck`, in milliseconds.
+   * @default 10000
+   */
+  ackTimeoutMs?: number
+  /**
+   * Milliseconds `close()` waits for clients to acknowledge the close before dropping them.
+   * @default 1000
+   */
+  closeTimeoutMs?: number
+  /**
+   * Where diagnostics go.
+   * @default silent
+   */
+  logger?: Logger
+}

@@ -1,0 +1,303 @@
+import { randomBytes } from 'node:crypto'
+import { createServer, type Server as HttpServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import {
+  CloseCode,
+  ErrorCode,
+  PROTOCOL_VERSION,
+  RealtimeError,
+  encodeFrame,
+  isRealtimeError,
+  silentLogger,
+  TypedEmitter,
+  type ErrorPayload,
+  type Logger,
+  type ServerSocket,
+  type ServerSocketListener,
+  type ServerTransport,
+} from '@org/realtime-core'
+import { webSocketTransport } from '@org/realtime-transport-ws/server'
+import { memoryAdapter, type Adapter, type BroadcastPacket } from './adapter.js'
+import { BroadcastOperator } from './broadcast.js'
+import { Connection, type ConnectionHost, type DisconnectInfo } from './connection.js'
+import { startHandshake } from './internal/handshake.js'
+import { Heartbeat } from './internal/heartbeat.js'
+import type {
+  Authorize,
+  ChannelAction,
+  ConnectionMiddleware,
+  EventMiddleware,
+  Handshake,
+  RealtimeServerOptions,
+} from './options.js'
+import { RoomRegistry } from './rooms.js'
+
+/** Events of {@link RealtimeServer}. */
+export type RealtimeServerEvents<TData> = {
+  /** A client completed its handshake. */
+  connection: (conn: Connection<TData>) => void
+  /** A connection ended. */
+  disconnect: (conn: Connection<TData>, info: DisconnectInfo) => void
+}
+
+/** Options of {@link RealtimeServer.attach}. */
+export interface AttachOptions {
+  /**
+   * URL path the transports answer on.
+   * @default '/realtime'
+   */
+  path?: string
+}
+
+/**
+ * The realtime server: accepts clients over its transports, keeps rooms, and delivers events.
+ *
+ * @example
+ * const rt = new RealtimeServer({ authenticate: (h) => ({ user: verify(h.auth) }) })
+ * rt.on('connection', (conn) => conn.on('send', (msg) => rt.to('lobby').emit('message', msg)))
+ * await rt.listen(3000)
+ */
+export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<RealtimeServerEvents<TData>> {
+  readonly #connections = new Map<string, Connection<TData>>()
+  readonly #rooms = new RoomRegistry<Connection<TData>>()
+  readonly #transports: ServerTransport[]
+  readonly #adapter: Adapter
+  readonly #authenticate: (handshake: Handshake) => TData | Promise<TData>
+  readonly #authorize: Authorize<TData>
+  readonly #connectionMiddleware: ConnectionMiddleware<TData>[] = []
+  readonly #eventMiddleware: EventMiddleware<TData>[] = []
+  readonly #options: Required<
+    Pick<RealtimeServerOptions<TData>, 'pingIntervalMs' | 'pingTimeoutMs' | 'handshakeTimeoutMs' | 'maxPayload' | 'ackTimeoutMs' | 'closeTimeoutMs'>
+  >
+  readonly #logger: Logger
+  readonly #host: ConnectionHost<TData>
+  readonly #pendingSockets = new Set<ServerSocket>()
+  #heartbeat: Heartbeat | undefined
+  #ownHttpServer: HttpServer | undefined
+  #adapterReady: Promise<void> | undefined
+  #closed = false
+
+  constructor(options: RealtimeServerOptions<TData> = {}) {
+    super()
+    this.#transports = options.transports ?? [webSocketTransport()]
+    this.#adapter = options.adapter ?? memoryAdapter()
+    this.#authenticate = options.authenticate ?? (() => ({}) as TData)
+    this.#authorize = options.authorize ?? (() => true)
+    this.#logger = options.logger ?? silentLogger
+    this.#options = {
+      pingIntervalMs: options.pingIntervalMs ?? 25_000,
+      pingTimeoutMs: options.pingTimeoutMs ?? 20_000,
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
+      maxPayload: options.maxPayload ?? 1_048_576,
+      ackTimeoutMs: options.ackTimeoutMs ?? 10_000,
+      closeTimeoutMs: options.closeTimeoutMs ?? 1_000,
+    }
+    this.#host = {
+      ackTimeoutMs: this.#options.ackTimeoutMs,
+      logger: this.#logger,
+      eventMiddleware: this.#eventMiddleware,
+      join: (conn, room) => this.#rooms.add(room, conn),
+      leave: (conn, room) => this.#rooms.remove(room, conn),
+      broadcast: (packet) => this.#adapter.broadcast(packet),
+      authorize: (conn, channel, action) => this.#checkAuthorization(conn, channel, action),
+      removed: (conn, info) => {
+        this.#connections.delete(conn.id)
+        this.emitLocal('disconnect', conn, info)
+      },
+    }
+  }
+
+  /** Open connections on this node, by id. */
+  get connections(): ReadonlyMap<string, Connection<TData>> {
+    return this.#connections
+  }
+
+  /**
+   * Serves the transports on an existing HTTP server under `options.path`.
+   * The HTTP server stays yours: `close()` does not close it.
+   */
+  attach(httpServer: HttpServer, options: AttachOptions = {}): this {
+    if (this.#closed) throw new RealtimeError(ErrorCode.Closed, 'The server is closed')
+    const path = options.path ?? '/realtime'
+    this.#adapterReady ??= Promise.resolve(this.#adapter.init({ deliver: (packet) => this.#deliver(packet) }))
+    this.#heartbeat ??= new Heartbeat(() => this.#connections.values(), this.#options.pingIntervalMs, this.#options.pingTimeoutMs)
+    for (const transport of this.#transports) {
+      transport.attach(httpServer, path, {
+        maxPayload: this.#options.maxPayload,
+        open: (socket, request) => this.#open(socket, request, transport.name),
+      })
+    }
+    return this
+  }
+
+  /**
+   * Starts an HTTP server of its own on `port` (0 picks a free one) and attaches to it.
+   * Resolves with the port it listens on. `close()` closes that HTTP server too.
+   */
+  async listen(port: number, options: AttachOptions & { host?: string } = {}): Promise<number> {
+    const httpServer = createServer((_request, response) => {
+      response.writeHead(404).end()
+    })
+    this.#ownHttpServer = httpServer
+    this.attach(httpServer, options)
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject)
+      httpServer.listen(port, options.host, () => {
+        httpServer.off('error', reject)
+        resolve()
+      })
+    })
+    await this.#adapterReady
+    return (httpServer.address() as AddressInfo).port
+  }
+
+  /** Adds a connection middleware; they run in order after `authenticate`. Throw to refuse the connection. */
+  use(middleware: ConnectionMiddleware<TData>): this {
+    this.#connectionMiddleware.push(middleware)
+    return this
+  }
+
+  /** Adds an event middleware; they run in order around every incoming event and client publish. */
+  useEvent(middleware: EventMiddleware<TData>): this {
+    this.#eventMiddleware.push(middleware)
+    return this
+  }
+
+  /** Targets `room` (or several) for a broadcast, on every node. */
+  to(room: string | readonly string[]): BroadcastOperator {
+    return this.#operator().to(room)
+  }
+
+  /** Targets every connection except the members of `room` or the connection with that id. */
+  except(roomOrId: string | readonly string[]): BroadcastOperator {
+    return this.#operator().except(roomOrId)
+  }
+
+  /** Sends `event` to every connection on every node. */
+  emit(event: string, data?: unknown): void {
+    this.#operator().emit(event, data)
+  }
+
+  /**
+   * Closes every connection (close code 1001: clients reconnect, to another node or after a
+   * restart), stops the transports, and closes the HTTP server if `listen` started it.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    this.#heartbeat?.stop()
+    const gone = [...this.#connections.values()].map(
+      (conn) => new Promise<void>((resolve) => conn.on('disconnect', () => resolve())),
+    )
+    for (const conn of this.#connections.values()) conn.disconnect(CloseCode.GoingAway, 'server shutting down')
+    for (const socket of this.#pendingSockets) socket.close(CloseCode.GoingAway, 'server shutting down')
+    const deadline = setTimeout(() => {
+      for (const conn of this.#connections.values()) conn.terminate()
+      for (const socket of this.#pendingSockets) socket.terminate()
+    }, this.#options.closeTimeoutMs)
+    await Promise.all(gone)
+    clearTimeout(deadline)
+    await Promise.all(this.#transports.map((transport) => transport.close()))
+    await this.#adapter.close()
+    const httpServer = this.#ownHttpServer
+    if (httpServer !== undefined) {
+      await new Promise<void>((resolve) => {
+        httpServer.close(() => resolve())
+        httpServer.closeAllConnections()
+      })
+    }
+  }
+
+  #operator(): BroadcastOperator {
+    return new BroadcastOperator((packet) => this.#adapter.broadcast(packet))
+  }
+
+  #open(socket: ServerSocket, request: Parameters<typeof startHandshake>[1], transport: string): ServerSocketListener {
+    if (this.#closed) {
+      socket.close(CloseCode.GoingAway, 'server shutting down')
+      return { message() {}, close() {} }
+    }
+    this.#pendingSockets.add(socket)
+    const listener = startHandshake<ServerSocketListener & { conn: Connection<TData> }>(socket, request, transport, {
+      handshakeTimeoutMs: this.#options.handshakeTimeoutMs,
+      accept: async (acceptedSocket, handshake) => {
+        const conn = await this.#accept(acceptedSocket, handshake)
+        return { conn, message: (text) => conn.receive(text), close: (code, reason) => conn.closed({ code, reason }) }
+      },
+      welcome: ({ conn }) => {
+        this.#pendingSockets.delete(socket)
+        this.#connections.set(conn.id, conn)
+        socket.send(
+          encodeFrame({
+            t: 'welcome',
+            v: PROTOCOL_VERSION,
+            sid: conn.id,
+            pingInterval: this.#options.pingIntervalMs,
+            pingTimeout: this.#options.pingTimeoutMs,
+            maxPayload: this.#options.maxPayload,
+          }),
+        )
+        this.emitLocal('connection', conn)
+      },
+    })
+    return {
+      message: (text) => listener.message(text),
+      close: (code, reason) => {
+        this.#pendingSockets.delete(socket)
+        listener.close(code, reason)
+      },
+    }
+  }
+
+  async #accept(socket: ServerSocket, handshake: Handshake): Promise<Connection<TData>> {
+    let data: TData
+    try {
+      data = await this.#authenticate(handshake)
+    } catch (error) {
+      throw new RealtimeError(ErrorCode.Unauthorized, isRealtimeError(error) ? error.message : 'Authentication failed')
+    }
+    const conn = new Connection<TData>(randomBytes(15).toString('base64url'), socket, handshake, data ?? ({} as TData), this.#host)
+    for (const middleware of this.#connectionMiddleware) await middleware(conn)
+    return conn
+  }
+
+  async #checkAuthorization(conn: Connection<TData>, channel: string, action: ChannelAction): Promise<ErrorPayload | undefined> {
+    try {
+      if (await this.#authorize(conn, channel, action)) return undefined
+    } catch (error) {
+      if (isRealtimeError(error)) return { code: error.code, message: error.message }
+      this.#logger.error('authorize threw', { error, channel, action })
+    }
+    return { code: ErrorCode.Forbidden, message: `Not allowed to ${action} "${channel}"` }
+  }
+
+  /** Delivers a broadcast to this node's matching connections, encoding once per room. */
+  #deliver(packet: BroadcastPacket): void {
+    const excluded = this.#excluded(packet.except)
+    if (packet.rooms.length === 0) {
+      const frame = encodeFrame({ t: 'event', e: packet.event, d: packet.data })
+      for (const conn of this.#connections.values()) if (!excluded.has(conn)) conn.sendEncoded(frame)
+      return
+    }
+    for (const room of packet.rooms) {
+      const members = this.#rooms.members(room)
+      if (members.size === 0) continue
+      const frame = encodeFrame({ t: 'event', e: packet.event, d: packet.data, ch: room })
+      for (const conn of members) {
+        if (excluded.has(conn)) continue
+        conn.sendEncoded(frame)
+        if (packet.rooms.length > 1) excluded.add(conn)
+      }
+    }
+  }
+
+  #excluded(except: readonly string[]): Set<Connection<TData>> {
+    const excluded = new Set<Connection<TData>>()
+    for (const name of except) {
+      const conn = this.#connections.get(name)
+      if (conn !== undefined) excluded.add(conn)
+      for (const member of this.#rooms.members(name)) excluded.add(member)
+    }
+    return excluded
+  }
+}

@@ -1,0 +1,79 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { RealtimeClient, type DisconnectEvent } from '@org/realtime-client'
+import { RealtimeServer } from '@org/realtime-server'
+import { describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import { once } from '../../../test/support.js'
+
+/** Resource kinds alive in this process, e.g. `TCPServerWrap`, `TCPSocketWrap`, `Timeout`. */
+function activeResources(): string[] {
+  return process.getActiveResourcesInfo().filter((kind) => kind !== 'TTYWrap' && kind !== 'PipeWrap')
+}
+
+describe('close', () => {
+  it('closes every connection, frees the port, and leaves no open handles', async () => {
+    const before = activeResources()
+    const rt = new RealtimeServer({ pingIntervalMs: 50, pingTimeoutMs: 50 })
+    rt.on('connection', (conn) => conn.on('echo', (data) => data))
+    const port = await rt.listen(0, { host: '127.0.0.1' })
+    const clients = Array.from({ length: 5 }, () => new RealtimeClient(`http://127.0.0.1:${port}/realtime`, { reconnection: false }))
+    await Promise.all(clients.map((client) => once(client, 'connect')))
+    await Promise.all(clients.map((client) => client.emitWithAck('echo', 1)))
+    const disconnects = clients.map((client) => once<DisconnectEvent>(client, 'disconnect'))
+    await rt.close()
+    for (const event of await Promise.all(disconnects)) expect(event.reason).toBe('server-shutdown')
+    expect(rt.connections.size).toBe(0)
+    // The port is free again.
+    const reuse = createServer()
+    await new Promise<void>((resolve, reject) => reuse.once('error', reject).listen(port, '127.0.0.1', resolve))
+    await new Promise((resolve) => reuse.close(resolve))
+    // Nothing of the server, its sockets or its timers is left.
+    for (let turn = 0; turn < 50 && activeResources().length > before.length; turn++) await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(activeResources().sort()).toEqual(before.sort())
+  })
+
+  it('terminates peers that do not answer the close handshake within closeTimeoutMs', async () => {
+    const rt = new RealtimeServer({ closeTimeoutMs: 100 })
+    const port = await rt.listen(0, { host: '127.0.0.1' })
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/realtime`)
+    await new Promise((resolve) => ws.once('open', resolve))
+    ws.send(JSON.stringify({ t: 'hello', v: 1 }))
+    await once(rt, 'connection')
+    // Stop reading: the close frame is never answered.
+    ;(ws as unknown as { _socket: { pause(): void } })._socket.pause()
+    const started = Date.now()
+    await rt.close()
+    expect(Date.now() - started).toBeLessThan(1000)
+    ws.terminate()
+  })
+
+  it('closes connections still in their handshake', async () => {
+    const rt = new RealtimeServer({ authenticate: () => new Promise(() => {}) })
+    const port = await rt.listen(0, { host: '127.0.0.1' })
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/realtime`)
+    await new Promise((resolve) => ws.once('open', resolve))
+    ws.send(JSON.stringify({ t: 'hello', v: 1 }))
+    const closed = new Promise<number>((resolve) => ws.once('close', resolve))
+    await rt.close()
+    expect(await closed).toBe(1001)
+  })
+
+  it('leaves an attached HTTP server running, and serves only its path', async () => {
+    const http = createServer((_request, response) => response.end('app'))
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
+    const port = (http.address() as AddressInfo).port
+    const rt = new RealtimeServer().attach(http, { path: '/live' })
+    const client = new RealtimeClient(`http://127.0.0.1:${port}/live`)
+    await once(client, 'connect')
+    const other = new WebSocket(`ws://127.0.0.1:${port}/elsewhere`)
+    const otherFailed = new Promise((resolve) => other.once('error', resolve).once('close', resolve))
+    client.disconnect()
+    await rt.close()
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('app')
+    other.terminate()
+    await otherFailed
+    await new Promise((resolve) => http.close(resolve))
+    http.closeAllConnections()
+  })
+})

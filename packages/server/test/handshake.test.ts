@@ -1,0 +1,123 @@
+import { CloseCode, ErrorCode, RealtimeError } from '@org/realtime-core'
+import { describe, expect, it } from 'vitest'
+import { collect, connectedClient, createClient, once, rawSocket, startServer } from '../../../test/support.js'
+
+describe('handshake', () => {
+  it('accepts a client and gives its connection the data authenticate returned', async () => {
+    const { rt, url } = await startServer({
+      authenticate: (handshake) => ({ user: (handshake.auth as { token: string }).token.toUpperCase() }),
+    })
+    const connected = once(rt, 'connection')
+    const client = await connectedClient(url, { auth: { token: 'alice' } })
+    const conn = await connected
+    expect(conn.data).toEqual({ user: 'ALICE' })
+    expect(conn.id).toBe(client.id)
+    expect(conn.handshake.remoteAddress).toBe('127.0.0.1')
+    expect(conn.transport).toBe('websocket')
+    expect(client.state).toBe('connected')
+  })
+
+  it('calls an auth function on every connect', async () => {
+    const { rt, url } = await startServer({ authenticate: (handshake) => ({ token: handshake.auth }) })
+    let calls = 0
+    const client = await connectedClient(url, { auth: async () => `token-${++calls}` })
+    const first = [...rt.connections.values()][0]
+    expect(first?.data).toEqual({ token: 'token-1' })
+    first?.terminate()
+    await once(client, 'reconnect')
+    expect([...rt.connections.values()].map((conn) => conn.data)).toEqual([{ token: 'token-2' }])
+  })
+
+  it('refuses a connection when authenticate throws, and the client does not retry', async () => {
+    let attempts = 0
+    const { rt, url } = await startServer({
+      authenticate: () => {
+        attempts++
+        throw new Error('secret detail that must not leak')
+      },
+    })
+    const connections = collect(rt, 'connection')
+    const client = createClient(url, { auth: { token: 'bad' } })
+    const reconnecting = collect(client, 'reconnecting')
+    const error: RealtimeError = await once(client, 'error')
+    expect(error).toBeInstanceOf(RealtimeError)
+    expect(error.code).toBe(ErrorCode.Unauthorized)
+    expect(error.message).not.toContain('secret')
+    expect(client.state).toBe('disconnected')
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    expect(attempts).toBe(1)
+    expect(reconnecting).toEqual([])
+    expect(connections).toEqual([])
+  })
+
+  it('passes the message of a RealtimeError thrown by authenticate to the client', async () => {
+    const { url } = await startServer({
+      authenticate: () => {
+        throw new RealtimeError(ErrorCode.Unauthorized, 'token expired')
+      },
+    })
+    const error: RealtimeError = await once(createClient(url), 'error')
+    expect(error.code).toBe(ErrorCode.Unauthorized)
+    expect(error.message).toBe('token expired')
+  })
+
+  it('closes a refused raw connection with 4401 after an error frame', async () => {
+    const { port } = await startServer({
+      authenticate: () => {
+        throw new Error('no')
+      },
+    })
+    const raw = await rawSocket(port)
+    raw.send({ t: 'hello', v: 1 })
+    expect(await raw.closed).toEqual({ code: CloseCode.Unauthorized, reason: ErrorCode.Unauthorized })
+    expect(raw.frames).toEqual([{ t: 'error', code: 'UNAUTHORIZED', message: 'Authentication failed' }])
+  })
+
+  it('refuses a connection a connection middleware rejects, with FORBIDDEN', async () => {
+    const { rt, url } = await startServer()
+    rt.use((conn) => {
+      if (conn.handshake.auth === 'banned') throw new RealtimeError(ErrorCode.Forbidden, 'banned')
+    })
+    const error: RealtimeError = await once(createClient(url, { auth: 'banned' }), 'error')
+    expect(error.code).toBe(ErrorCode.Forbidden)
+    expect((await connectedClient(url, { auth: 'welcome' })).connected).toBe(true)
+  })
+
+  it('refuses an unsupported protocol version with 4426', async () => {
+    const { port } = await startServer()
+    const raw = await rawSocket(port)
+    raw.send({ t: 'hello', v: 2 })
+    expect((await raw.closed).code).toBe(CloseCode.UnsupportedVersion)
+    expect(raw.frames[0]).toMatchObject({ t: 'error', code: 'UNSUPPORTED_VERSION' })
+  })
+
+  it('refuses a connection whose first frame is not hello with 4400', async () => {
+    const { port } = await startServer()
+    const raw = await rawSocket(port)
+    raw.send({ t: 'event', e: 'x' })
+    expect((await raw.closed).code).toBe(CloseCode.BadRequest)
+    expect(raw.frames[0]).toMatchObject({ t: 'error', code: 'BAD_FRAME' })
+  })
+
+  it('refuses a malformed first frame with 4400', async () => {
+    const { port } = await startServer()
+    const raw = await rawSocket(port)
+    raw.send('{"t":"hello",')
+    expect((await raw.closed).code).toBe(CloseCode.BadRequest)
+    expect(raw.frames[0]).toMatchObject({ t: 'error', code: 'BAD_FRAME' })
+  })
+
+  it('closes a connection that sends no handshake within handshakeTimeoutMs with 4408', async () => {
+    const { port } = await startServer({ handshakeTimeoutMs: 50 })
+    const raw = await rawSocket(port)
+    expect((await raw.closed).code).toBe(CloseCode.HandshakeTimeout)
+    expect(raw.frames[0]).toMatchObject({ t: 'error', code: 'HANDSHAKE_TIMEOUT' })
+  })
+
+  it('welcomes with the heartbeat settings and maxPayload', async () => {
+    const { port } = await startServer({ pingIntervalMs: 1234, pingTimeoutMs: 567, maxPayload: 4096 })
+    const raw = await rawSocket(port)
+    const welcome = await raw.handshake()
+    expect(welcome).toEqual({ t: 'welcome', v: 1, sid: expect.any(String), pingInterval: 1234, pingTimeout: 567, maxPayload: 4096 })
+  })
+})

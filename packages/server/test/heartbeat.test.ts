@@ -1,0 +1,61 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { DisconnectEvent } from '@org/realtime-client'
+import type { DisconnectInfo } from '@org/realtime-server'
+import { describe, expect, it } from 'vitest'
+import { WebSocketServer } from 'ws'
+import { createClient, once, rawSocket, startServer } from '../../../test/support.js'
+
+describe('heartbeats', () => {
+  it('pings a quiet peer, and keeps one that answers every ping', async () => {
+    const { rt, port } = await startServer({ pingIntervalMs: 30, pingTimeoutMs: 30 })
+    const raw = await rawSocket(port)
+    raw.ws.on('message', (data) => {
+      if (String(data) === '{"t":"ping"}') raw.send({ t: 'pong' })
+    })
+    await raw.handshake()
+    await raw.next(() => raw.frames.filter((frame) => frame.t === 'ping').length >= 5, 3000)
+    expect(rt.connections.size).toBe(1)
+    expect(raw.ws.readyState).toBe(raw.ws.OPEN)
+  })
+
+  it('drops a peer that stops answering after pingTimeoutMs', async () => {
+    const { rt, port } = await startServer({ pingIntervalMs: 40, pingTimeoutMs: 40 })
+    const raw = await rawSocket(port)
+    const disconnected = new Promise<DisconnectInfo>((resolve) => rt.once('disconnect', (_conn, info) => resolve(info)))
+    const started = Date.now()
+    await raw.handshake()
+    await raw.next((frame) => frame.t === 'ping')
+    const info = await disconnected
+    expect(info.code).toBe(1006)
+    expect(Date.now() - started).toBeLessThan(2000)
+    expect(rt.connections.size).toBe(0)
+  })
+
+  it('lets the client detect a server that went silent, and reconnect', async () => {
+    // A server that completes the handshake and then never says anything again.
+    const http = createServer()
+    const wss = new WebSocketServer({ server: http })
+    let handshakes = 0
+    wss.on('connection', (ws) => {
+      ws.once('message', () => {
+        handshakes++
+        ws.send(JSON.stringify({ t: 'welcome', v: 1, sid: `s${handshakes}`, pingInterval: 30, pingTimeout: 30, maxPayload: 1000 }))
+      })
+    })
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
+    try {
+      const client = createClient(`http://127.0.0.1:${(http.address() as AddressInfo).port}/realtime`)
+      await once(client, 'connect')
+      const event: DisconnectEvent = await once(client, 'disconnect', 2000)
+      expect(event).toEqual({ reason: 'heartbeat-timeout', code: 4000, willReconnect: true })
+      await once(client, 'reconnect', 2000)
+      expect(client.id).toBe('s2')
+      client.disconnect()
+    } finally {
+      for (const ws of wss.clients) ws.terminate()
+      wss.close()
+      await new Promise((resolve) => http.close(resolve))
+    }
+  })
+})

@@ -1,0 +1,115 @@
+import type { RealtimeClient } from '@org/realtime-client'
+import { ErrorCode, type RealtimeError } from '@org/realtime-core'
+import type { Connection, DisconnectInfo } from '@org/realtime-server'
+import { describe, expect, it, vi } from 'vitest'
+import { collect, connectedClient, once, startServer, until } from '../../../test/support.js'
+
+/** Starts a server and `count` clients, each of whose connections joins the rooms `roomsOf(index)`. */
+async function setup(count: number, roomsOf: (index: number) => string[]) {
+  const server = await startServer()
+  const clients: RealtimeClient[] = []
+  const conns: Connection[] = []
+  for (let index = 0; index < count; index++) {
+    const connected = once<Connection>(server.rt, 'connection')
+    clients.push(await connectedClient(server.url))
+    const conn = await connected
+    for (const room of roomsOf(index)) conn.join(room)
+    conns.push(conn)
+  }
+  return { ...server, clients, conns }
+}
+
+/** Sends a marker to everyone afterwards, so a test knows every earlier frame has arrived. */
+async function flush(setupResult: Awaited<ReturnType<typeof setup>>): Promise<void> {
+  const done = setupResult.clients.map((client) => once(client, 'flush'))
+  setupResult.rt.emit('flush')
+  await Promise.all(done)
+}
+
+describe('rooms and broadcasts', () => {
+  it('rt.to(room) reaches every member of the room and no one else, with the room name', async () => {
+    const s = await setup(3, (i) => (i < 2 ? ['room:1'] : ['room:2']))
+    const received = s.clients.map((client) => collect(client, 'news'))
+    const channelReceived = collect(s.clients[0]!.channel('room:1'), 'news')
+    s.rt.to('room:1').emit('news', { n: 1 })
+    await flush(s)
+    expect(received).toEqual([[{ n: 1 }], [{ n: 1 }], []])
+    expect(channelReceived).toEqual([{ n: 1 }])
+  })
+
+  it('conn.to(room) reaches the room minus the sender', async () => {
+    const s = await setup(3, () => ['lobby'])
+    const received = s.clients.map((client) => collect(client, 'typing'))
+    s.conns[0]!.to('lobby').emit('typing', 'a')
+    await flush(s)
+    expect(received).toEqual([[], ['a'], ['a']])
+  })
+
+  it('except leaves out a room and a connection id', async () => {
+    const s = await setup(4, (i) => (i === 1 ? ['all', 'muted'] : ['all']))
+    const received = s.clients.map((client) => collect(client, 'tick'))
+    s.rt.to('all').except('muted').except(s.conns[2]!.id).emit('tick', 1)
+    await flush(s)
+    expect(received).toEqual([[1], [], [], [1]])
+  })
+
+  it('a broadcast to several rooms reaches a member of both once', async () => {
+    const s = await setup(3, (i) => [['a'], ['a', 'b'], ['b']][i]!)
+    const received = s.clients.map((client) => collect(client, 'once'))
+    s.rt.to('a').to('b').emit('once', 'x')
+    await flush(s)
+    expect(received).toEqual([['x'], ['x'], ['x']])
+  })
+
+  it('rt.emit reaches every connection; leave stops delivery', async () => {
+    const s = await setup(2, () => ['r'])
+    const all = s.clients.map((client) => collect(client, 'all'))
+    const room = s.clients.map((client) => collect(client, 'room'))
+    s.rt.emit('all', true)
+    s.conns[1]!.leave('r')
+    expect(s.conns[1]!.rooms.has('r')).toBe(false)
+    s.rt.to('r').emit('room', true)
+    await flush(s)
+    expect(all).toEqual([[true], [true]])
+    expect(room).toEqual([[true], []])
+  })
+
+  it('conn.emit reaches that client only', async () => {
+    const s = await setup(2, () => [])
+    const received = s.clients.map((client) => collect(client, 'direct'))
+    s.conns[1]!.emit('direct', 'hi')
+    await flush(s)
+    expect(received).toEqual([[], ['hi']])
+  })
+
+  it('encodes a broadcast once, not once per recipient', async () => {
+    const s = await setup(20, () => ['crowd'])
+    const received = s.clients.map((client) => collect(client, 'crowd'))
+    const stringify = vi.spyOn(JSON, 'stringify')
+    try {
+      s.rt.to('crowd').emit('crowd', { big: 'x'.repeat(100) })
+      expect(stringify).toHaveBeenCalledTimes(1)
+    } finally {
+      stringify.mockRestore()
+    }
+    await until(() => received.every((list) => list.length === 1), 5000, 'every delivery')
+  })
+
+  it('a disconnected connection leaves its rooms', async () => {
+    const s = await setup(2, () => ['r'])
+    const disconnected = new Promise<[Connection, DisconnectInfo]>((resolve) => {
+      s.rt.once('disconnect', (conn, info) => resolve([conn, info]))
+    })
+    s.clients[0]!.disconnect()
+    const [conn, info] = await disconnected
+    expect(conn.connected).toBe(false)
+    expect(conn.rooms.size).toBe(0)
+    expect(info.code).toBe(1000)
+  })
+
+  it('refuses to broadcast a reserved event name', async () => {
+    const s = await setup(1, () => [])
+    expect(() => s.rt.emit('connect')).toThrowError(expect.objectContaining({ code: ErrorCode.ReservedEvent }) as RealtimeError)
+    expect(() => s.conns[0]!.emit('disconnect')).toThrowError(/reserved/)
+  })
+})

@@ -1,0 +1,15 @@
+import type { ClientTransport } from '@org/realtime-core'
+import WebSocket from 'ws'
+import { createTransport, type WebSocketClientTransportOptions } from './internal/create-client-transport.js'
+
+export type { WebSocketClientTransportOptions, WebSocketConstructor, WebSocketLike } from './internal/create-client-transport.js'
+
+/**
+ * The WebSocket transport for `RealtimeClient` in Node.js, on the `ws` package.
+ *
+ * @example
+ * new RealtimeClient(url, { transports: [webSocketTransport()] })
+ */
+export function webSocketTransport(options: WebSocketClientTransportOptions = {}): ClientTransport {
+  return createTransport(options.WebSocket ?? (WebSocket as unknown as WebSocketClientTransportOptions['WebSocket']))
+}

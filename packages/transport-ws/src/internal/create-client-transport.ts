@@ -1,0 +1,66 @@
+import type { ClientSocket, ClientSocketListener, ClientTransport } from '@org/realtime-core'
+
+/** The subset of the WHATWG `WebSocket` constructor the client transport uses. */
+export interface WebSocketConstructor {
+  new (url: string): WebSocketLike
+}
+
+/** The subset of a WHATWG `WebSocket` the client transport uses. */
+export interface WebSocketLike {
+  onopen: ((event: any) => void) | null
+  onmessage: ((event: { data: unknown }) => void) | null
+  onclose: ((event: { code: number; reason: string }) => void) | null
+  onerror: ((event: any) => void) | null
+  send(data: string): void
+  close(code?: number, reason?: string): void
+}
+
+/** Options of the WebSocket client transport. */
+export interface WebSocketClientTransportOptions {
+  /**
+   * The WebSocket implementation.
+   * @default globalThis.WebSocket in browsers; the `ws` package in Node.js
+   */
+  WebSocket?: WebSocketConstructor
+}
+
+/** Builds the client transport on `Impl`; shared by the browser and Node.js entry points. */
+export function createTransport(Impl: WebSocketConstructor | undefined): ClientTransport {
+  return {
+    name: 'websocket',
+    open(url: string, listener: ClientSocketListener): ClientSocket {
+      let closed = false
+      const finish = (code: number, reason: string): void => {
+        if (closed) return
+        closed = true
+        listener.close(code, reason)
+      }
+      let ws: WebSocketLike
+      try {
+        if (Impl === undefined) throw new Error('No WebSocket implementation: pass one as the `WebSocket` option')
+        ws = new Impl(toWebSocketUrl(url))
+      } catch (error) {
+        queueMicrotask(() => finish(1006, error instanceof Error ? error.message : 'cannot open'))
+        return { send: () => {}, close: () => {} }
+      }
+      ws.onopen = () => listener.open()
+      ws.onmessage = (event) => {
+        if (typeof event.data === 'string') listener.message(event.data)
+      }
+      ws.onclose = (event) => finish(event.code, event.reason)
+      ws.onerror = () => {}
+      return {
+        send: (frame) => ws.send(frame),
+        close: (code = 1000, reason) => {
+          ws.onmessage = null
+          ws.close(code, reason)
+          finish(code, reason ?? '')
+        },
+      }
+    },
+  }
+}
+
+function toWebSocketUrl(url: string): string {
+  return url.replace(/^http(s?):/i, 'ws$1:')
+}

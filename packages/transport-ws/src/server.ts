@@ -1,0 +1,92 @@
+/**
+ * WebSocket transport, server half, on `ws`.
+ * @module @org/realtime-transport-ws/server
+ */
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import type { HttpServerLike, ServerSocket, ServerTransport, TransportHost } from '@org/realtime-core'
+import { WebSocketServer, type WebSocket } from 'ws'
+
+/** Options of the WebSocket server transport. */
+export interface WebSocketServerTransportOptions {
+  /**
+   * Compress messages with permessage-deflate. Costs CPU and about 300 KB of memory per
+   * busy connection; worth it only for large, repetitive payloads.
+   * @default false
+   */
+  perMessageDeflate?: boolean
+}
+
+/**
+ * The WebSocket transport for `RealtimeServer`, built on `ws`.
+ *
+ * @example
+ * new RealtimeServer({ transports: [webSocketTransport()] })
+ */
+export function webSocketTransport(options: WebSocketServerTransportOptions = {}): ServerTransport {
+  return new WebSocketServerTransport(options)
+}
+
+class WebSocketServerTransport implements ServerTransport {
+  readonly name = 'websocket'
+  readonly #options: WebSocketServerTransportOptions
+  readonly #detach: Array<() => void> = []
+
+  constructor(options: WebSocketServerTransportOptions) {
+    this.#options = options
+  }
+
+  attach(server: HttpServerLike, path: string, host: TransportHost): void {
+    const wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: host.maxPayload,
+      perMessageDeflate: this.#options.perMessageDeflate ?? false,
+    })
+    const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+      if (pathOf(request.url) !== path) {
+        // Another upgrade listener may own this path; with none, the socket would hang forever.
+        if (server.listenerCount('upgrade') === 1) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n')
+        return
+      }
+      wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request, host))
+    }
+    server.on('upgrade', onUpgrade)
+    this.#detach.push(() => {
+      server.off('upgrade', onUpgrade)
+      wss.close()
+    })
+  }
+
+  async close(): Promise<void> {
+    for (const detach of this.#detach.splice(0)) detach()
+  }
+}
+
+function accept(ws: WebSocket, request: IncomingMessage, host: TransportHost): void {
+  const socket: ServerSocket = {
+    send: (frame) => {
+      if (ws.readyState === ws.OPEN) ws.send(frame)
+    },
+    close: (code, reason) => ws.close(code, reason),
+    terminate: () => ws.terminate(),
+    get bufferedAmount() {
+      return ws.bufferedAmount
+    },
+  }
+  const listener = host.open(socket, {
+    url: request.url ?? '/',
+    headers: request.headers,
+    remoteAddress: request.socket.remoteAddress ?? '',
+  })
+  ws.on('message', (data) => listener.message(String(data)))
+  // Oversized or invalid frames surface here; ws has already sent the close frame.
+  ws.on('error', () => {})
+  ws.once('close', (code, reason) => listener.close(code, String(reason)))
+}
+
+function pathOf(url: string | undefined): string {
+  if (url === undefined) return '/'
+  const query = url.indexOf('?')
+  return query === -1 ? url : url.slice(0, query)
+}

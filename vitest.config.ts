@@ -1,0 +1,27 @@
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vitest/config'
+
+const packages = fileURLToPath(new URL('./packages/', import.meta.url))
+
+export default defineConfig({
+  resolve: {
+    // Tests run against the sources, so no build is needed first. The first match wins.
+    // Convention: `@org/realtime-<dir>` is packages/<dir>/src/index.ts and its subpath
+    // `@org/realtime-<dir>/<name>` is packages/<dir>/src/<name>.ts (the tsup entry names).
+    alias: [
+      // Tests run in Node, so take the "node" build of the WebSocket client.
+      {
+        find: /^@org\/realtime-transport-ws\/client$/,
+        replacement: `${packages}transport-ws/src/client-node.ts`,
+      },
+      { find: /^@org\/realtime-([\w-]+)\/([\w-]+)$/, replacement: `${packages}$1/src/$2.ts` },
+      { find: /^@org\/realtime-([\w-]+)$/, replacement: `${packages}$1/src/index.ts` },
+    ],
+  },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+    pool: 'forks',
+  },
+})
