@@ -1,6 +1,7 @@
 import {
   CloseCode,
   ErrorCode,
+  MAX_CHANNELS_PER_FRAME,
   PROTOCOL_VERSION,
   PendingAcks,
   RESERVED_EVENTS,
@@ -11,6 +12,7 @@ import {
   errorCodeForClose,
   isFinalCloseCode,
   isRealtimeError,
+  isValidName,
   utf8Length,
   type ClientFrame,
   type ClientSocket,
@@ -25,21 +27,20 @@ import {
 import { webSocketTransport } from '@org/realtime-transport-ws/client'
 import { Channel, type ChannelHost } from './channel.js'
 import { HeartbeatWatch } from './internal/heartbeat-watch.js'
-import { Listeners, reportError, type Listener } from './internal/listeners.js'
-import { OfflineQueue, type QueuedFrame } from './offline-queue.js'
+import { Listeners, reportError, type FirstOutcome, type Listener } from './internal/listeners.js'
+import { OfflineQueue } from './offline-queue.js'
 import type { RealtimeClientOptions, ReconnectionOptions } from './options.js'
 
 /** Where the client stands. */
 export type ClientState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'disconnected'
 
-/** Why the connection ended, as reported by the `disconnect` event. */
-export type DisconnectReason =
-  | 'client'
-  | 'server'
-  | 'server-shutdown'
-  | 'refused'
-  | 'heartbeat-timeout'
-  | 'transport-close'
+/**
+ * Why the connection ended, as reported by the `disconnect` event: `client` (`disconnect()`),
+ * `server` (the server closed it on purpose), `server-shutdown` (the server is restarting),
+ * `refused` (a close code the client does not retry), `heartbeat-timeout` (the server went
+ * silent) or `transport-close` (the network or the peer dropped it).
+ */
+export type DisconnectReason = 'client' | 'server' | 'server-shutdown' | 'refused' | 'heartbeat-timeout' | 'transport-close'
 
 /** Payload of the `disconnect` event. */
 export interface DisconnectEvent {
@@ -100,18 +101,21 @@ export class RealtimeClient {
   readonly #channels = new Map<string, Channel>()
   readonly #queue: OfflineQueue
   readonly #acks = new PendingAcks()
-  readonly #heartbeat = new HeartbeatWatch(() => this.#lose('heartbeat-timeout'))
+  readonly #heartbeat = new HeartbeatWatch(() => this.#drop('heartbeat-timeout'))
   readonly #channelHost: ChannelHost
   #state: ClientState = 'idle'
   #socket: ClientSocket | undefined
   #transportIndex = 0
+  /** Whether the current socket reached `open`. */
   #opened = false
   #sessionId: string | undefined
   #maxPayload = 1_048_576
   #attempt = 0
   #everConnected = false
-  #lostReason: DisconnectReason | undefined
-  #refusal: ErrorPayload | undefined
+  /** Why this client dropped the current socket itself, if it did. */
+  #dropReason: DisconnectReason | undefined
+  /** The server's error frame for the current socket, if it sent one. */
+  #serverError: ErrorPayload | undefined
   #timer: ReturnType<typeof setTimeout> | undefined
 
   constructor(url: string, options: RealtimeClientOptions = {}) {
@@ -168,10 +172,14 @@ export class RealtimeClient {
     return this
   }
 
-  /** The channel called `name`; the same object on every call. */
+  /**
+   * The channel called `name`; the same object on every call.
+   * @throws RealtimeError `BAD_FRAME` for a name that is empty or longer than 256 characters.
+   */
   channel(name: string): Channel {
     let channel = this.#channels.get(name)
     if (channel === undefined) {
+      if (!isValidName(name)) throw new RealtimeError(ErrorCode.BadFrame, 'A channel name must have 1 to 256 characters')
       channel = new Channel(name, this.#channelHost)
       this.#channels.set(name, channel)
     }
@@ -187,19 +195,26 @@ export class RealtimeClient {
     return this
   }
 
-  /** Closes the connection for good: no reconnection; queued emits and pending acks reject with `CLOSED`. */
+  /**
+   * Closes the connection for good: no reconnection, channels end unsubscribed, queued emits are
+   * discarded and pending acknowledgements and subscriptions reject with `CLOSED`.
+   */
   disconnect(): this {
     const wasConnected = this.#state === 'connected'
     clearTimeout(this.#timer)
-    this.#closeSocket()
+    this.#heartbeat.stop()
+    const socket = this.#socket
+    this.#socket = undefined
+    socket?.close(CloseCode.Normal, 'client disconnect')
     this.#stop(new RealtimeError(ErrorCode.Closed, 'The client was disconnected'))
-    if (wasConnected) this.#emit('disconnect', { reason: 'client', code: 1000, willReconnect: false })
+    if (wasConnected) this.#emit('disconnect', { reason: 'client', code: CloseCode.Normal, willReconnect: false })
     return this
   }
 
   /**
    * Sends `event` to the server, now or, while disconnected, from the offline queue.
-   * @throws RealtimeError `RESERVED_EVENT`, `INVALID_PAYLOAD`, `PAYLOAD_TOO_LARGE` or `QUEUE_FULL`.
+   * @throws RealtimeError `BAD_FRAME` (invalid name), `RESERVED_EVENT`, `INVALID_PAYLOAD`,
+   * `PAYLOAD_TOO_LARGE` or `QUEUE_FULL`.
    */
   emit(event: string, data?: unknown): void {
     void this.#submit({ t: 'event', e: event, d: data }, false)
@@ -207,8 +222,8 @@ export class RealtimeClient {
 
   /**
    * Sends `event` and resolves with what the server's handler returned.
-   * @throws RealtimeError `TIMEOUT`, `DISCONNECTED` when the connection drops while waiting,
-   * `UNKNOWN_EVENT`, or the error the handler threw.
+   * @throws RealtimeError `TIMEOUT`, `DISCONNECTED` when the connection drops after sending,
+   * `UNKNOWN_EVENT`, the error the handler threw, or any error `emit` throws.
    */
   emitWithAck<T = unknown>(event: string, data?: unknown, options: { timeoutMs?: number } = {}): Promise<T> {
     try {
@@ -218,39 +233,46 @@ export class RealtimeClient {
     }
   }
 
-  #submit(frame: ClientFrame & { e: string }, ackTimeoutMs: number | undefined | false): Promise<unknown> | undefined {
+  /** Encodes and sends a frame, or queues it while disconnected; returns its ack promise unless `ackTimeoutMs` is false. */
+  #submit(frame: ClientFrame & { e: string; id?: number }, ackTimeoutMs: number | undefined | false): Promise<unknown> | undefined {
+    if (!isValidName(frame.e)) throw new RealtimeError(ErrorCode.BadFrame, 'An event name must have 1 to 256 characters')
     if (RESERVED_EVENTS.has(frame.e)) throw new RealtimeError(ErrorCode.ReservedEvent, `"${frame.e}" is a reserved event name`)
-    let promise: Promise<unknown> | undefined
-    let queued: QueuedFrame | undefined
+    let ack: { id: number; promise: Promise<unknown> } | undefined
     if (ackTimeoutMs !== false) {
-      const ack = this.#acks.create(ackTimeoutMs ?? this.#ackTimeoutMs, frame.e, () => queued && this.#queue.remove(queued))
-      ;(frame as { id?: number }).id = ack.id
-      promise = ack.promise
+      ack = this.#acks.create(ackTimeoutMs ?? this.#ackTimeoutMs, frame.e, () => this.#queue.removeAck(id))
+      frame.id = ack.id
     }
-    const id = (frame as { id?: number }).id
+    const id = frame.id as number
     try {
-      const encoded = encodeFrame(frame)
-      if (utf8Length(encoded) > this.#maxPayload) {
-        throw new RealtimeError(ErrorCode.PayloadTooLarge, `The frame is larger than the server's maxPayload (${this.#maxPayload} bytes)`)
-      }
-      if (this.#state === 'connected') {
-        this.#socket?.send(encoded)
-        return promise
-      }
-      queued = {
-        encoded,
-        drop: (error) => (id === undefined ? this.#emit('error', error) : this.#acks.reject(id, error)),
-      }
-      this.#queue.push(queued)
-      return promise
+      const encoded = this.#encode(frame)
+      if (this.#state === 'connected') this.#socket?.send(encoded)
+      else this.#enqueue(encoded, frame.id)
+      return ack?.promise
     } catch (error) {
       // The caller gets the error thrown; the ack promise nobody holds must not go unhandled.
-      if (id !== undefined) {
-        promise?.catch(() => {})
-        this.#acks.reject(id, error as RealtimeError)
+      if (ack !== undefined) {
+        ack.promise.catch(() => {})
+        this.#acks.reject(ack.id, error as RealtimeError)
       }
       throw error
     }
+  }
+
+  #enqueue(encoded: string, ackId: number | undefined): void {
+    const dropped = this.#queue.push({ encoded, ackId })
+    if (dropped === undefined) return
+    const error = new RealtimeError(ErrorCode.QueueFull, 'Dropped from the full offline queue')
+    if (dropped.ackId === undefined) this.#emit('error', error)
+    else this.#acks.reject(dropped.ackId, error)
+  }
+
+  /** Encodes `frame`, refusing what the server would refuse for its size. */
+  #encode(frame: ClientFrame): string {
+    const encoded = encodeFrame(frame)
+    if (utf8Length(encoded) > this.#maxPayload) {
+      throw new RealtimeError(ErrorCode.PayloadTooLarge, `The frame is larger than the server's maxPayload (${this.#maxPayload} bytes)`)
+    }
+    return encoded
   }
 
   #open(): void {
@@ -258,11 +280,11 @@ export class RealtimeClient {
     if (transport === undefined) throw new RealtimeError(ErrorCode.TransportError, 'No transport configured')
     this.#state = this.#everConnected ? 'reconnecting' : 'connecting'
     this.#opened = false
-    this.#refusal = undefined
-    this.#lostReason = undefined
+    this.#serverError = undefined
+    this.#dropReason = undefined
     let socket: ClientSocket | undefined
     const current = (): boolean => socket !== undefined && this.#socket === socket
-    this.#timer = setTimeout(() => current() && this.#lose('transport-close'), this.#connectTimeoutMs)
+    this.#timer = setTimeout(() => current() && this.#drop('transport-close'), this.#connectTimeoutMs)
     socket = transport.open(this.url, {
       open: () => {
         if (!current()) return
@@ -280,15 +302,20 @@ export class RealtimeClient {
   }
 
   async #hello(socket: ClientSocket): Promise<void> {
-    let auth: unknown
+    let hello: string
     try {
-      auth = typeof this.#auth === 'function' ? await (this.#auth as () => unknown)() : this.#auth
+      const auth = typeof this.#auth === 'function' ? await (this.#auth as () => unknown)() : this.#auth
+      hello = this.#encode({ t: 'hello', v: PROTOCOL_VERSION, auth })
     } catch (error) {
-      this.#emit('error', new RealtimeError(ErrorCode.Unauthorized, 'The auth function failed', { cause: error }))
-      if (this.#socket === socket) this.#lose('transport-close')
+      if (this.#socket !== socket) return
+      const cause = isRealtimeError(error) ? error : new RealtimeError(ErrorCode.Unauthorized, 'The auth function failed', { cause: error })
+      this.#emit('error', cause)
+      // A function may return usable credentials next time; a fixed value never will.
+      if (typeof this.#auth === 'function') this.#drop('transport-close')
+      else this.disconnect()
       return
     }
-    if (this.#socket === socket) socket.send(encodeFrame({ t: 'hello', v: PROTOCOL_VERSION, auth }))
+    if (this.#socket === socket) socket.send(hello)
   }
 
   #receive(text: string): void {
@@ -311,13 +338,18 @@ export class RealtimeClient {
         this.#acks.settle(frame)
         return
       case 'error':
-        if (this.#state !== 'connected') this.#refusal = frame
-        else this.#emit('error', new RealtimeError(frame.code, frame.message))
+        if (this.#state === 'connected') this.#emit('error', new RealtimeError(frame.code, frame.message))
+        else this.#serverError = frame
     }
   }
 
   #welcome(frame: WelcomeFrame): void {
     if (this.#state === 'connected') return
+    if (frame.v !== PROTOCOL_VERSION) {
+      this.#emit('error', new RealtimeError(ErrorCode.UnsupportedVersion, `The server speaks protocol ${frame.v}, this client ${PROTOCOL_VERSION}`))
+      this.disconnect()
+      return
+    }
     clearTimeout(this.#timer)
     const reconnected = this.#everConnected
     const attempts = this.#attempt
@@ -328,26 +360,31 @@ export class RealtimeClient {
     this.#maxPayload = frame.maxPayload
     this.#heartbeat.start(frame.pingInterval + frame.pingTimeout)
     const wanted = [...this.#channels.values()].filter((channel) => channel.wanted)
-    if (wanted.length > 0) this.#subscribe(wanted)
+    for (let start = 0; start < wanted.length; start += MAX_CHANNELS_PER_FRAME) {
+      this.#subscribe(wanted.slice(start, start + MAX_CHANNELS_PER_FRAME))
+    }
     for (const queued of this.#queue.takeAll()) this.#socket?.send(queued.encoded)
     if (reconnected) this.#emit('reconnect', { attempts })
     this.#emit('connect')
   }
 
   #subscribe(channels: Channel[]): void {
+    const names = channels.map((channel) => channel.name)
     const { id, promise } = this.#acks.create(this.#ackTimeoutMs, 'subscribe')
-    this.#send({ t: 'sub', id, ch: channels.map((channel) => channel.name) })
+    this.#send({ t: 'sub', id, ch: names })
     promise.then(
       (results) => {
         for (const result of results as SubscribeResult[]) {
-          const channel = this.#channels.get(result.ch)
-          channel?.subscribed(result.err)
+          this.#channels.get(result.ch)?.subscribed(result.err)
           if (result.err !== undefined) this.#emit('error', new RealtimeError(result.err.code, `${result.err.message} (channel "${result.ch}")`))
         }
       },
       (error: RealtimeError) => {
         // A dropped connection resubscribes on reconnect; anything else ends the attempt.
-        if (error.code !== ErrorCode.Disconnected) for (const channel of channels) channel.failed(error)
+        if (error.code === ErrorCode.Disconnected) return
+        for (const channel of channels) channel.failed(error)
+        // The server may still join them after a timeout: make sure it does not stay joined.
+        if (error.code === ErrorCode.Timeout && this.#state === 'connected') this.#send({ t: 'unsub', ch: names })
       },
     )
   }
@@ -355,24 +392,23 @@ export class RealtimeClient {
   #event(frame: EventFrame): void {
     if (frame.ch !== undefined) this.#channels.get(frame.ch)?.dispatch(frame.e, frame.d)
     const outcome = this.#listeners.call(frame.e, frame.d)
-    const id = frame.id
-    if (id === undefined) {
+    if (frame.id === undefined) {
       if (outcome !== undefined && 'error' in outcome) reportError(outcome.error)
-      return
+    } else void this.#answer(frame.id, frame.e, outcome)
+  }
+
+  /** Answers the server's `emitWithAck` with what the first listener returned or threw. */
+  async #answer(id: number, event: string, outcome: FirstOutcome | undefined): Promise<void> {
+    let err: ErrorPayload | undefined
+    try {
+      if (outcome === undefined) throw new RealtimeError(ErrorCode.UnknownEvent, `No listener for "${event}"`)
+      if ('error' in outcome) throw outcome.error
+      const d = await outcome.value
+      return this.#send({ t: 'ack', id, d })
+    } catch (error) {
+      err = isRealtimeError(error) ? { code: error.code, message: error.message } : { code: ErrorCode.HandlerError, message: 'The listener failed' }
     }
-    if (outcome === undefined) {
-      this.#send({ t: 'ack', id, err: { code: ErrorCode.UnknownEvent, message: `No listener for "${frame.e}"` } })
-      return
-    }
-    ;('error' in outcome ? Promise.reject(outcome.error) : Promise.resolve(outcome.value)).then(
-      (result) => this.#send({ t: 'ack', id, d: result }),
-      (error: unknown) =>
-        this.#send({
-          t: 'ack',
-          id,
-          err: isRealtimeError(error) ? { code: error.code, message: error.message } : { code: ErrorCode.HandlerError, message: 'The listener failed' },
-        }),
-    )
+    this.#send({ t: 'ack', id, err })
   }
 
   #closed(code: number, reason: string): void {
@@ -380,20 +416,18 @@ export class RealtimeClient {
     this.#heartbeat.stop()
     this.#socket = undefined
     const wasConnected = this.#state === 'connected'
-    const lost = this.#lostReason
-    const refused = lost === undefined && this.#opened && !wasConnected && isFinalCloseCode(code)
-    const final = refused || (lost === undefined && isFinalCloseCode(code)) || this.#reconnection === false
-    this.#acks.rejectAll(new RealtimeError(ErrorCode.Disconnected, 'The connection dropped before the server answered'))
-    if (wasConnected) this.#emit('disconnect', { reason: lost ?? disconnectReason(code), code, willReconnect: !final })
-    if (refused) {
-      const error = new RealtimeError(
-        this.#refusal?.code ?? errorCodeForClose(code) ?? ErrorCode.Forbidden,
-        this.#refusal?.message ?? (reason || 'The server refused the connection'),
-      )
-      this.#stop(error)
-      this.#emit('error', error)
-    } else if (final) {
-      this.#stop(new RealtimeError(ErrorCode.Closed, 'The connection was closed and will not be reopened'))
+    const dropped = this.#dropReason !== undefined
+    const final = (!dropped && isFinalCloseCode(code)) || this.#reconnection === false
+    // Frames still in the offline queue were never sent: they wait for the next connection.
+    this.#acks.rejectAll(new RealtimeError(ErrorCode.Disconnected, 'The connection dropped before the server answered'), (id) =>
+      this.#queue.holdsAck(id),
+    )
+    if (wasConnected) this.#emit('disconnect', { reason: this.#dropReason ?? disconnectReason(code), code, willReconnect: !final })
+    const errorCode = this.#serverError?.code ?? errorCodeForClose(code)
+    const error = errorCode === undefined ? undefined : new RealtimeError(errorCode, this.#serverError?.message ?? (reason || `Closed with ${code}`))
+    if (error !== undefined && !dropped) this.#emit('error', error)
+    if (final) {
+      this.#stop(error ?? new RealtimeError(ErrorCode.Closed, 'The connection was closed and will not be reopened'))
     } else if (!this.#opened && this.#transportIndex + 1 < this.#transports.length) {
       this.#transportIndex++
       this.#open()
@@ -418,29 +452,18 @@ export class RealtimeClient {
     this.#emit('reconnecting', { attempt: this.#attempt, delayMs })
   }
 
+  /** Ends for good: queued frames are discarded, awaited answers and subscriptions rejected. */
   #stop(error: RealtimeError): void {
     this.#state = 'disconnected'
-    this.#abandon(error)
-  }
-
-  #abandon(error: RealtimeError): void {
+    this.#queue.takeAll()
     this.#acks.rejectAll(error)
-    this.#queue.clear(error)
     for (const channel of this.#channels.values()) channel.failed(error)
   }
 
-  /** Drops the current socket as if the network had failed. */
-  #lose(reason: DisconnectReason): void {
-    this.#lostReason = reason
-    const socket = this.#socket
-    socket?.close(4000, reason)
-  }
-
-  #closeSocket(): void {
-    this.#heartbeat.stop()
-    const socket = this.#socket
-    this.#socket = undefined
-    socket?.close(1000, 'client disconnect')
+  /** Drops the current socket as if the network had failed; reconnection follows. */
+  #drop(reason: DisconnectReason): void {
+    this.#dropReason = reason
+    this.#socket?.close(CloseCode.Stalled, reason)
   }
 
   #send(frame: ClientFrame): void {

@@ -4,8 +4,8 @@ import type { OfflineQueueOptions } from './options.js'
 /** A frame waiting for the connection. */
 export interface QueuedFrame {
   readonly encoded: string
-  /** Called when the frame is discarded instead of sent. */
-  readonly drop: (error: RealtimeError) => void
+  /** Id of the acknowledgement the frame asks for, if any. */
+  readonly ackId: number | undefined
 }
 
 /** Frames emitted while disconnected, bounded by `maxSize`, sent in order on (re)connect. */
@@ -19,37 +19,35 @@ export class OfflineQueue {
     this.#overflow = options.overflow ?? 'reject'
   }
 
-  /** Number of frames waiting. */
-  get size(): number {
-    return this.#frames.length
-  }
-
   /**
-   * Queues `frame`.
+   * Queues `frame`; returns the frame dropped to make room for it, under `'drop-oldest'`.
    * @throws RealtimeError `QUEUE_FULL` when full and the policy is `'reject'`.
    */
-  push(frame: QueuedFrame): void {
+  push(frame: QueuedFrame): QueuedFrame | undefined {
+    let dropped: QueuedFrame | undefined
     if (this.#frames.length >= this.#maxSize) {
-      const error = new RealtimeError(ErrorCode.QueueFull, `The offline queue is full (${this.#maxSize} frames)`)
-      if (this.#overflow === 'reject' || this.#maxSize === 0) throw error
-      this.#frames.shift()?.drop(error)
+      if (this.#overflow === 'reject' || this.#maxSize === 0) {
+        throw new RealtimeError(ErrorCode.QueueFull, `The offline queue is full (${this.#maxSize} frames)`)
+      }
+      dropped = this.#frames.shift()
     }
     this.#frames.push(frame)
+    return dropped
   }
 
-  /** Removes `frame` if it is still waiting. */
-  remove(frame: QueuedFrame): void {
-    const index = this.#frames.indexOf(frame)
+  /** Removes the frame asking for acknowledgement `ackId`, if it is still waiting. */
+  removeAck(ackId: number): void {
+    const index = this.#frames.findIndex((frame) => frame.ackId === ackId)
     if (index !== -1) this.#frames.splice(index, 1)
+  }
+
+  /** Whether the frame asking for acknowledgement `ackId` is still waiting. */
+  holdsAck(ackId: number): boolean {
+    return this.#frames.some((frame) => frame.ackId === ackId)
   }
 
   /** Removes and returns every waiting frame, oldest first. */
   takeAll(): QueuedFrame[] {
     return this.#frames.splice(0)
-  }
-
-  /** Discards every waiting frame with `error`. */
-  clear(error: RealtimeError): void {
-    for (const frame of this.takeAll()) frame.drop(error)
   }
 }

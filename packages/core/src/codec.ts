@@ -126,10 +126,12 @@ function requireString(fields: Fields, key: string, label = key): void {
 }
 
 function requireName(fields: Fields, key: string): void {
-  const value = fields[key]
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_NAME_LENGTH) {
-    throw badFrame(`field "${key}" must be a string of 1 to ${MAX_NAME_LENGTH} characters`)
-  }
+  if (!isValidName(fields[key])) throw badFrame(`field "${key}" must be a string of 1 to ${MAX_NAME_LENGTH} characters`)
+}
+
+/** Whether `value` is a valid event or channel name: a string of 1 to {@link MAX_NAME_LENGTH} characters. */
+export function isValidName(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_NAME_LENGTH
 }
 
 function requireInteger(fields: Fields, key: string): void {
@@ -148,11 +150,7 @@ function requireChannelList(fields: Fields): void {
   if (!Array.isArray(list) || list.length === 0 || list.length > MAX_CHANNELS_PER_FRAME) {
     throw badFrame(`field "ch" must be an array of 1 to ${MAX_CHANNELS_PER_FRAME} channel names`)
   }
-  for (const name of list) {
-    if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME_LENGTH) {
-      throw badFrame(`every channel name must be a string of 1 to ${MAX_NAME_LENGTH} characters`)
-    }
-  }
+  if (!list.every(isValidName)) throw badFrame(`every channel name must be a string of 1 to ${MAX_NAME_LENGTH} characters`)
 }
 
 function badFrame(detail: string): RealtimeError {

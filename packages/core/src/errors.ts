@@ -85,6 +85,8 @@ export const CloseCode = {
   GoingAway: 1001,
   /** The connection ended without a close frame (network loss, killed process). The client reconnects. */
   Abnormal: 1006,
+  /** Sent by the client when it drops a connection that went silent or did not open in time. It reconnects. */
+  Stalled: 4000,
   /** A frame exceeded the server's `maxPayload`. The client reconnects. */
   MessageTooBig: 1009,
   /** The handshake was malformed. The client does not reconnect. */

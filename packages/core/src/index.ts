@@ -3,8 +3,7 @@
  * @module @org/realtime-core
  */
 export { backoffDelay, type BackoffOptions } from './backoff.js'
-export { decodeClientFrame, decodeServerFrame, encodeFrame, utf8Length } from './codec.js'
-export { TypedEmitter, type EventMap } from './emitter.js'
+export { decodeClientFrame, decodeServerFrame, encodeFrame, isValidName, utf8Length } from './codec.js'
 export {
   CloseCode,
   ErrorCode,

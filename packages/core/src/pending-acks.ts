@@ -50,9 +50,9 @@ export class PendingAcks {
     this.#finish(id)?.reject(error)
   }
 
-  /** Rejects every awaited acknowledgement with `error`. */
-  rejectAll(error: RealtimeError): void {
-    for (const id of [...this.#pending.keys()]) this.reject(id, error)
+  /** Rejects every awaited acknowledgement with `error`, except those `keep` returns true for. */
+  rejectAll(error: RealtimeError, keep?: (id: number) => boolean): void {
+    for (const id of [...this.#pending.keys()]) if (keep?.(id) !== true) this.reject(id, error)
   }
 
   #finish(id: number): Pending | undefined {

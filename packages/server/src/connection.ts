@@ -65,6 +65,8 @@ export class Connection<TData = Record<string, any>> {
   readonly handshake: Handshake
   /** @internal Last time (ms since epoch) any frame arrived. */
   lastSeen = Date.now()
+  /** @internal When the last heartbeat was sent (the connection's start before the first). */
+  lastPingAt = this.lastSeen
   /** @internal When the unanswered heartbeat was sent, or 0. */
   pingSentAt = 0
   readonly #rooms = new Set<string>()
@@ -73,6 +75,8 @@ export class Connection<TData = Record<string, any>> {
   #handlers: Map<string, EventHandler> | undefined
   #acks: PendingAcks | undefined
   #onDisconnect: Array<(info: DisconnectInfo) => void> | undefined
+  /** Frames sent before the welcome (by connection middleware), held so the welcome goes first. */
+  #early: string[] | undefined = []
   #open = true
 
   /** @internal Created by `RealtimeServer` once the handshake succeeds. */
@@ -151,10 +155,16 @@ export class Connection<TData = Record<string, any>> {
    * connection ends first, or the error the client's handler threw.
    */
   emitWithAck<T = unknown>(event: string, data?: unknown, options: EmitWithAckOptions = {}): Promise<T> {
-    assertEmittable(event)
     if (!this.#open) return Promise.reject(new RealtimeError(ErrorCode.Disconnected, 'The connection is closed'))
-    const { id, promise } = (this.#acks ??= new PendingAcks()).create(options.timeoutMs ?? this.#host.ackTimeoutMs, event)
-    this.#send({ t: 'event', e: event, d: data, id })
+    const acks = (this.#acks ??= new PendingAcks())
+    const { id, promise } = acks.create(options.timeoutMs ?? this.#host.ackTimeoutMs, event)
+    try {
+      assertEmittable(event)
+      this.#send({ t: 'event', e: event, d: data, id })
+    } catch (error) {
+      promise.catch(() => {})
+      acks.reject(id, error as RealtimeError)
+    }
     return promise as Promise<T>
   }
 
@@ -165,7 +175,17 @@ export class Connection<TData = Record<string, any>> {
 
   /** @internal Sends an already encoded frame. */
   sendEncoded(frame: string): void {
-    if (this.#open) this.#socket.send(frame)
+    if (!this.#open) return
+    if (this.#early === undefined) this.#socket.send(frame)
+    else this.#early.push(frame)
+  }
+
+  /** @internal Sends the welcome, then what was sent during the handshake. */
+  welcome(frame: string): void {
+    const early = this.#early ?? []
+    this.#early = undefined
+    this.#socket.send(frame)
+    for (const held of early) this.#socket.send(held)
   }
 
   /** @internal Drops the connection at once (dead peer). */
@@ -276,7 +296,6 @@ export class Connection<TData = Record<string, any>> {
   }
 
   #send(frame: ServerFrame): void {
-    const encoded = encodeFrame(frame)
-    if (this.#open) this.#socket.send(encoded)
+    this.sendEncoded(encodeFrame(frame))
   }
 }

@@ -15,4 +15,5 @@ export type {
   RealtimeServerOptions,
 } from './options.js'
 export { RealtimeServer, type AttachOptions, type RealtimeServerEvents } from './server.js'
+export { TypedEmitter, type EventMap } from './typed-emitter.js'
 export { CloseCode, ErrorCode, RealtimeError, isRealtimeError } from '@org/realtime-core'

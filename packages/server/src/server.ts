@@ -9,7 +9,6 @@ import {
   encodeFrame,
   isRealtimeError,
   silentLogger,
-  TypedEmitter,
   type ErrorPayload,
   type Logger,
   type ServerSocket,
@@ -22,6 +21,7 @@ import { BroadcastOperator } from './broadcast.js'
 import { Connection, type ConnectionHost, type DisconnectInfo } from './connection.js'
 import { startHandshake } from './internal/handshake.js'
 import { Heartbeat } from './internal/heartbeat.js'
+import { TypedEmitter } from './typed-emitter.js'
 import type {
   Authorize,
   ChannelAction,
@@ -102,7 +102,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
       authorize: (conn, channel, action) => this.#checkAuthorization(conn, channel, action),
       removed: (conn, info) => {
         this.#connections.delete(conn.id)
-        this.emitLocal('disconnect', conn, info)
+        this.#notify('disconnect', conn, info)
       },
     }
   }
@@ -208,6 +208,15 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     }
   }
 
+  /** Emits a server event; a throwing listener is logged and never breaks the connection logic. */
+  #notify<K extends keyof RealtimeServerEvents<TData>>(event: K, ...args: Parameters<RealtimeServerEvents<TData>[K]>): void {
+    try {
+      this.emitLocal(event, ...args)
+    } catch (error) {
+      this.#logger.error(`${event} listener threw`, { error })
+    }
+  }
+
   #operator(): BroadcastOperator {
     return new BroadcastOperator((packet) => this.#adapter.broadcast(packet))
   }
@@ -218,27 +227,12 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
       return { message() {}, close() {} }
     }
     this.#pendingSockets.add(socket)
-    const listener = startHandshake<ServerSocketListener & { conn: Connection<TData> }>(socket, request, transport, {
+    const listener = startHandshake<Connection<TData>>(socket, request, transport, {
       handshakeTimeoutMs: this.#options.handshakeTimeoutMs,
-      accept: async (acceptedSocket, handshake) => {
-        const conn = await this.#accept(acceptedSocket, handshake)
-        return { conn, message: (text) => conn.receive(text), close: (code, reason) => conn.closed({ code, reason }) }
-      },
-      welcome: ({ conn }) => {
-        this.#pendingSockets.delete(socket)
-        this.#connections.set(conn.id, conn)
-        socket.send(
-          encodeFrame({
-            t: 'welcome',
-            v: PROTOCOL_VERSION,
-            sid: conn.id,
-            pingInterval: this.#options.pingIntervalMs,
-            pingTimeout: this.#options.pingTimeoutMs,
-            maxPayload: this.#options.maxPayload,
-          }),
-        )
-        this.emitLocal('connection', conn)
-      },
+      accept: (handshake) => this.#accept(socket, handshake),
+      welcome: (conn) => this.#welcome(socket, conn),
+      receive: (conn, text) => conn.receive(text),
+      closed: (conn, code, reason) => conn.closed({ code, reason }),
     })
     return {
       message: (text) => listener.message(text),
@@ -249,6 +243,22 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     }
   }
 
+  #welcome(socket: ServerSocket, conn: Connection<TData>): void {
+    this.#pendingSockets.delete(socket)
+    this.#connections.set(conn.id, conn)
+    conn.welcome(
+      encodeFrame({
+        t: 'welcome',
+        v: PROTOCOL_VERSION,
+        sid: conn.id,
+        pingInterval: this.#options.pingIntervalMs,
+        pingTimeout: this.#options.pingTimeoutMs,
+        maxPayload: this.#options.maxPayload,
+      }),
+    )
+    this.#notify('connection', conn)
+  }
+
   async #accept(socket: ServerSocket, handshake: Handshake): Promise<Connection<TData>> {
     let data: TData
     try {
@@ -257,7 +267,12 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
       throw new RealtimeError(ErrorCode.Unauthorized, isRealtimeError(error) ? error.message : 'Authentication failed')
     }
     const conn = new Connection<TData>(randomBytes(15).toString('base64url'), socket, handshake, data ?? ({} as TData), this.#host)
-    for (const middleware of this.#connectionMiddleware) await middleware(conn)
+    try {
+      for (const middleware of this.#connectionMiddleware) await middleware(conn)
+    } catch (error) {
+      conn.closed({ code: CloseCode.Forbidden, reason: 'refused by middleware' })
+      throw error
+    }
     return conn
   }
 

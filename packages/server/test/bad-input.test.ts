@@ -1,4 +1,4 @@
-import { CloseCode, ErrorCode } from '@org/realtime-core'
+import { CloseCode, ErrorCode, RealtimeError } from '@org/realtime-core'
 import { describe, expect, it } from 'vitest'
 import { connectedClient, rawSocket, startServer } from '../../../test/support.js'
 
@@ -98,5 +98,39 @@ describe('bad input', () => {
   it('refuses a client emit of a reserved event name', async () => {
     const { bystander } = await setup()
     expect(() => bystander.emit('connect')).toThrowError(expect.objectContaining({ code: ErrorCode.ReservedEvent }))
+  })
+})
+
+describe('bad input at the transport', () => {
+  it('reports the 1009 close of an oversized frame to the server too', async () => {
+    const { rt, port } = await startServer({ maxPayload: 1024 })
+    const raw = await rawSocket(port)
+    await raw.handshake()
+    const disconnected = new Promise<number>((resolve) => rt.once('disconnect', (_conn, info) => resolve(info.code)))
+    raw.send({ t: 'event', e: 'echo', d: 'x'.repeat(2000) })
+    expect(await disconnected).toBe(CloseCode.MessageTooBig)
+  })
+
+  it('closes a connection that sends a binary frame with 1003', async () => {
+    const { port } = await startServer()
+    const raw = await rawSocket(port)
+    await raw.handshake()
+    raw.ws.send(Buffer.from('{"t":"pong"}'))
+    expect((await raw.closed).code).toBe(1003)
+  })
+
+  it('cuts a refusal reason to the 123 bytes a close frame can carry', async () => {
+    const { rt, port } = await startServer()
+    const code = `NOT_ON_THE_GUEST_LIST_${'X'.repeat(150)}`
+    rt.use(() => {
+      throw new RealtimeError(code, 'no')
+    })
+    const raw = await rawSocket(port)
+    raw.send({ t: 'hello', v: 1 })
+    const closed = await raw.closed
+    expect(closed.code).toBe(CloseCode.Forbidden)
+    expect(code.startsWith(closed.reason)).toBe(true)
+    expect(Buffer.byteLength(closed.reason)).toBe(123)
+    expect(raw.frames[0]).toEqual({ t: 'error', code, message: 'no' })
   })
 })

@@ -1,6 +1,6 @@
 import { CloseCode, ErrorCode, RealtimeError } from '@org/realtime-core'
 import { describe, expect, it } from 'vitest'
-import { collect, connectedClient, createClient, once, rawSocket, startServer } from '../../../test/support.js'
+import { collect, connectedClient, createClient, once, rawSocket, startServer, until } from '../../../test/support.js'
 
 describe('handshake', () => {
   it('accepts a client and gives its connection the data authenticate returned', async () => {
@@ -119,5 +119,55 @@ describe('handshake', () => {
     const raw = await rawSocket(port)
     const welcome = await raw.handshake()
     expect(welcome).toEqual({ t: 'welcome', v: 1, sid: expect.any(String), pingInterval: 1234, pingTimeout: 567, maxPayload: 4096 })
+  })
+})
+
+describe('listener failures', () => {
+  it('keeps a connection whose connection listener throws, and logs the error', async () => {
+    const logged: string[] = []
+    const logger = { debug() {}, info() {}, warn() {}, error: (message: string) => logged.push(message) }
+    const { rt, url } = await startServer({ logger })
+    rt.on('connection', (conn) => {
+      conn.on('echo', (data) => data)
+      throw new Error('listener bug')
+    })
+    const client = await connectedClient(url)
+    await expect(client.emitWithAck('echo', 1)).resolves.toBe(1)
+    expect(logged).toEqual(['connection listener threw'])
+    client.disconnect()
+    await until(() => rt.connections.size === 0, 2000, 'the connection to be removed')
+  })
+})
+
+describe('connection middleware', () => {
+  it('holds frames a middleware sends until after the welcome', async () => {
+    const { rt, port } = await startServer()
+    rt.use((conn) => {
+      conn.join('early')
+      conn.emit('greeting', 'hi')
+    })
+    const raw = await rawSocket(port)
+    await raw.handshake()
+    await raw.next((frame) => frame.t === 'event')
+    expect(raw.frames.map((frame) => frame.t)).toEqual(['welcome', 'event'])
+  })
+
+  it('releases the rooms a refused connection joined', async () => {
+    const { rt, port, url } = await startServer()
+    rt.use((conn) => conn.join('lobby'))
+    rt.use((conn) => {
+      if (conn.handshake.auth === 'refuse') throw new RealtimeError(ErrorCode.Forbidden, 'no')
+    })
+    const raw = await rawSocket(port)
+    raw.send({ t: 'hello', v: 1, auth: 'refuse' })
+    expect((await raw.closed).code).toBe(CloseCode.Forbidden)
+    const member = await connectedClient(url)
+    const received = collect(member, 'news')
+    rt.to('lobby').emit('news', 1)
+    const marker = once(member, 'marker')
+    rt.emit('marker')
+    await marker
+    expect(received).toEqual([1])
+    expect(rt.connections.size).toBe(1)
   })
 })

@@ -19,6 +19,18 @@ describe('heartbeats', () => {
     expect(raw.ws.readyState).toBe(raw.ws.OPEN)
   })
 
+  it('pings a busy peer too, so its client hears from the server', async () => {
+    const { port } = await startServer({ pingIntervalMs: 30, pingTimeoutMs: 30 })
+    const raw = await rawSocket(port)
+    await raw.handshake()
+    const chatter = setInterval(() => raw.send({ t: 'pong' }), 5)
+    try {
+      await raw.next((frame) => frame.t === 'ping', 2000)
+    } finally {
+      clearInterval(chatter)
+    }
+  })
+
   it('drops a peer that stops answering after pingTimeoutMs', async () => {
     const { rt, port } = await startServer({ pingIntervalMs: 40, pingTimeoutMs: 40 })
     const raw = await rawSocket(port)

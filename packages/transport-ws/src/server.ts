@@ -68,7 +68,7 @@ function accept(ws: WebSocket, request: IncomingMessage, host: TransportHost): v
     send: (frame) => {
       if (ws.readyState === ws.OPEN) ws.send(frame)
     },
-    close: (code, reason) => ws.close(code, reason),
+    close: (code, reason = '') => ws.close(code, fitCloseReason(reason)),
     terminate: () => ws.terminate(),
     get bufferedAmount() {
       return ws.bufferedAmount
@@ -79,10 +79,28 @@ function accept(ws: WebSocket, request: IncomingMessage, host: TransportHost): v
     headers: request.headers,
     remoteAddress: request.socket.remoteAddress ?? '',
   })
-  ws.on('message', (data) => listener.message(String(data)))
-  // Oversized or invalid frames surface here; ws has already sent the close frame.
-  ws.on('error', () => {})
-  ws.once('close', (code, reason) => listener.close(code, String(reason)))
+  // Set when ws refuses a frame; ws has then already sent this code in its close frame.
+  let refusedWith: number | undefined
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) ws.close(CLOSE_UNSUPPORTED_DATA, 'text frames only')
+    else listener.message(String(data))
+  })
+  ws.on('error', (error: Error & { code?: string }) => {
+    refusedWith = error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? CLOSE_MESSAGE_TOO_BIG : CLOSE_PROTOCOL_ERROR
+  })
+  ws.once('close', (code, reason) => listener.close(refusedWith ?? code, String(reason)))
+}
+
+const CLOSE_PROTOCOL_ERROR = 1002
+const CLOSE_UNSUPPORTED_DATA = 1003
+const CLOSE_MESSAGE_TOO_BIG = 1009
+const MAX_CLOSE_REASON_BYTES = 123
+
+/** A close reason may hold at most 123 bytes of UTF-8; ws throws on longer ones. */
+function fitCloseReason(reason: string): string {
+  let fitted = reason
+  while (Buffer.byteLength(fitted) > MAX_CLOSE_REASON_BYTES) fitted = fitted.slice(0, -1)
+  return fitted
 }
 
 function pathOf(url: string | undefined): string {

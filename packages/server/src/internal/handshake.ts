@@ -18,13 +18,17 @@ import { toErrorPayload } from './to-error-payload.js'
 export interface HandshakeHost<TConn> {
   readonly handshakeTimeoutMs: number
   /** Authenticates and builds the connection; throws to refuse. */
-  accept(socket: ServerSocket, handshake: Handshake): Promise<TConn>
+  accept(handshake: Handshake): Promise<TConn>
   /** Sends the welcome and announces the connection. */
   welcome(conn: TConn): void
+  /** A frame arrived for the open connection. */
+  receive(conn: TConn, text: string): void
+  /** The open connection, or one accepted while its socket closed, is gone. */
+  closed(conn: TConn, code: number, reason: string): void
 }
 
 /** Receives frames for a connection that is still in its handshake, then for the connection. */
-export function startHandshake<TConn extends ServerSocketListener>(
+export function startHandshake<TConn>(
   socket: ServerSocket,
   request: TransportRequest,
   transport: TransportName,
@@ -54,8 +58,12 @@ export function startHandshake<TConn extends ServerSocketListener>(
     }
     state = 'authenticating'
     const handshake: Handshake = { auth: frame.auth, headers: request.headers, remoteAddress: request.remoteAddress, url: request.url, transport }
-    const accepted = await host.accept(socket, handshake)
-    if (state !== 'authenticating') return
+    const accepted = await host.accept(handshake)
+    if (state !== 'authenticating') {
+      // The socket closed while middleware ran: release what the connection took (rooms).
+      host.closed(accepted, CloseCode.Abnormal, 'closed during the handshake')
+      return
+    }
     clearTimeout(timer)
     state = 'open'
     conn = accepted
@@ -64,7 +72,7 @@ export function startHandshake<TConn extends ServerSocketListener>(
 
   return {
     message(text) {
-      if (state === 'open') return conn?.message(text)
+      if (state === 'open') return host.receive(conn as TConn, text)
       if (state !== 'waiting') return
       hello(text).catch((error: unknown) => refuse(error))
     },
@@ -72,7 +80,7 @@ export function startHandshake<TConn extends ServerSocketListener>(
       clearTimeout(timer)
       const wasOpen = state === 'open'
       state = 'closed'
-      if (wasOpen) conn?.close(code, reason)
+      if (wasOpen) host.closed(conn as TConn, code, reason)
     },
   }
 }

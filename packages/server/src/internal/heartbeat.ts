@@ -1,6 +1,7 @@
 /** The part of a connection the heartbeat looks at. */
 export interface Beating {
   lastSeen: number
+  lastPingAt: number
   pingSentAt: number
   sendEncoded(frame: string): void
   terminate(): void
@@ -9,9 +10,10 @@ export interface Beating {
 const PING = '{"t":"ping"}'
 
 /**
- * One timer for all connections: each tick sends a ping to connections that have been quiet for
- * `intervalMs`, and drops those that stayed silent for `timeoutMs` after one. Any frame from the
- * client counts as a sign of life.
+ * One timer for all connections: each tick sends a ping to every connection whose last ping is
+ * `intervalMs` old, and drops those that sent nothing for `timeoutMs` after one. Any frame from
+ * the client counts as the answer. Pings go out even to busy clients, because the client's own
+ * watch needs to hear from the server at least every `intervalMs + timeoutMs`.
  */
 export class Heartbeat {
   readonly #timer: ReturnType<typeof setInterval>
@@ -39,8 +41,9 @@ export class Heartbeat {
           continue
         }
       }
-      if (conn.pingSentAt === 0 && now - conn.lastSeen >= this.intervalMs) {
+      if (conn.pingSentAt === 0 && now - conn.lastPingAt >= this.intervalMs) {
         conn.pingSentAt = now
+        conn.lastPingAt = now
         conn.sendEncoded(PING)
       }
     }
