@@ -1,11 +1,4 @@
 import { defineConfig } from 'tsup'
+import { packageConfig } from '../../tsup.shared.js'
 
-export default defineConfig({
-  entry: { index: 'src/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  platform: 'node',
-  target: 'node20',
-})
+export default defineConfig(packageConfig({ index: 'src/index.ts' }, 'node'))

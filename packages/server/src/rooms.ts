@@ -26,11 +26,6 @@ export class RoomRegistry<TMember> {
   members(room: string): ReadonlySet<TMember> {
     return this.#rooms.get(room) ?? emptySet
   }
-
-  /** Names of the rooms that have at least one member. */
-  names(): IterableIterator<string> {
-    return this.#rooms.keys()
-  }
 }
 
 const emptySet: ReadonlySet<never> = new Set()

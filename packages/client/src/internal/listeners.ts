@@ -22,10 +22,6 @@ export class Listeners {
     else this.#byEvent.set(event, kept)
   }
 
-  has(event: string): boolean {
-    return this.#byEvent.has(event)
-  }
-
   /**
    * Calls every listener of `event` and returns how the first one ended, or undefined when there
    * is none. Exceptions of the others are reported asynchronously, as `EventTarget` does, so one
