@@ -67,7 +67,10 @@ export interface ReconnectEvent {
 
 /** Lifecycle events of {@link RealtimeClient} and their listeners. */
 export interface ClientLifecycleEvents {
-  /** The handshake succeeded, first time or after a reconnect. */
+  /**
+   * The handshake succeeded, first time or after a reconnect. Emits made by its listeners go out
+   * before the emits queued while offline, so they can restore state the queued ones rely on.
+   */
   connect: () => void
   /** The connection ended. */
   disconnect: (event: DisconnectEvent) => void
@@ -363,9 +366,11 @@ export class RealtimeClient {
     for (let start = 0; start < wanted.length; start += MAX_CHANNELS_PER_FRAME) {
       this.#subscribe(wanted.slice(start, start + MAX_CHANNELS_PER_FRAME))
     }
-    for (const queued of this.#queue.takeAll()) this.#socket?.send(queued.encoded)
+    // Listeners restore app state (re-join a room, say) before the frames queued offline go out.
     if (reconnected) this.#emit('reconnect', { attempts })
     this.#emit('connect')
+    if (this.#socket === undefined) return
+    for (const queued of this.#queue.takeAll()) this.#socket.send(queued.encoded)
   }
 
   #subscribe(channels: Channel[]): void {

@@ -63,6 +63,13 @@ describe('channels', () => {
     await expect(client.channel('x').subscribe()).rejects.toMatchObject({ code: 'PLAN_LIMIT', message: 'upgrade to subscribe' })
   })
 
+  it('refuses every subscription and publish when the server sets no authorize hook', async () => {
+    const { url } = await startServer()
+    const client = await connectedClient(url)
+    await expect(client.channel('room:1').subscribe()).rejects.toMatchObject({ code: ErrorCode.Forbidden })
+    await expect(client.channel('room:1').publishWithAck('x')).rejects.toMatchObject({ code: ErrorCode.Forbidden })
+  })
+
   it('subscribes made before the connection complete once connected', async () => {
     const { url } = await guardedServer()
     const client = createClient(url, { auth: 'ann', autoConnect: false })

@@ -42,6 +42,16 @@ describe('offline queue', () => {
     expect(notes).toEqual(['a', 'b', 'c'])
   })
 
+  it('lets connect listeners restore state before the queued emits go out', async () => {
+    const { url, notes } = await recordingServer()
+    const client = createClient(url, { autoConnect: false })
+    client.on('connect', () => client.emit('note', 'restore'))
+    client.emit('note', 'queued')
+    client.connect()
+    await until(() => notes.length === 2, 2000, 'two notes')
+    expect(notes).toEqual(['restore', 'queued'])
+  })
+
   it('refuses a new emit with QUEUE_FULL when full and the policy is reject', async () => {
     const { url, notes } = await recordingServer()
     const client = createClient(url, { autoConnect: false, offlineQueue: { maxSize: 2 } })

@@ -123,7 +123,8 @@ export class Connection<TData = Record<string, any>> {
 
   /**
    * Handles `event` sent by the client with `handler`, replacing any earlier handler of that event.
-   * `'disconnect'` instead registers a listener called once when the connection ends.
+   * `'disconnect'` instead registers a listener called once when the connection ends, while
+   * `rooms` still lists the rooms it was in.
    */
   on(event: 'disconnect', listener: (info: DisconnectInfo) => void): this
   on(event: string, handler: EventHandler): this
@@ -206,12 +207,13 @@ export class Connection<TData = Record<string, any>> {
     this.#dispatch(frame)
   }
 
-  /** @internal The transport reported the connection gone. */
+  /**
+   * @internal The transport reported the connection gone. `disconnect` listeners run while
+   * `rooms` still lists the rooms the connection was in; it leaves them afterwards.
+   */
   closed(info: DisconnectInfo): void {
     if (!this.#open) return
     this.#open = false
-    for (const room of this.#rooms) this.#host.leave(this, room)
-    this.#rooms.clear()
     this.#acks?.rejectAll(new RealtimeError(ErrorCode.Disconnected, 'The connection closed before the client answered'))
     this.#host.removed(this, info)
     for (const listener of this.#onDisconnect ?? []) {
@@ -221,6 +223,8 @@ export class Connection<TData = Record<string, any>> {
         this.#host.logger.error('disconnect listener threw', { error, connection: this.id })
       }
     }
+    for (const room of this.#rooms) this.#host.leave(this, room)
+    this.#rooms.clear()
   }
 
   #dispatch(frame: ClientFrame): void {

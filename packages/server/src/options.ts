@@ -54,8 +54,9 @@ export interface RealtimeServerOptions<TData> {
    */
   authenticate?: (handshake: Handshake) => TData | Promise<TData>
   /**
-   * Decides channel subscriptions and client publishes.
-   * @default allows everything — set it before going to production
+   * Decides channel subscriptions and client publishes. Rooms and channels are one thing, so
+   * this hook is what keeps a client out of a room the server did not put it in.
+   * @default refuses every subscription and publish: the server alone joins connections to rooms
    */
   authorize?: Authorize<TData>
   /**

@@ -40,6 +40,9 @@ export type RealtimeServerEvents<TData> = {
   disconnect: (conn: Connection<TData>, info: DisconnectInfo) => void
 }
 
+/** The default `authorize`: clients join nothing by themselves. */
+const refuseAll = (): boolean => false
+
 /** Options of {@link RealtimeServer.attach}. */
 export interface AttachOptions {
   /**
@@ -82,7 +85,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     this.#transports = options.transports ?? [webSocketTransport()]
     this.#adapter = options.adapter ?? memoryAdapter()
     this.#authenticate = options.authenticate ?? (() => ({}) as TData)
-    this.#authorize = options.authorize ?? (() => true)
+    this.#authorize = options.authorize ?? refuseAll
     this.#logger = options.logger ?? silentLogger
     this.#options = {
       pingIntervalMs: options.pingIntervalMs ?? 25_000,

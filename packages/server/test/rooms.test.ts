@@ -95,8 +95,9 @@ describe('rooms and broadcasts', () => {
     await until(() => received.every((list) => list.length === 1), 5000, 'every delivery')
   })
 
-  it('a disconnected connection leaves its rooms', async () => {
+  it('a disconnected connection leaves its rooms, after its disconnect listeners saw them', async () => {
     const s = await setup(2, () => ['r'])
+    const roomsAtDisconnect = new Promise<string[]>((resolve) => s.conns[0]!.on('disconnect', () => resolve([...s.conns[0]!.rooms])))
     const disconnected = new Promise<[Connection, DisconnectInfo]>((resolve) => {
       s.rt.once('disconnect', (conn, info) => resolve([conn, info]))
     })
@@ -104,6 +105,7 @@ describe('rooms and broadcasts', () => {
     const [conn, info] = await disconnected
     expect(conn.connected).toBe(false)
     expect(conn.rooms.size).toBe(0)
+    expect(await roomsAtDisconnect).toEqual(['r'])
     expect(info.code).toBe(1000)
   })
 

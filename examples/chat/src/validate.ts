@@ -1,0 +1,35 @@
+import { ErrorCode, RealtimeError } from '@org/realtime-server'
+
+/** The error code of every refused event payload. */
+export const BAD_INPUT = 'BAD_INPUT'
+
+const ROOM_ID = /^[a-z0-9][a-z0-9-]{0,31}$/
+
+/** The display name in a client's `auth`: 1–32 characters once trimmed, else `UNAUTHORIZED`. */
+export function parseName(auth: unknown): string {
+  return trimmed(field(auth, 'name'), 'name', 32, ErrorCode.Unauthorized)
+}
+
+/** The `roomId` of a `join-room` payload: a lower-case slug of up to 32 characters. */
+export function parseRoomId(data: unknown): string {
+  const roomId = field(data, 'roomId')
+  if (typeof roomId !== 'string' || !ROOM_ID.test(roomId)) {
+    throw new RealtimeError(BAD_INPUT, 'roomId must be 1–32 characters of a-z, 0-9 and "-"')
+  }
+  return roomId
+}
+
+/** The `text` of a `send-message` payload: 1–2000 characters once trimmed. */
+export function parseText(data: unknown): string {
+  return trimmed(field(data, 'text'), 'text', 2000, BAD_INPUT)
+}
+
+function trimmed(value: unknown, what: string, max: number, code: string): string {
+  const text = typeof value === 'string' ? value.trim() : ''
+  if (text.length === 0 || text.length > max) throw new RealtimeError(code, `${what} must be 1–${max} characters`)
+  return text
+}
+
+function field(object: unknown, key: string): unknown {
+  return typeof object === 'object' && object !== null ? (object as Record<string, unknown>)[key] : undefined
+}

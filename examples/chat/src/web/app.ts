@@ -1,0 +1,149 @@
+import { RealtimeClient, type RealtimeError } from '@org/realtime-client'
+import type { ChatMessage, JoinResult } from '../types.js'
+import { TypingIndicator } from './typing-indicator.js'
+import { setComposerEnabled, setStatus, showChat, showLogin, showMembers, showMessage, showNotice, showRoom, showTyping, ui } from './view.js'
+
+let client: RealtimeClient | undefined
+let me = ''
+let room = 'general'
+let members: string[] = []
+let reconnected = false
+let lastTypingSent = 0
+let countdown: ReturnType<typeof setInterval> | undefined
+const typing = new TypingIndicator(showTyping, 3000)
+const wiredRooms = new Set<string>()
+
+ui.login.addEventListener('submit', (event) => {
+  event.preventDefault()
+  const name = ui.name.value.trim()
+  if (name !== '') start(name)
+})
+
+function start(name: string): void {
+  client?.disconnect()
+  wiredRooms.clear()
+  me = name
+  showChat(name)
+  setStatus('connecting', 'connecting…')
+  const current = new RealtimeClient(new URL('/realtime', location.href).href, { auth: { name } })
+  client = current
+  // `connect` fires on every (re)connect: the new connection starts in no room, so join again.
+  current.on('connect', () => {
+    stopCountdown()
+    setStatus('connected')
+    void join(room)
+  })
+  current.on('reconnect', () => {
+    reconnected = true
+  })
+  current.on('reconnecting', ({ attempt, delayMs }) => startCountdown(attempt, delayMs))
+  current.on('disconnect', ({ willReconnect }) => {
+    setComposerEnabled(false)
+    typing.clear()
+    setStatus(willReconnect ? 'reconnecting' : 'disconnected', willReconnect ? 'reconnecting…' : 'disconnected')
+  })
+  current.on('error', (error: RealtimeError) => {
+    if (current.state === 'disconnected') {
+      stopCountdown()
+      setStatus('disconnected')
+    }
+    if (error.code === 'UNAUTHORIZED') showLogin(error.message)
+    else showNotice(`Error: ${error.message}`)
+  })
+}
+
+async function join(next: string): Promise<void> {
+  const current = client
+  if (current === undefined) return
+  room = next
+  members = []
+  typing.clear()
+  showRoom(next)
+  listenTo(next)
+  try {
+    const result = await current.emitWithAck<JoinResult>('join-room', { roomId: next })
+    if (room !== next || current !== client) return // switched again meanwhile
+    members = result.members
+    showMembers(members)
+    for (const message of result.history) showMessage(message, message.name === me, true)
+    if (reconnected) showNotice('reconnected')
+    reconnected = false
+    setComposerEnabled(true)
+  } catch (error) {
+    showNotice(`Could not join #${next}: ${(error as Error).message}`)
+  }
+}
+
+/** Subscribes the page to a room's broadcasts, once per room; only the current room is shown. */
+function listenTo(name: string): void {
+  if (client === undefined || wiredRooms.has(name)) return
+  wiredRooms.add(name)
+  const channel = client.channel(name)
+  const inRoom = <T>(handler: (data: T) => void) => (data: T) => {
+    if (room === name) handler(data)
+  }
+  channel.on('new-message', inRoom<ChatMessage>((message) => {
+    typing.stopped(message.name)
+    showMessage(message, message.name === me)
+  }))
+  channel.on('user-typing', inRoom<{ name: string }>(({ name }) => typing.typing(name)))
+  channel.on('user-joined', inRoom<{ name: string }>(({ name }) => {
+    members.push(name)
+    showMembers(members)
+    showNotice(`${name} joined`)
+  }))
+  channel.on('user-left', inRoom<{ name: string }>(({ name }) => {
+    const index = members.indexOf(name)
+    if (index !== -1) members.splice(index, 1)
+    showMembers(members)
+    typing.stopped(name)
+    showNotice(`${name} left`)
+  }))
+}
+
+ui.rooms.addEventListener('click', (event) => {
+  const next = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-room]')?.dataset.room
+  if (next !== undefined && next !== room && client?.connected) void join(next)
+})
+
+ui.roomForm.addEventListener('submit', (event) => {
+  event.preventDefault()
+  const next = ui.roomInput.value.trim().toLowerCase()
+  if (next === '' || !client?.connected) return
+  ui.roomInput.value = ''
+  void join(next)
+})
+
+ui.composer.addEventListener('submit', (event) => {
+  event.preventDefault()
+  const text = ui.text.value.trim()
+  if (text === '' || !client?.connected) return
+  client.emitWithAck('send-message', { text }).then(
+    () => {
+      if (ui.text.value.trim() === text) ui.text.value = ''
+    },
+    (error: RealtimeError) => showNotice(`Not sent: ${error.message}`),
+  )
+})
+
+ui.text.addEventListener('input', () => {
+  if (!client?.connected || ui.text.value === '' || Date.now() - lastTypingSent < 1000) return
+  lastTypingSent = Date.now()
+  client.emit('typing')
+})
+
+function startCountdown(attempt: number, delayMs: number): void {
+  stopCountdown()
+  const at = Date.now() + delayMs
+  const tick = (): void => {
+    const seconds = Math.max(0, (at - Date.now()) / 1000)
+    setStatus('reconnecting', seconds > 0 ? `reconnecting (attempt ${attempt} in ${seconds.toFixed(1)} s)` : `reconnecting (attempt ${attempt})…`)
+    if (seconds === 0) stopCountdown()
+  }
+  tick()
+  countdown = setInterval(tick, 100)
+}
+
+function stopCountdown(): void {
+  clearInterval(countdown)
+}

@@ -1,0 +1,192 @@
+import { ErrorCode, RealtimeClient, type RealtimeError } from '@org/realtime-client'
+import { RealtimeServer } from '@org/realtime-server'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { attachChat, chatOptions } from '../src/chat.js'
+import type { ChatMessage, ChatUser, JoinResult } from '../src/types.js'
+import { collect, once } from '../../../test/support.js'
+
+type Member = RealtimeClient & { room: string; joined: JoinResult }
+
+let rt: RealtimeServer<ChatUser>
+let url: string
+const clients: RealtimeClient[] = []
+
+beforeEach(async () => {
+  rt = new RealtimeServer<ChatUser>(chatOptions)
+  attachChat(rt)
+  const port = await rt.listen(0, { host: '127.0.0.1' })
+  url = `http://127.0.0.1:${port}/realtime`
+})
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.disconnect()
+  await rt.close()
+})
+
+function createClient(name: unknown): RealtimeClient {
+  const client = new RealtimeClient(url, { auth: { name }, ackTimeoutMs: 5000 })
+  clients.push(client)
+  return client
+}
+
+/** A connected client called `name` that has joined `room`. */
+async function member(name: string, room = 'general'): Promise<Member> {
+  const client = createClient(name)
+  await once(client, 'connect')
+  const joined = await client.emitWithAck<JoinResult>('join-room', { roomId: room })
+  return Object.assign(client, { room, joined })
+}
+
+/**
+ * Resolves once every frame the server sent `client` so far has arrived: re-joining the same room
+ * broadcasts nothing, and its ack comes after anything queued before it on the socket.
+ */
+async function drained(client: Member): Promise<void> {
+  await client.emitWithAck('join-room', { roomId: client.room })
+}
+
+function rejection(promise: Promise<unknown>): Promise<RealtimeError> {
+  return promise.then(
+    () => expect.fail('expected a rejection'),
+    (error: RealtimeError) => error,
+  )
+}
+
+describe('joining a room', () => {
+  it('returns the room history and who is in the room', async () => {
+    const alice = await member('alice')
+    expect(alice.joined).toEqual({ room: 'general', history: [], members: ['alice'] })
+    const first = await alice.emitWithAck<ChatMessage>('send-message', { text: 'first' })
+    const second = await alice.emitWithAck<ChatMessage>('send-message', { text: 'second' })
+
+    const bob = await member('bob')
+    expect(bob.joined.history).toEqual([first, second])
+    expect(bob.joined.members.sort()).toEqual(['alice', 'bob'])
+  })
+
+  it('keeps only the last 50 messages of a room', async () => {
+    const alice = await member('alice')
+    await Promise.all(Array.from({ length: 55 }, (_, i) => alice.emitWithAck('send-message', { text: `message ${i}` })))
+    const bob = await member('bob')
+    expect(bob.joined.history.map((message) => message.text)).toEqual(Array.from({ length: 50 }, (_, i) => `message ${i + 5}`))
+  })
+
+  it('tells the others in the room, not the one joining', async () => {
+    const alice = await member('alice')
+    const bobJoined = once(alice.channel('general'), 'user-joined')
+    const bob = createClient('bob')
+    const heardByBob = collect(bob, 'user-joined')
+    await once(bob, 'connect')
+    await bob.emitWithAck('join-room', { roomId: 'general' }) // its ack follows any broadcast to bob
+    expect(await bobJoined).toEqual({ name: 'bob' })
+    expect(heardByBob).toEqual([])
+  })
+
+  it('tells the old room someone left and the new room they joined', async () => {
+    const alice = await member('alice')
+    const carol = await member('carol')
+    const bob = await member('bob', 'random')
+    const left = once(carol.channel('general'), 'user-left')
+    const joined = once(bob.channel('random'), 'user-joined')
+    const moved = await alice.emitWithAck<JoinResult>('join-room', { roomId: 'random' })
+    expect(moved.members.sort()).toEqual(['alice', 'bob'])
+    expect(await left).toEqual({ name: 'alice' })
+    expect(await joined).toEqual({ name: 'alice' })
+  })
+})
+
+describe('messages', () => {
+  it('delivers a message to everyone in the room, the sender included, and acks the stored message', async () => {
+    const alice = await member('alice')
+    const bob = await member('bob')
+    const carol = await member('carol', 'random')
+    const heardByCarol = collect(carol, 'new-message')
+    const toAlice = once<ChatMessage>(alice.channel('general'), 'new-message')
+    const toBob = once<ChatMessage>(bob.channel('general'), 'new-message')
+
+    const stored = await alice.emitWithAck<ChatMessage>('send-message', { text: '  hello bob  ' })
+    expect(stored).toEqual({ id: expect.any(String), name: 'alice', text: 'hello bob', at: expect.any(Number) })
+    expect(await toAlice).toEqual(stored)
+    expect(await toBob).toEqual(stored)
+    await drained(carol)
+    expect(heardByCarol).toEqual([])
+  })
+
+  it('rejects an invalid message with BAD_INPUT and stores nothing', async () => {
+    const alice = await member('alice')
+    for (const data of [{ text: '' }, { text: '   ' }, { text: 'x'.repeat(2001) }, { text: 42 }, {}, null, 'hello']) {
+      const error = await rejection(alice.emitWithAck('send-message', data))
+      expect(error.code, JSON.stringify(data)).toBe('BAD_INPUT')
+    }
+    await alice.emitWithAck('send-message', { text: 'x'.repeat(2000) })
+    const bob = await member('bob')
+    expect(bob.joined.history.map((message) => message.text.length)).toEqual([2000])
+  })
+
+  it('rejects a message sent before joining a room with BAD_INPUT', async () => {
+    const alice = createClient('alice')
+    const error = await rejection(alice.emitWithAck('send-message', { text: 'hi' }))
+    expect(error.code).toBe('BAD_INPUT')
+    expect(error.message).toBe('Join a room first')
+  })
+
+  it('rejects an invalid room id with BAD_INPUT', async () => {
+    const alice = createClient('alice')
+    for (const roomId of ['', 'General', 'a b', '../etc', '-x', 'x'.repeat(33), 7, undefined]) {
+      const error = await rejection(alice.emitWithAck('join-room', { roomId }))
+      expect(error.code, String(roomId)).toBe('BAD_INPUT')
+    }
+  })
+})
+
+describe('typing', () => {
+  it('reaches the others in the room but not the one typing', async () => {
+    const alice = await member('alice')
+    const bob = await member('bob')
+    const heardByAlice = collect(alice, 'user-typing')
+    const toBob = once(bob.channel('general'), 'user-typing')
+    alice.emit('typing')
+    expect(await toBob).toEqual({ name: 'alice' })
+    await drained(alice)
+    expect(heardByAlice).toEqual([])
+  })
+})
+
+describe('leaving', () => {
+  it('tells the room when someone disconnects', async () => {
+    const alice = await member('alice')
+    const bob = await member('bob')
+    const left = once(alice.channel('general'), 'user-left')
+    bob.disconnect()
+    expect(await left).toEqual({ name: 'bob' })
+    const carol = await member('carol')
+    expect(carol.joined.members.sort()).toEqual(['alice', 'carol'])
+  })
+})
+
+describe('connecting', () => {
+  it.each([[''], ['   '], ['x'.repeat(33)], [undefined], [42]])(
+    'refuses the name %j with UNAUTHORIZED, and the client does not retry',
+    async (name) => {
+      const client = createClient(name)
+      const reconnecting = collect(client, 'reconnecting')
+      const error = await once<RealtimeError>(client, 'error')
+      expect(error.code).toBe(ErrorCode.Unauthorized)
+      expect(error.message).toMatch(/name must be 1–32 characters/)
+      expect(client.state).toBe('disconnected')
+      expect(reconnecting).toEqual([])
+      expect(rt.connections.size).toBe(0)
+    },
+  )
+
+  it('trims the name', async () => {
+    const alice = await member('  alice  ')
+    expect(alice.joined.members).toEqual(['alice'])
+  })
+
+  it('does not let a client subscribe to a room directly, around join-room', async () => {
+    const alice = createClient('alice')
+    const error = await rejection(alice.channel('general').subscribe())
+    expect(error.code).toBe(ErrorCode.Forbidden)
+  })
+})
