@@ -1,7 +1,57 @@
+import type { ClientTransport, ServerTransport } from '@org/realtime-core'
 import { RealtimeClient, type RealtimeClientOptions } from '@org/realtime-client'
 import { RealtimeServer, type RealtimeServerOptions } from '@org/realtime-server'
-import { afterEach } from 'vitest'
+import { pollingTransport as pollingClient } from '@org/realtime-transport-polling/client'
+import { pollingTransport } from '@org/realtime-transport-polling/server'
+import { sseTransport as sseClient } from '@org/realtime-transport-sse/client'
+import { sseTransport } from '@org/realtime-transport-sse/server'
+import { webSocketTransport as webSocketClient } from '@org/realtime-transport-ws/client'
+import { webSocketTransport } from '@org/realtime-transport-ws/server'
+import { afterAll, afterEach, beforeAll, describe } from 'vitest'
 import WebSocket from 'ws'
+import { FrameLog } from './frame-log.js'
+import { RawHttpPeer } from './raw-http-peer.js'
+
+/** One transport under test: its server and client halves. */
+export interface TransportCase {
+  name: 'websocket' | 'sse' | 'polling'
+  client(): ClientTransport
+}
+
+/** Every transport; the conformance suites run once for each. */
+export const transportCases: readonly TransportCase[] = [
+  { name: 'websocket', client: () => webSocketClient() },
+  { name: 'sse', client: () => sseClient() },
+  { name: 'polling', client: () => pollingClient() },
+]
+
+let current: TransportCase = transportCases[0] as TransportCase
+
+/** The transport the running conformance suite is about. */
+export function currentTransport(): TransportCase {
+  return current
+}
+
+/**
+ * Runs the suite `fn` once per transport: clients made with `createClient` use that transport,
+ * `rawSocket` speaks it by hand, and servers from `startServer` accept every transport.
+ */
+export function describeTransports(name: string, fn: (transport: TransportCase) => void): void {
+  describe.each(transportCases)(`${name} over $name`, (transport) => {
+    beforeAll(() => {
+      current = transport
+    })
+    afterAll(() => {
+      current = transportCases[0] as TransportCase
+    })
+    fn(transport)
+  })
+}
+
+/** Server transports for every transport under test, with short session timeouts. */
+export function allServerTransports(): ServerTransport[] {
+  return [webSocketTransport(), sseTransport({ sessionTimeoutMs: 2000 }), pollingTransport({ holdMs: 2000, sessionTimeoutMs: 2000 })]
+}
 
 /** Everything a test opened, closed after each test. */
 const cleanups: Array<() => unknown> = []
@@ -14,7 +64,7 @@ afterEach(async () => {
 export async function startServer<TData = Record<string, any>>(
   options: RealtimeServerOptions<TData> = {},
 ): Promise<{ rt: RealtimeServer<TData>; port: number; url: string }> {
-  const rt = new RealtimeServer<TData>(options)
+  const rt = new RealtimeServer<TData>({ transports: allServerTransports(), ...options })
   const port = await rt.listen(0, { host: '127.0.0.1' })
   cleanups.push(() => rt.close())
   return { rt, port, url: `http://127.0.0.1:${port}/realtime` }
@@ -22,7 +72,7 @@ export async function startServer<TData = Record<string, any>>(
 
 /** A client of `url`; disconnected after the test. */
 export function createClient(url: string, options: RealtimeClientOptions = {}): RealtimeClient {
-  const client = new RealtimeClient(url, { reconnection: { initialDelayMs: 20, maxDelayMs: 100 }, ...options })
+  const client = new RealtimeClient(url, { transports: [current.client()], reconnection: { initialDelayMs: 20, maxDelayMs: 100 }, ...options })
   cleanups.push(() => client.disconnect())
   return client
 }
@@ -72,6 +122,24 @@ export async function until(condition: () => boolean, timeoutMs = 5000, what = '
   }
 }
 
+/** A peer of the current transport, speaking the protocol by hand; closed after the test. */
+export async function rawPeer(port: number): Promise<RawPeer> {
+  if (current.name === 'websocket') return rawSocket(port)
+  const peer = await RawHttpPeer.open(`http://127.0.0.1:${port}/realtime`, current.name)
+  cleanups.push(() => peer.terminate())
+  return peer
+}
+
+/** What the tests do with a raw peer of any transport. */
+export interface RawPeer {
+  readonly frames: any[]
+  answerPings: boolean
+  readonly closed: Promise<{ code: number; reason: string }>
+  send(frame: unknown): void
+  handshake(auth?: unknown): Promise<any>
+  next(match: (frame: any) => boolean, timeoutMs?: number): Promise<any>
+}
+
 /** A raw WebSocket speaking the protocol by hand, for bad input; closed after the test. */
 export async function rawSocket(port: number): Promise<RawSocket> {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/realtime`)
@@ -85,44 +153,16 @@ export async function rawSocket(port: number): Promise<RawSocket> {
 }
 
 /** Frames received and the close of a raw WebSocket. */
-export class RawSocket {
-  readonly frames: any[] = []
+export class RawSocket extends FrameLog implements RawPeer {
   readonly closed: Promise<{ code: number; reason: string }>
-  readonly #waiters: Array<() => void> = []
 
   constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      this.frames.push(JSON.parse(String(data)))
-      for (const wake of this.#waiters.splice(0)) wake()
-    })
+    super()
+    ws.on('message', (data) => this.received(String(data)))
     this.closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })))
   }
 
   send(frame: unknown): void {
     this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame))
-  }
-
-  /** Completes the handshake and returns the welcome frame. */
-  async handshake(auth?: unknown): Promise<any> {
-    this.send({ t: 'hello', v: 1, auth })
-    return this.next((frame) => frame.t === 'welcome')
-  }
-
-  /** The first frame (already received or upcoming) matching `match`. */
-  async next(match: (frame: any) => boolean, timeoutMs = 5000): Promise<any> {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const found = this.frames.find(match)
-      if (found !== undefined) return found
-      const remaining = deadline - Date.now()
-      if (remaining <= 0) throw new Error(`timed out waiting for a frame; got ${JSON.stringify(this.frames)}`)
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, remaining)
-        this.#waiters.push(() => {
-          clearTimeout(timer)
-          resolve()
-        })
-      })
-    }
   }
 }

@@ -1,4 +1,4 @@
 import { defineConfig } from 'tsup'
 import { packageConfig } from '../../tsup.shared.js'
 
-export default defineConfig(packageConfig({ index: 'src/index.ts' }, 'neutral'))
+export default defineConfig(packageConfig({ index: 'src/index.ts', http: 'src/http.ts' }, 'neutral'))

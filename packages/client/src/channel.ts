@@ -97,6 +97,11 @@ export class Channel {
     } else this.#settle(new RealtimeError(error.code, error.message))
   }
 
+  /** @internal The connection dropped: the subscription holds again once the server confirms it anew. */
+  lost(): void {
+    if (this.#state === 'subscribed') this.#state = 'subscribing'
+  }
+
   /** @internal The subscription can no longer complete. */
   failed(error: RealtimeError): void {
     this.#settle(error)

@@ -28,6 +28,7 @@ import { webSocketTransport } from '@org/realtime-transport-ws/client'
 import { Channel, type ChannelHost } from './channel.js'
 import { HeartbeatWatch } from './internal/heartbeat-watch.js'
 import { Listeners, reportError, type FirstOutcome, type Listener } from './internal/listeners.js'
+import { isBuiltInTransport, loadTransport, type BuiltInTransportName } from './internal/load-transport.js'
 import { OfflineQueue } from './offline-queue.js'
 import type { RealtimeClientOptions, ReconnectionOptions } from './options.js'
 
@@ -95,7 +96,7 @@ const defaultReconnection: ReconnectionOptions = { initialDelayMs: 1000, maxDela
 export class RealtimeClient {
   /** The server URL, `http(s)://host/path`. */
   readonly url: string
-  readonly #transports: ClientTransport[]
+  readonly #transports: Array<ClientTransport | BuiltInTransportName>
   readonly #reconnection: ReconnectionOptions | false
   readonly #connectTimeoutMs: number
   readonly #ackTimeoutMs: number
@@ -114,6 +115,8 @@ export class RealtimeClient {
   #sessionId: string | undefined
   #maxPayload = 1_048_576
   #attempt = 0
+  /** Counts calls of `#open`, so a transport that finishes loading late opens nothing. */
+  #attempts = 0
   #everConnected = false
   /** Why this client dropped the current socket itself, if it did. */
   #dropReason: DisconnectReason | undefined
@@ -123,7 +126,10 @@ export class RealtimeClient {
 
   constructor(url: string, options: RealtimeClientOptions = {}) {
     this.url = url
-    this.#transports = options.transports ?? [webSocketTransport()]
+    this.#transports = [...(options.transports ?? [webSocketTransport()])]
+    for (const entry of this.#transports) {
+      if (typeof entry === 'string' && !isBuiltInTransport(entry)) throw new RealtimeError(ErrorCode.TransportError, `Unknown transport "${entry}"`)
+    }
     this.#reconnection = options.reconnection === false ? false : { ...defaultReconnection, ...options.reconnection }
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000
     this.#ackTimeoutMs = options.ackTimeoutMs ?? 10_000
@@ -158,7 +164,8 @@ export class RealtimeClient {
 
   /** Name of the transport in use or being tried. */
   get transport(): TransportName | undefined {
-    return this.#transports[this.#transportIndex]?.name
+    const entry = this.#transports[this.#transportIndex]
+    return typeof entry === 'string' ? entry : entry?.name
   }
 
   /** Listens to a lifecycle event, or to an event sent by the server (its return value answers `emitWithAck`). */
@@ -279,12 +286,28 @@ export class RealtimeClient {
   }
 
   #open(): void {
-    const transport = this.#transports[this.#transportIndex]
+    const index = this.#transportIndex
+    const transport = this.#transports[index]
     if (transport === undefined) throw new RealtimeError(ErrorCode.TransportError, 'No transport configured')
     this.#state = this.#everConnected ? 'reconnecting' : 'connecting'
     this.#opened = false
     this.#serverError = undefined
     this.#dropReason = undefined
+    const attempt = ++this.#attempts
+    if (typeof transport === 'string') {
+      loadTransport(transport).then(
+        (loaded) => {
+          this.#transports[index] = loaded
+          if (attempt === this.#attempts && this.#state !== 'disconnected') this.#open()
+        },
+        (error: unknown) => {
+          if (attempt !== this.#attempts || this.#state === 'disconnected') return
+          this.#emit('error', new RealtimeError(ErrorCode.TransportError, `The ${transport} transport could not be loaded`, { cause: error }))
+          this.#closed(CloseCode.Abnormal, 'transport not loaded')
+        },
+      )
+      return
+    }
     let socket: ClientSocket | undefined
     const current = (): boolean => socket !== undefined && this.#socket === socket
     this.#timer = setTimeout(() => current() && this.#drop('transport-close'), this.#connectTimeoutMs)
@@ -361,6 +384,7 @@ export class RealtimeClient {
     this.#attempt = 0
     this.#sessionId = frame.sid
     this.#maxPayload = frame.maxPayload
+    this.#socket?.setMaxPayload?.(frame.maxPayload)
     this.#heartbeat.start(frame.pingInterval + frame.pingTimeout)
     const wanted = [...this.#channels.values()].filter((channel) => channel.wanted)
     for (let start = 0; start < wanted.length; start += MAX_CHANNELS_PER_FRAME) {
@@ -422,18 +446,24 @@ export class RealtimeClient {
     this.#socket = undefined
     const wasConnected = this.#state === 'connected'
     const dropped = this.#dropReason !== undefined
-    const final = (!dropped && isFinalCloseCode(code)) || this.#reconnection === false
+    const refused = !dropped && isFinalCloseCode(code)
+    // Trying the next transport is part of the same attempt, not a reconnection.
+    const fallBack = !refused && !this.#opened && this.#transportIndex + 1 < this.#transports.length
+    const final = refused || (!fallBack && this.#reconnection === false)
     // Frames still in the offline queue were never sent: they wait for the next connection.
     this.#acks.rejectAll(new RealtimeError(ErrorCode.Disconnected, 'The connection dropped before the server answered'), (id) =>
       this.#queue.holdsAck(id),
     )
-    if (wasConnected) this.#emit('disconnect', { reason: this.#dropReason ?? disconnectReason(code), code, willReconnect: !final })
+    if (wasConnected) {
+      for (const channel of this.#channels.values()) channel.lost()
+      this.#emit('disconnect', { reason: this.#dropReason ?? disconnectReason(code), code, willReconnect: !final })
+    }
     const errorCode = this.#serverError?.code ?? errorCodeForClose(code)
     const error = errorCode === undefined ? undefined : new RealtimeError(errorCode, this.#serverError?.message ?? (reason || `Closed with ${code}`))
     if (error !== undefined && !dropped) this.#emit('error', error)
     if (final) {
       this.#stop(error ?? new RealtimeError(ErrorCode.Closed, 'The connection was closed and will not be reopened'))
-    } else if (!this.#opened && this.#transportIndex + 1 < this.#transports.length) {
+    } else if (fallBack) {
       this.#transportIndex++
       this.#open()
     } else {
@@ -468,7 +498,10 @@ export class RealtimeClient {
   /** Drops the current socket as if the network had failed; reconnection follows. */
   #drop(reason: DisconnectReason): void {
     this.#dropReason = reason
-    this.#socket?.close(CloseCode.Stalled, reason)
+    const socket = this.#socket
+    socket?.close(CloseCode.Stalled, reason)
+    // A transport that does not report its own close must not stall the client.
+    if (socket !== undefined && this.#socket === socket) this.#closed(CloseCode.Stalled, reason)
   }
 
   #send(frame: ClientFrame): void {

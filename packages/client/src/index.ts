@@ -13,5 +13,6 @@ export {
   type ReconnectingEvent,
 } from './client.js'
 export type { Listener } from './internal/listeners.js'
+export type { BuiltInTransportName } from './internal/load-transport.js'
 export type { OfflineQueueOptions, RealtimeClientOptions, ReconnectionOptions } from './options.js'
 export { CloseCode, ErrorCode, RealtimeError, isRealtimeError } from '@org/realtime-core'

@@ -1,4 +1,5 @@
 import type { BackoffOptions, ClientTransport } from '@org/realtime-core'
+import type { BuiltInTransportName } from './internal/load-transport.js'
 
 /** Reconnection settings of {@link RealtimeClientOptions}. */
 export interface ReconnectionOptions extends BackoffOptions {
@@ -28,10 +29,14 @@ export interface OfflineQueueOptions {
 /** Options of {@link RealtimeClient}. */
 export interface RealtimeClientOptions {
   /**
-   * Transports to try, in order; the client falls back to the next when one cannot open.
+   * Transports to try, in order: the client falls back to the next when one cannot open (refused,
+   * blocked, or not open within `connectTimeoutMs`), and reconnects with the last one that worked.
+   * Pass the transports themselves (`webSocketTransport()` from
+   * `@org/realtime-transport-ws/client`, …) to set their options and keep unused ones out of the
+   * bundle, or their names: `'sse'` and `'polling'` are then loaded on first use.
    * @default [webSocketTransport()]
    */
-  transports?: ClientTransport[]
+  transports?: Array<ClientTransport | BuiltInTransportName>
   /**
    * Credentials sent in the handshake, or a function called on every (re)connect that returns
    * them, so an expired token can be replaced.

@@ -6,19 +6,44 @@ import { describe, expect, it } from 'vitest'
 
 const entry = fileURLToPath(new URL('../dist/index.js', import.meta.url))
 
-/** Bundles the built client the way an app's bundler does for a browser. */
+/**
+ * Bundles the built client the way an app's bundler does for a browser, splitting what is loaded
+ * on demand (the `'sse'` and `'polling'` transports named by string) into chunks of its own.
+ */
 async function bundleForBrowser() {
   if (!existsSync(entry)) throw new Error('packages/client/dist is missing: run `pnpm build` (the root `pnpm test` does)')
-  const result = await build({ entryPoints: [entry], bundle: true, platform: 'browser', format: 'esm', minify: true, write: false, metafile: true })
-  const code = result.outputFiles[0]!.contents
-  return { inputs: Object.keys(result.metafile.inputs), gzipBytes: gzipSync(code, { level: 9 }).length }
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    splitting: true,
+    outdir: 'out',
+    platform: 'browser',
+    format: 'esm',
+    minify: true,
+    write: false,
+    metafile: true,
+  })
+  const [main, ...chunks] = Object.entries(result.metafile.outputs).sort(([, a], [, b]) => Number(b.entryPoint !== undefined) - Number(a.entryPoint !== undefined))
+  const contents = (name: string) => result.outputFiles.find((file) => file.path.endsWith(name.replace(/^out/, '')))!.contents
+  return {
+    mainInputs: Object.keys(main![1].inputs),
+    chunkInputs: chunks.flatMap(([, output]) => Object.keys(output.inputs)),
+    gzipBytes: gzipSync(contents(main![0]), { level: 9 }).length,
+  }
 }
 
 describe('browser bundle of the client', () => {
   it('takes the platform WebSocket build of the transport and never pulls in ws', async () => {
-    const { inputs } = await bundleForBrowser()
-    expect(inputs.some((path) => path.endsWith('transport-ws/dist/client.js'))).toBe(true)
-    expect(inputs.filter((path) => /(^|\/)(ws|eventemitter3)@|client-node/.test(path))).toEqual([])
+    const { mainInputs, chunkInputs } = await bundleForBrowser()
+    expect(mainInputs.some((path) => path.endsWith('transport-ws/dist/client.js'))).toBe(true)
+    expect([...mainInputs, ...chunkInputs].filter((path) => /(^|\/)(ws|eventemitter3)@|client-node/.test(path))).toEqual([])
+  })
+
+  it('leaves the SSE and polling transports to chunks loaded when a client names them', async () => {
+    const { mainInputs, chunkInputs } = await bundleForBrowser()
+    expect(mainInputs.filter((path) => /transport-(sse|polling)/.test(path))).toEqual([])
+    expect(chunkInputs.some((path) => path.includes('transport-sse/dist/client.js'))).toBe(true)
+    expect(chunkInputs.some((path) => path.includes('transport-polling/dist/client.js'))).toBe(true)
   })
 
   it('stays within 5 KB minified and gzipped, client and WebSocket transport together', async () => {

@@ -1,7 +1,7 @@
 import { ErrorCode, RealtimeError } from '@org/realtime-core'
 import type { Connection } from '@org/realtime-server'
-import { describe, expect, it } from 'vitest'
-import { collect, connectedClient, createClient, once, startServer } from '../../../test/support.js'
+import { expect, it } from 'vitest'
+import { collect, connectedClient, createClient, describeTransports, once, startServer } from '../../../test/support.js'
 
 /** A server whose authorize lets `user` subscribe to `public:*` and `user:<user>`, and publish to `public:*`. */
 async function guardedServer() {
@@ -15,7 +15,7 @@ async function guardedServer() {
   })
 }
 
-describe('channels', () => {
+describeTransports('channels', () => {
   it('subscribes when authorized and receives the events broadcast to the channel', async () => {
     const { rt, url } = await guardedServer()
     const connected = once<Connection>(rt, 'connection')

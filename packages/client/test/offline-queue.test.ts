@@ -1,7 +1,7 @@
 import { ErrorCode, type RealtimeError } from '@org/realtime-core'
 import type { Connection } from '@org/realtime-server'
-import { describe, expect, it } from 'vitest'
-import { collect, connectedClient, createClient, once, startServer, until } from '../../../test/support.js'
+import { expect, it } from 'vitest'
+import { collect, connectedClient, createClient, describeTransports, once, startServer, until } from '../../../test/support.js'
 
 /** A server that records every `note` it receives and acknowledges it. */
 async function recordingServer() {
@@ -16,7 +16,7 @@ async function recordingServer() {
   return { ...server, notes }
 }
 
-describe('offline queue', () => {
+describeTransports('offline queue', () => {
   it('sends emits made before the first connection, in order, once connected', async () => {
     const { url, notes } = await recordingServer()
     const client = createClient(url, { autoConnect: false })

@@ -4,7 +4,7 @@ import { ErrorCode, type RealtimeError } from '@org/realtime-core'
 import { RealtimeClient, type DisconnectEvent, type ReconnectingEvent } from '@org/realtime-client'
 import type { Connection } from '@org/realtime-server'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { collect, connectedClient, createClient, once, startServer, until } from '../../../test/support.js'
+import { allServerTransports, collect, connectedClient, createClient, describeTransports, once, startServer, until } from '../../../test/support.js'
 
 /** A TCP server that counts connections and drops each at once, so every attempt fails. */
 async function refusingServer(): Promise<{ server: Server; port: number; attempts: () => number }> {
@@ -27,7 +27,7 @@ async function settle(condition: () => boolean, what: string): Promise<void> {
   throw new Error(`never reached: ${what}`)
 }
 
-describe('reconnection', () => {
+describe('reconnection backoff', () => {
   afterEach(() => {
     vi.useRealTimers()
     vi.restoreAllMocks()
@@ -64,7 +64,9 @@ describe('reconnection', () => {
       server.close()
     }
   })
+})
 
+describeTransports('reconnection', () => {
   it('does not reconnect after an explicit disconnect()', async () => {
     const { rt, url } = await startServer()
     const connections = collect(rt, 'connection')
@@ -108,8 +110,13 @@ describe('reconnection', () => {
     const nextConnection = once<Connection>(rt, 'connection')
     for (const conn of rt.connections.values()) conn.terminate()
     expect(await disconnected).toEqual({ reason: 'transport-close', code: 1006, willReconnect: true })
+    // Until the server confirms anew, the subscription does not hold, and subscribe() waits for it.
+    expect(client.channel('room:1').state).toBe('subscribing')
+    const confirmed = client.channel('room:1').subscribe()
     expect(await reconnected).toEqual({ attempts: 1 })
     const conn = await nextConnection
+    await confirmed
+    expect(conn.rooms.has('room:1')).toBe(true)
     await until(() => conn.rooms.size === 2, 2000, 'resubscription')
     expect([...conn.rooms].sort()).toEqual(['room:1', 'room:2'])
     expect(authorized).toEqual(['subscribe:room:1', 'subscribe:room:2', 'subscribe:room:1', 'subscribe:room:2'])
@@ -127,7 +134,7 @@ describe('reconnection', () => {
     await first.rt.close()
     expect(await disconnected).toEqual({ reason: 'server-shutdown', code: 1001, willReconnect: true })
     const { RealtimeServer } = await import('@org/realtime-server')
-    const second = new RealtimeServer()
+    const second = new RealtimeServer({ transports: allServerTransports() })
     await second.listen(first.port, { host: '127.0.0.1' })
     try {
       await once(client, 'connect')

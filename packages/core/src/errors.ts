@@ -35,6 +35,16 @@ export const ErrorCode = {
   ReservedEvent: 'RESERVED_EVENT',
   /** No transport could open a connection. */
   TransportError: 'TRANSPORT_ERROR',
+  /** The server failed in a way that is its own bug; details are in its logs, not on the wire. */
+  Internal: 'INTERNAL_ERROR',
+  /** An HTTP request an HTTP transport cannot serve: a missing parameter or a wrong method. */
+  BadRequest: 'BAD_REQUEST',
+  /** An HTTP transport request named a session that does not exist (any more). */
+  UnknownSession: 'UNKNOWN_SESSION',
+  /** An HTTP transport request named a session that belongs to another transport. */
+  TransportMismatch: 'TRANSPORT_MISMATCH',
+  /** A second long-poll or POST arrived while one was still in flight for the same session. */
+  RequestInFlight: 'REQUEST_IN_FLIGHT',
 } as const
 
 /** One of the values of {@link ErrorCode}. */

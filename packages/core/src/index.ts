@@ -42,6 +42,7 @@ export type {
   ClientSocketListener,
   ClientTransport,
   HttpServerLike,
+  RequestInfo,
   ServerSocket,
   ServerSocketListener,
   ServerTransport,

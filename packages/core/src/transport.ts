@@ -40,6 +40,12 @@ export interface ServerSocketListener {
 export interface TransportHost {
   /** Largest frame to accept, in bytes. */
   readonly maxPayload: number
+  /**
+   * Whether a request from `origin` (its `Origin` header, or null without one) may connect:
+   * `'allowed'` (an allow-list admits it: HTTP transports answer with CORS headers),
+   * `'refused'` (refuse with 403 and `FORBIDDEN`), or `'unchecked'` (no allow-list is set).
+   */
+  checkOrigin(origin: string | null): 'allowed' | 'refused' | 'unchecked'
   /** A connection was opened; returns where its frames go. */
   open(socket: ServerSocket, request: TransportRequest): ServerSocketListener
 }
@@ -51,11 +57,27 @@ export interface HttpServerLike {
   listenerCount(event: string): number
 }
 
-/** Server half of a transport, e.g. `webSocketTransport()` from `@org/realtime-transport-ws/server`. */
+/** Who sent a fetch-API request, as far as the runtime knows. */
+export interface RequestInfo {
+  /** IP address of the peer; empty when the runtime does not say. */
+  remoteAddress: string
+}
+
+/**
+ * Server half of a transport, e.g. `webSocketTransport()` from `@org/realtime-transport-ws/server`.
+ * A transport implements `attach` (it needs the Node.js HTTP server, as WebSocket upgrades do),
+ * `handle` (it speaks plain HTTP requests and responses, which any fetch-API runtime can serve),
+ * or both.
+ */
 export interface ServerTransport {
   readonly name: TransportName
   /** Starts accepting connections on `server` under `path`. */
-  attach(server: HttpServerLike, path: string, host: TransportHost): void
+  attach?(server: HttpServerLike, path: string, host: TransportHost): void
+  /**
+   * Answers `request` if it belongs to this transport (the server has already matched the path);
+   * returns undefined, synchronously, if it does not.
+   */
+  handle?(request: Request, info: RequestInfo, host: TransportHost): Promise<Response> | undefined
   /** Stops accepting connections. Open connections are closed by the server beforehand. */
   close(): Promise<void>
 }
@@ -76,6 +98,8 @@ export interface ClientSocket {
   send(frame: string): void
   /** Closes the connection; `listener.close` still follows. */
   close(code?: number, reason?: string): void
+  /** Tells the transport the server's `maxPayload`, for transports that batch frames. */
+  setMaxPayload?(bytes: number): void
 }
 
 /** Client half of a transport, e.g. `webSocketTransport()` from `@org/realtime-transport-ws/client`. */

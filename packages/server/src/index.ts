@@ -16,4 +16,4 @@ export type {
 } from './options.js'
 export { RealtimeServer, type AttachOptions, type RealtimeServerEvents } from './server.js'
 export { TypedEmitter, type EventMap } from './typed-emitter.js'
-export { CloseCode, ErrorCode, RealtimeError, isRealtimeError } from '@org/realtime-core'
+export { CloseCode, ErrorCode, RealtimeError, isRealtimeError, type Logger } from '@org/realtime-core'

@@ -60,6 +60,15 @@ export interface RealtimeServerOptions<TData> {
    */
   authorize?: Authorize<TData>
   /**
+   * Origins (scheme, host and port, e.g. `https://app.example.com`) whose pages may connect, or a
+   * function deciding. Requests from other origins are refused with 403 on every transport; the
+   * HTTP transports answer allowed ones with CORS headers. Requests without an `Origin` header
+   * (other servers, native apps) are not affected.
+   * @default undefined: no check, and no CORS headers (browsers then allow same-origin pages only
+   * on the HTTP transports)
+   */
+  origins?: readonly string[] | ((origin: string) => boolean)
+  /**
    * Delivers broadcasts to the nodes of a cluster.
    * @default memoryAdapter(), one process
    */

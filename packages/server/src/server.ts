@@ -13,14 +13,19 @@ import {
   type Logger,
   type ServerSocket,
   type ServerSocketListener,
+  type RequestInfo,
   type ServerTransport,
+  type TransportHost,
 } from '@org/realtime-core'
+import { errorResponse } from '@org/realtime-core/http'
 import { webSocketTransport } from '@org/realtime-transport-ws/server'
 import { memoryAdapter, type Adapter, type BroadcastPacket } from './adapter.js'
 import { BroadcastOperator } from './broadcast.js'
 import { Connection, type ConnectionHost, type DisconnectInfo } from './connection.js'
 import { startHandshake } from './internal/handshake.js'
 import { Heartbeat } from './internal/heartbeat.js'
+import { interceptRequests } from './internal/intercept-requests.js'
+import { serveWithFetch } from './internal/node-fetch-bridge.js'
 import { TypedEmitter } from './typed-emitter.js'
 import type {
   Authorize,
@@ -38,6 +43,13 @@ export type RealtimeServerEvents<TData> = {
   connection: (conn: Connection<TData>) => void
   /** A connection ended. */
   disconnect: (conn: Connection<TData>, info: DisconnectInfo) => void
+}
+
+/** Turns the `origins` option into a `TransportHost.checkOrigin`. */
+function originPolicy(origins: RealtimeServerOptions<unknown>['origins']): TransportHost['checkOrigin'] {
+  if (origins === undefined) return () => 'unchecked'
+  const allowed = typeof origins === 'function' ? origins : (origin: string) => origins.includes(origin)
+  return (origin) => (origin === null ? 'unchecked' : allowed(origin) ? 'allowed' : 'refused')
 }
 
 /** The default `authorize`: clients join nothing by themselves. */
@@ -75,6 +87,8 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
   readonly #logger: Logger
   readonly #host: ConnectionHost<TData>
   readonly #pendingSockets = new Set<ServerSocket>()
+  readonly #hosts = new Map<ServerTransport, TransportHost>()
+  readonly #detach: Array<() => void> = []
   #heartbeat: Heartbeat | undefined
   #ownHttpServer: HttpServer | undefined
   #adapterReady: Promise<void> | undefined
@@ -94,6 +108,14 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
       maxPayload: options.maxPayload ?? 1_048_576,
       ackTimeoutMs: options.ackTimeoutMs ?? 10_000,
       closeTimeoutMs: options.closeTimeoutMs ?? 1_000,
+    }
+    const checkOrigin = originPolicy(options.origins)
+    for (const transport of this.#transports) {
+      this.#hosts.set(transport, {
+        maxPayload: this.#options.maxPayload,
+        checkOrigin,
+        open: (socket, request) => this.#open(socket, request, transport.name),
+      })
     }
     this.#host = {
       ackTimeoutMs: this.#options.ackTimeoutMs,
@@ -120,17 +142,38 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
    * The HTTP server stays yours: `close()` does not close it.
    */
   attach(httpServer: HttpServer, options: AttachOptions = {}): this {
-    if (this.#closed) throw new RealtimeError(ErrorCode.Closed, 'The server is closed')
+    this.#start()
     const path = options.path ?? '/realtime'
-    this.#adapterReady ??= Promise.resolve(this.#adapter.init({ deliver: (packet) => this.#deliver(packet) }))
-    this.#heartbeat ??= new Heartbeat(() => this.#connections.values(), this.#options.pingIntervalMs, this.#options.pingTimeoutMs)
-    for (const transport of this.#transports) {
-      transport.attach(httpServer, path, {
-        maxPayload: this.#options.maxPayload,
-        open: (socket, request) => this.#open(socket, request, transport.name),
-      })
+    for (const [transport, host] of this.#hosts) transport.attach?.(httpServer, path, host)
+    if (this.#transports.some((transport) => transport.handle !== undefined)) {
+      this.#detach.push(
+        interceptRequests(httpServer, path, (request, response) => {
+          void serveWithFetch(request, response, (fetchRequest, remoteAddress) => this.handleRequest(fetchRequest, { remoteAddress }), this.#logger)
+        }),
+      )
     }
     return this
+  }
+
+  /**
+   * Answers a fetch-API request for the HTTP transports (SSE, long-polling), for runtimes without
+   * a Node.js HTTP server: a Next.js route handler, Hono, Deno, Bun. Requests are told apart by
+   * their `transport` query parameter, so route every method of one path here.
+   *
+   * @example
+   * // app/realtime/route.ts
+   * const handle = (request: Request) => rt.handleRequest(request)
+   * export { handle as GET, handle as POST, handle as DELETE, handle as OPTIONS }
+   */
+  async handleRequest(request: Request, info: Partial<RequestInfo> = {}): Promise<Response> {
+    // While closing, sessions still deliver their last frames; new ones are refused by #open.
+    if (!this.#closed) this.#start()
+    const requestInfo: RequestInfo = { remoteAddress: info.remoteAddress ?? '' }
+    for (const [transport, host] of this.#hosts) {
+      const answer = transport.handle?.(request, requestInfo, host)
+      if (answer !== undefined) return answer
+    }
+    return errorResponse(400, ErrorCode.BadRequest, 'Name an HTTP transport (?transport=sse or ?transport=polling), or upgrade to WebSocket')
   }
 
   /**
@@ -152,6 +195,12 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     })
     await this.#adapterReady
     return (httpServer.address() as AddressInfo).port
+  }
+
+  #start(): void {
+    if (this.#closed) throw new RealtimeError(ErrorCode.Closed, 'The server is closed')
+    this.#adapterReady ??= Promise.resolve(this.#adapter.init({ deliver: (packet) => this.#deliver(packet) }))
+    this.#heartbeat ??= new Heartbeat(() => this.#connections.values(), this.#options.pingIntervalMs, this.#options.pingTimeoutMs)
   }
 
   /** Adds a connection middleware; they run in order after `authenticate`. Throw to refuse the connection. */
@@ -201,6 +250,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     await Promise.all(gone)
     clearTimeout(deadline)
     await Promise.all(this.#transports.map((transport) => transport.close()))
+    for (const detach of this.#detach.splice(0)) detach()
     await this.#adapter.close()
     const httpServer = this.#ownHttpServer
     if (httpServer !== undefined) {

@@ -1,7 +1,7 @@
 import { ErrorCode, RealtimeError } from '@org/realtime-core'
 import type { Connection } from '@org/realtime-server'
-import { describe, expect, it } from 'vitest'
-import { connectedClient, once, startServer } from '../../../test/support.js'
+import { expect, it } from 'vitest'
+import { connectedClient, describeTransports, once, startServer } from '../../../test/support.js'
 
 async function pair(options: Parameters<typeof startServer>[0] = {}) {
   const server = await startServer(options)
@@ -10,7 +10,7 @@ async function pair(options: Parameters<typeof startServer>[0] = {}) {
   return { ...server, client, conn: await connected }
 }
 
-describe('acknowledgements', () => {
+describeTransports('acknowledgements', () => {
   it('resolves a client emitWithAck with what the handler returned', async () => {
     const { conn, client } = await pair()
     conn.on('add', async ({ a, b }: { a: number; b: number }) => a + b)

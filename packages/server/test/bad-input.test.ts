@@ -1,13 +1,13 @@
 import { CloseCode, ErrorCode, RealtimeError } from '@org/realtime-core'
 import { describe, expect, it } from 'vitest'
-import { connectedClient, rawSocket, startServer } from '../../../test/support.js'
+import { connectedClient, describeTransports, rawPeer, rawSocket, startServer } from '../../../test/support.js'
 
 /** A server with an echo handler, a well-behaved client, and a raw socket past its handshake. */
 async function setup(options: Parameters<typeof startServer>[0] = {}) {
   const server = await startServer(options)
   server.rt.on('connection', (conn) => conn.on('echo', (data) => data))
   const bystander = await connectedClient(server.url)
-  const raw = await rawSocket(server.port)
+  const raw = await rawPeer(server.port)
   await raw.handshake()
   return { ...server, bystander, raw }
 }
@@ -31,7 +31,7 @@ const malformed: Array<[string, string]> = [
   ['an ack with a malformed error', '{"t":"ack","id":1,"err":"boom"}'],
 ]
 
-describe('bad input', () => {
+describeTransports('bad input', () => {
   it.each(malformed)('answers %s with BAD_FRAME and keeps serving everyone', async (_name, frame) => {
     const { raw, bystander } = await setup()
     raw.send(frame)
@@ -101,16 +101,19 @@ describe('bad input', () => {
   })
 })
 
-describe('bad input at the transport', () => {
+describeTransports('oversized frames', () => {
   it('reports the 1009 close of an oversized frame to the server too', async () => {
     const { rt, port } = await startServer({ maxPayload: 1024 })
-    const raw = await rawSocket(port)
+    const raw = await rawPeer(port)
     await raw.handshake()
     const disconnected = new Promise<number>((resolve) => rt.once('disconnect', (_conn, info) => resolve(info.code)))
     raw.send({ t: 'event', e: 'echo', d: 'x'.repeat(2000) })
     expect(await disconnected).toBe(CloseCode.MessageTooBig)
   })
 
+})
+
+describe('bad input at the WebSocket transport', () => {
   it('closes a connection that sends a binary frame with 1003', async () => {
     const { port } = await startServer()
     const raw = await rawSocket(port)

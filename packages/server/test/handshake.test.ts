@@ -1,8 +1,8 @@
 import { CloseCode, ErrorCode, RealtimeError } from '@org/realtime-core'
-import { describe, expect, it } from 'vitest'
-import { collect, connectedClient, createClient, once, rawSocket, startServer, until } from '../../../test/support.js'
+import { expect, it } from 'vitest'
+import { collect, connectedClient, createClient, describeTransports, once, rawPeer, startServer, until } from '../../../test/support.js'
 
-describe('handshake', () => {
+describeTransports('handshake', (transport) => {
   it('accepts a client and gives its connection the data authenticate returned', async () => {
     const { rt, url } = await startServer({
       authenticate: (handshake) => ({ user: (handshake.auth as { token: string }).token.toUpperCase() }),
@@ -13,7 +13,7 @@ describe('handshake', () => {
     expect(conn.data).toEqual({ user: 'ALICE' })
     expect(conn.id).toBe(client.id)
     expect(conn.handshake.remoteAddress).toBe('127.0.0.1')
-    expect(conn.transport).toBe('websocket')
+    expect(conn.transport).toBe(transport.name)
     expect(client.state).toBe('connected')
   })
 
@@ -67,7 +67,7 @@ describe('handshake', () => {
         throw new Error('no')
       },
     })
-    const raw = await rawSocket(port)
+    const raw = await rawPeer(port)
     raw.send({ t: 'hello', v: 1 })
     expect(await raw.closed).toEqual({ code: CloseCode.Unauthorized, reason: ErrorCode.Unauthorized })
     expect(raw.frames).toEqual([{ t: 'error', code: 'UNAUTHORIZED', message: 'Authentication failed' }])
@@ -85,7 +85,7 @@ describe('handshake', () => {
 
   it('refuses an unsupported protocol version with 4426', async () => {
     const { port } = await startServer()
-    const raw = await rawSocket(port)
+    const raw = await rawPeer(port)
     raw.send({ t: 'hello', v: 2 })
     expect((await raw.closed).code).toBe(CloseCode.UnsupportedVersion)
     expect(raw.frames[0]).toMatchObject({ t: 'error', code: 'UNSUPPORTED_VERSION' })
@@ -93,7 +93,7 @@ describe('handshake', () => {
 
   it('refuses a connection whose first frame is not hello with 4400', async () => {
     const { port } = await startServer()
-    const raw = await rawSocket(port)
+    const raw = await rawPeer(port)
     raw.send({ t: 'event', e: 'x' })
     expect((await raw.closed).code).toBe(CloseCode.BadRequest)
     expect(raw.frames[0]).toMatchObject({ t: 'error', code: 'BAD_FRAME' })
@@ -101,7 +101,7 @@ describe('handshake', () => {
 
   it('refuses a malformed first frame with 4400', async () => {
     const { port } = await startServer()
-    const raw = await rawSocket(port)
+    const raw = await rawPeer(port)
     raw.send('{"t":"hello",')
     expect((await raw.closed).code).toBe(CloseCode.BadRequest)
     expect(raw.frames[0]).toMatchObject({ t: 'error', code: 'BAD_FRAME' })
@@ -109,20 +109,20 @@ describe('handshake', () => {
 
   it('closes a connection that sends no handshake within handshakeTimeoutMs with 4408', async () => {
     const { port } = await startServer({ handshakeTimeoutMs: 50 })
-    const raw = await rawSocket(port)
+    const raw = await rawPeer(port)
     expect((await raw.closed).code).toBe(CloseCode.HandshakeTimeout)
     expect(raw.frames[0]).toMatchObject({ t: 'error', code: 'HANDSHAKE_TIMEOUT' })
   })
 
   it('welcomes with the heartbeat settings and maxPayload', async () => {
     const { port } = await startServer({ pingIntervalMs: 1234, pingTimeoutMs: 567, maxPayload: 4096 })
-    const raw = await rawSocket(port)
+    const raw = await rawPeer(port)
     const welcome = await raw.handshake()
     expect(welcome).toEqual({ t: 'welcome', v: 1, sid: expect.any(String), pingInterval: 1234, pingTimeout: 567, maxPayload: 4096 })
   })
 })
 
-describe('listener failures', () => {
+describeTransports('listener failures', () => {
   it('keeps a connection whose connection listener throws, and logs the error', async () => {
     const logged: string[] = []
     const logger = { debug() {}, info() {}, warn() {}, error: (message: string) => logged.push(message) }
@@ -139,14 +139,14 @@ describe('listener failures', () => {
   })
 })
 
-describe('connection middleware', () => {
+describeTransports('connection middleware', () => {
   it('holds frames a middleware sends until after the welcome', async () => {
     const { rt, port } = await startServer()
     rt.use((conn) => {
       conn.join('early')
       conn.emit('greeting', 'hi')
     })
-    const raw = await rawSocket(port)
+    const raw = await rawPeer(port)
     await raw.handshake()
     await raw.next((frame) => frame.t === 'event')
     expect(raw.frames.map((frame) => frame.t)).toEqual(['welcome', 'event'])
@@ -158,7 +158,7 @@ describe('connection middleware', () => {
     rt.use((conn) => {
       if (conn.handshake.auth === 'refuse') throw new RealtimeError(ErrorCode.Forbidden, 'no')
     })
-    const raw = await rawSocket(port)
+    const raw = await rawPeer(port)
     raw.send({ t: 'hello', v: 1, auth: 'refuse' })
     expect((await raw.closed).code).toBe(CloseCode.Forbidden)
     const member = await connectedClient(url)

@@ -1,8 +1,8 @@
 import type { RealtimeClient } from '@org/realtime-client'
 import { ErrorCode, type RealtimeError } from '@org/realtime-core'
 import type { Connection, DisconnectInfo } from '@org/realtime-server'
-import { describe, expect, it, vi } from 'vitest'
-import { collect, connectedClient, once, startServer, until } from '../../../test/support.js'
+import { expect, it, vi } from 'vitest'
+import { collect, connectedClient, describeTransports, once, startServer, until } from '../../../test/support.js'
 
 /** Starts a server and `count` clients, each of whose connections joins the rooms `roomsOf(index)`. */
 async function setup(count: number, roomsOf: (index: number) => string[]) {
@@ -26,7 +26,7 @@ async function flush(setupResult: Awaited<ReturnType<typeof setup>>): Promise<vo
   await Promise.all(done)
 }
 
-describe('rooms and broadcasts', () => {
+describeTransports('rooms and broadcasts', () => {
   it('rt.to(room) reaches every member of the room and no one else, with the room name', async () => {
     const s = await setup(3, (i) => (i < 2 ? ['room:1'] : ['room:2']))
     const received = s.clients.map((client) => collect(client, 'news'))

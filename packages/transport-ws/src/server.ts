@@ -49,6 +49,10 @@ class WebSocketServerTransport implements ServerTransport {
         if (server.listenerCount('upgrade') === 1) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n')
         return
       }
+      if (host.checkOrigin(request.headers.origin ?? null) === 'refused') {
+        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n')
+        return
+      }
       wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request, host))
     }
     server.on('upgrade', onUpgrade)

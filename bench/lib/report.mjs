@@ -1,0 +1,85 @@
+/** Markdown tables of the results, with ratios, and the issue-6 targets checked against them. */
+import { summarize } from './stats.mjs'
+
+export const implLabels = {
+  ours: 'ours (WebSocket)',
+  ws: 'raw ws',
+  'ws-corked': 'raw ws, corked',
+  socketio: 'Socket.IO 4.8',
+}
+
+const ratioColumns = [
+  ['ws', 'ours ÷ raw ws'],
+  ['ws-corked', 'ours ÷ corked ws'],
+  ['socketio', 'ours ÷ Socket.IO'],
+]
+
+function format(value, digits) {
+  if (!Number.isFinite(value)) return '—'
+  return value.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+}
+
+/** One table for all scenarios: a row per metric, medians with (min–max) per implementation. */
+export function resultsTable(scenarios, results) {
+  const impls = Object.keys(implLabels)
+  const lines = [
+    `| scenario | metric | ${impls.map((i) => implLabels[i]).join(' | ')} | ${ratioColumns.map(([, l]) => l).join(' | ')} |`,
+    `|---|---|${impls.map(() => '---:').join('|')}|${ratioColumns.map(() => '---:').join('|')}|`,
+  ]
+  for (const { scenario, title } of scenarios) {
+    for (const [row, metric] of scenario.metrics.entries()) {
+      const cells = impls.map((impl) => {
+        const values = results[scenario.name]?.[impl]?.map((r) => r[metric.key])
+        if (!values?.length) return '—'
+        const s = summarize(values)
+        return s.n === 1 ? format(s.median, metric.digits) : `${format(s.median, metric.digits)} (${format(s.min, metric.digits)}–${format(s.max, metric.digits)})`
+      })
+      const ours = median(results, scenario.name, 'ours', metric.key)
+      const ratios = ratioColumns.map(([impl]) => {
+        const other = median(results, scenario.name, impl, metric.key)
+        return Number.isFinite(ours) && Number.isFinite(other) ? `${format(ours / other, 2)}×` : '—'
+      })
+      const arrow = metric.better === 'higher' ? '↑' : '↓'
+      lines.push(`| ${row === 0 ? title : ''} | ${metric.label} ${arrow} | ${cells.join(' | ')} | ${ratios.join(' | ')} |`)
+    }
+  }
+  return lines.join('\n')
+}
+
+export function median(results, scenario, impl, key) {
+  const values = results[scenario]?.[impl]?.map((r) => r[key])
+  return values?.length ? summarize(values).median : NaN
+}
+
+/** Targets of issue 6 for the WebSocket transport, as medians of one invocation. */
+const targets = [
+  { scenario: 'fanout', label: 'fan-out server CPU per delivery ≤ 1.5 µs', value: (m) => m('ours', 'cpuPerDelivery'), max: 1.5, unit: ' µs' },
+  { scenario: 'fanout', label: 'fan-out deliveries/s ≥ 3× Socket.IO', value: (m) => m('ours', 'deliveriesPerSec') / m('socketio', 'deliveriesPerSec'), min: 3, unit: '×' },
+  { scenario: 'fanout', label: 'fan-out deliveries/s ≥ 0.9× corked raw ws', value: (m) => m('ours', 'deliveriesPerSec') / m('ws-corked', 'deliveriesPerSec'), min: 0.9, unit: '×' },
+  { scenario: 'echo', label: 'echo server CPU per round trip ≤ 1.1× raw ws', value: (m) => m('ours', 'cpuPerRoundTrip') / m('ws', 'cpuPerRoundTrip'), max: 1.1, unit: '×' },
+  { scenario: 'echo', label: 'echo RTT p99 ≤ 1.1× raw ws', value: (m) => m('ours', 'p99') / m('ws', 'p99'), max: 1.1, unit: '×' },
+  { scenario: 'idle', label: 'heap per idle connection ≤ 1.5× raw ws', value: (m) => m('ours', 'heapPerConn') / m('ws', 'heapPerConn'), max: 1.5, unit: '×' },
+  { scenario: 'idle', label: 'heap per idle connection ≤ 0.4× Socket.IO', value: (m) => m('ours', 'heapPerConn') / m('socketio', 'heapPerConn'), max: 0.4, unit: '×' },
+  { scenario: 'storm', label: 'connections/s ≥ 0.8× raw ws', value: (m) => m('ours', 'connPerSec') / m('ws', 'connPerSec'), min: 0.8, unit: '×' },
+  { scenario: 'storm', label: 'connections/s ≥ 2× Socket.IO', value: (m) => m('ours', 'connPerSec') / m('socketio', 'connPerSec'), min: 2, unit: '×' },
+  { scenario: 'bundle', label: 'client bundle (client + WebSocket transport) ≤ 5 KB min+gzip', value: (m) => m('ours', 'gzipBytes') / 1024, max: 5, unit: ' KB' },
+]
+
+/** The targets whose scenario ran, each with its measured value and whether it is met. */
+export function targetsTable(results) {
+  const lines = ['| target (issue 6) | measured | met? |', '|---|---:|---|']
+  const missed = []
+  for (const target of targets) {
+    if (results[target.scenario] === undefined) continue
+    const value = target.value((impl, key) => median(results, target.scenario, impl, key))
+    if (!Number.isFinite(value)) continue
+    const limit = target.max ?? target.min
+    const met = target.max !== undefined ? value <= target.max : value >= target.min
+    // How far off: the shortfall under a lower bound; over an upper bound, by % or, past 2×, as a multiple.
+    const off = value / limit
+    const gap = met ? '' : target.max === undefined ? ` — ${format((1 - off) * 100, 0)}% short` : off >= 2 ? ` — ${format(off, 1)}× the limit` : ` — ${format((off - 1) * 100, 0)}% over`
+    lines.push(`| ${target.label} | ${format(value, 2)}${target.unit} | ${met ? 'yes' : `**no**${gap}`} |`)
+    if (!met) missed.push(target.label)
+  }
+  return { table: lines.join('\n'), missed }
+}

@@ -1,0 +1,205 @@
+/**
+ * Load process of one benchmark run: `node bench/load.mjs`, driven by bench/run.mjs over IPC.
+ * Holds many lean raw-`ws` connections that speak the implementation's protocol
+ * (lib/protocols.mjs), and checks every message it receives: a loss, a duplicate, a reordering
+ * or a wrong answer fails the run.
+ */
+import { WebSocket } from 'ws'
+import { clock, notifyParent, serveParent } from './lib/ipc.mjs'
+import { protocols } from './lib/protocols.mjs'
+import { percentile } from './lib/stats.mjs'
+
+let proto
+let baseUrl
+/** @type {Array<{ ws: WebSocket, onApp: (text: string) => void }>} */
+const conns = []
+/** The first failure; each waiting command rejects with it. */
+let failure
+let onFailure = () => {}
+
+function fail(error) {
+  failure ??= error instanceof Error ? error : new Error(String(error))
+  onFailure(failure)
+}
+
+/** Opens one connection and resolves once the protocol's handshake is done. */
+function dial() {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(baseUrl, { perMessageDeflate: false })
+    const conn = { ws, ready: false, onApp: () => fail(new Error('application frame before the scenario started')) }
+    const ready = () => {
+      conn.ready = true
+      resolve(conn)
+    }
+    ws.on('open', () => {
+      proto.open(ws)
+      if (proto.ready === 'open') ready()
+    })
+    ws.on('message', (data) => {
+      const text = String(data)
+      try {
+        const handled = proto.control(ws, text)
+        if (handled === 'ready') ready()
+        else if (!handled) conn.onApp(text)
+      } catch (error) {
+        fail(error)
+      }
+    })
+    ws.on('error', (error) => (conn.ready ? fail(error) : reject(error)))
+    ws.on('close', (code) => {
+      if (conn.ready && !closing) fail(new Error(`a connection closed during the run (code ${code})`))
+      else if (!conn.ready) reject(new Error(`closed during the handshake (code ${code})`))
+    })
+  })
+}
+
+let closing = false
+let fanoutDone
+
+serveParent(
+  {
+    setup({ impl, port }) {
+      proto = protocols[impl]
+      baseUrl = `ws://127.0.0.1:${port}${proto.path}`
+    },
+
+    /** Opens `count` connections, at most `concurrency` handshakes at a time. */
+    async connect({ count, concurrency }) {
+      const startedAt = clock()
+      let next = 0
+      const worker = async () => {
+        while (next < count) {
+          next++
+          conns.push(await dial())
+        }
+      }
+      await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker))
+      return { ms: clock() - startedAt, open: conns.length }
+    },
+
+    /** Starts checking a fan-out of `msgs` messages (see fanoutReceive). */
+    fanoutArm({ msgs, textLength }) {
+      fanoutDone = fanoutReceive(msgs, textLength)
+      fanoutDone.catch(() => {})
+    },
+
+    /** Resolves when the armed fan-out is complete. */
+    fanoutWait: () => fanoutDone,
+
+    /**
+     * Each connection sends `rate` echo requests per second for `durationMs`, spread evenly
+     * (connection i starts i/N of an interval late), and checks that each answer carries its
+     * request's id and data. Resolves once every request is answered, with the RTTs.
+     */
+    echo({ rate, durationMs, text, drainMs }) {
+      const perConn = Math.floor((rate * durationMs) / 1000)
+      const intervalMs = 1000 / rate
+      const rtts = new Float64Array(perConn * conns.length)
+      let answered = 0
+      let timer
+      return new Promise((resolve, reject) => {
+        onFailure = (error) => {
+          clearTimeout(timer)
+          reject(error)
+        }
+        if (failure) return reject(failure)
+        const t0 = performance.now()
+        const cpu = process.cpuUsage()
+        const state = conns.map((conn, i) => {
+          const s = { conn, sent: 0, nextAt: t0 + (i / conns.length) * intervalMs, sentAt: new Float64Array(perConn + 1) }
+          conn.onApp = (raw) => {
+            const { id, data } = proto.reply(raw)
+            if (!(id >= 1 && id <= s.sent) || s.sentAt[id] === 0) throw new Error(`echo: unexpected answer id ${id}`)
+            if (data?.n !== id || data.text !== text) throw new Error(`echo: answer ${id} does not carry the request's data`)
+            rtts[answered++] = performance.now() - s.sentAt[id]
+            s.sentAt[id] = 0
+            if (answered === rtts.length) finish()
+          }
+          return s
+        })
+        const finish = () => {
+          clearTimeout(timer)
+          const sorted = rtts.sort()
+          const { user, system } = process.cpuUsage(cpu)
+          const wallMs = performance.now() - t0
+          resolve({
+            roundTrips: answered,
+            wallMs,
+            loadCpu: (user + system) / 1000 / wallMs,
+            p50: percentile(sorted, 0.5),
+            p99: percentile(sorted, 0.99),
+            max: sorted[sorted.length - 1],
+          })
+        }
+        const deadline = t0 + durationMs + drainMs
+        const tick = () => {
+          const now = performance.now()
+          for (const s of state) {
+            while (s.sent < perConn && s.nextAt <= now) {
+              const id = ++s.sent
+              s.sentAt[id] = performance.now()
+              s.conn.ws.send(proto.request(id, { n: id, text }))
+              s.nextAt += intervalMs
+            }
+          }
+          if (now > deadline) return fail(new Error(`echo: ${rtts.length - answered} of ${rtts.length} requests unanswered after ${drainMs} ms`))
+          timer = setTimeout(tick, 1)
+        }
+        tick()
+      })
+    },
+
+    exit() {
+      closing = true
+      setImmediate(() => process.exit(0))
+    },
+  },
+  { maxLifetimeMs: 15 * 60_000 },
+)
+
+/**
+ * Expects messages `{ seq: 0…msgs-1, text }` on every connection, in order. Reports through
+ * `progress` how many messages every connection has, and resolves when that reaches `msgs`.
+ */
+function fanoutReceive(msgs, textLength) {
+  const total = conns.length
+  const got = new Uint32Array(msgs)
+  let completed = 0
+  let reported = 0
+  let reportScheduled = false
+  let endedAt = 0
+  const cpu = process.cpuUsage()
+  const startedAt = clock()
+  return new Promise((resolve, reject) => {
+    onFailure = reject
+    if (failure) return reject(failure)
+    const report = () => {
+      reportScheduled = false
+      if (completed === reported) return
+      reported = completed
+      notifyParent('progress', { completed })
+      if (completed !== msgs) return
+      const { user, system } = process.cpuUsage(cpu)
+      resolve({ endedAt, deliveries: total * msgs, loadCpu: (user + system) / 1000 / (clock() - startedAt) })
+    }
+    for (const conn of conns) {
+      let expected = 0
+      conn.onApp = (text) => {
+        const data = proto.broadcast(text)
+        if (data.seq !== expected) {
+          throw new Error(`fan-out: a receiver got message ${data.seq} when ${expected} was due (lost or out of order)`)
+        }
+        if (data.text.length !== textLength) throw new Error(`fan-out: message ${data.seq} arrived damaged`)
+        expected++
+        if (++got[data.seq] === total) {
+          while (completed < msgs && got[completed] === total) completed++
+          if (completed === msgs) endedAt = clock()
+          if (!reportScheduled) {
+            reportScheduled = true
+            setImmediate(report)
+          }
+        }
+      }
+    }
+  })
+}

@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+/**
+ * Benchmark orchestrator: `pnpm bench` (quick, under 5 minutes on 2 cores) or `pnpm bench --full`.
+ * Each run starts a fresh server process and a fresh load process; implementations alternate
+ * within each round. Prints a Markdown table of medians (min–max) with ratios, and the targets of
+ * issue 6. Exits non-zero when any run fails its correctness checks.
+ *
+ * Options: --full, --runs N, --only fanout,echo,idle,storm,bundle, --impls ours,ws,ws-corked,socketio,
+ * --profile (write a .cpuprofile of each server run to bench/profiles/), --write (update bench/RESULTS.md).
+ */
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
+import os from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import bundle from './scenarios/bundle.mjs'
+import echo from './scenarios/echo.mjs'
+import fanout from './scenarios/fanout.mjs'
+import idle from './scenarios/idle.mjs'
+import storm from './scenarios/storm.mjs'
+import { watchOtherLoad } from './lib/machine.mjs'
+import { implLabels, resultsTable, targetsTable } from './lib/report.mjs'
+
+const all = [fanout, echo, idle, storm, bundle]
+const { values: opts } = parseArgs({
+  options: {
+    full: { type: 'boolean', default: false },
+    runs: { type: 'string' },
+    only: { type: 'string' },
+    impls: { type: 'string' },
+    profile: { type: 'boolean', default: false },
+    write: { type: 'boolean', default: false },
+  },
+})
+const mode = opts.full ? 'full' : 'quick'
+const runs = Number(opts.runs ?? (opts.full ? 5 : 3))
+const only = opts.only?.split(',')
+const impls = opts.impls?.split(',')
+const selected = all.filter((s) => !only || only.includes(s.name))
+const profileDir = fileURLToPath(new URL('./profiles/', import.meta.url))
+const resultsFile = fileURLToPath(new URL('./RESULTS.md', import.meta.url))
+
+for (const pkg of ['@org/realtime-server', '@org/realtime-client']) {
+  const dist = fileURLToPath(import.meta.resolve(pkg))
+  if (!existsSync(dist)) fail(`${pkg} is not built (${dist} is missing): run \`pnpm build\` first`)
+}
+
+// Every connection is a file descriptor in both processes.
+const fdLimit = Number(execFileSync('/bin/sh', ['-c', 'ulimit -n']).toString().trim())
+const needed = Math.max(...selected.map((s) => s.sizes?.[mode]?.clients ?? 0)) + 200
+if (fdLimit < needed) fail(`ulimit -n is ${fdLimit}; this run needs at least ${needed} (raise it with \`ulimit -n ${needed * 2}\`)`)
+
+const started = Date.now()
+const otherLoad = watchOtherLoad()
+if (otherLoad.loadAverage > 0.5) console.error(`Load average is ${otherLoad.loadAverage.toFixed(2)}: other work on this machine will move the figures.`)
+const results = {}
+const ran = []
+try {
+  for (const scenario of selected) {
+    const size = scenario.sizes?.[mode]
+    const title = scenario.title(size)
+    ran.push({ scenario, title })
+    console.error(`\n## ${title}`)
+    const list = scenario.impls.filter((impl) => !impls || impls.includes(impl))
+    const rounds = scenario.once ? 1 : runs
+    results[scenario.name] = {}
+    for (let round = 0; round < rounds; round++) {
+      // Alternate: each round starts with the next implementation.
+      const order = list.map((_, i) => list[(i + round) % list.length])
+      for (const impl of order) {
+        const serverFlags = opts.profile
+          ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${scenario.name}-${impl}-${round + 1}.cpuprofile`]
+          : []
+        if (opts.profile) mkdirSync(profileDir, { recursive: true })
+        const result = await scenario.run(impl, size, { serverFlags })
+        ;(results[scenario.name][impl] ??= []).push(result)
+        const busy = ['serverCpu', 'loadCpu'].filter((k) => k in result).map((k) => `${k} ${Math.round(result[k] * 100)}%`)
+        const shown = [...scenario.metrics.map((m) => `${m.label} ${result[m.key].toFixed(m.digits)}`), ...busy].join(', ')
+        console.error(`  round ${round + 1}/${rounds} ${implLabels[impl].padEnd(18)} ${shown}`)
+      }
+    }
+  }
+} catch (error) {
+  console.error(`\nBENCHMARK FAILED: ${error.stack ?? error}`)
+  process.exit(1)
+}
+
+const seconds = Math.round((Date.now() - started) / 1000)
+const others = otherLoad.stop()
+const noise =
+  others === undefined
+    ? ''
+    : `; other processes used ${Math.round(others * 100)}% of a core during the run (load average ${otherLoad.loadAverage.toFixed(2)} at the start)${others > 0.1 ? ' — noisy, rerun on a quiet machine' : ''}`
+const table = resultsTable(ran, results)
+const { table: targets, missed } = targetsTable(results)
+const command = `pnpm bench${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`
+const report = [
+  `Command: \`${command}\` (${mode}, ${runs} runs per implementation, took ${seconds} s)`,
+  `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.type()} ${os.release()}, ulimit -n ${fdLimit}`,
+  `Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; commit ${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'packages').length ? ' with uncommitted changes in packages/' : ''}${noise}`,
+  '',
+  'Medians of the runs, (min–max) beside them; ↑ higher is better, ↓ lower is better.',
+  '',
+  table,
+  '',
+  targets,
+].join('\n')
+console.log(`\n${report}`)
+if (missed.length) console.error(`\n${missed.length} target(s) of issue 6 missed.`)
+
+if (opts.write) {
+  const begin = '<!-- bench:begin -->'
+  const end = '<!-- bench:end -->'
+  const current = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : `# Benchmark results\n\n${begin}\n${end}\n`
+  const [head, rest] = current.split(begin)
+  writeFileSync(resultsFile, `${head}${begin}\n${report}\n${end}${rest.split(end)[1] ?? '\n'}`)
+  console.error(`Updated ${resultsFile}`)
+}
+
+function git(...args) {
+  try {
+    return execFileSync('git', args, { cwd: fileURLToPath(new URL('..', import.meta.url)) }).toString().trim()
+  } catch {
+    return 'unknown'
+  }
+}
+
+function fail(message) {
+  console.error(message)
+  process.exit(1)
+}

@@ -1,0 +1,19 @@
+/** (a) This library over WebSocket, used the way an application would. */
+import { RealtimeServer } from '@org/realtime-server'
+
+export const path = '/realtime'
+
+export async function start() {
+  const rt = new RealtimeServer()
+  rt.on('connection', (conn) => {
+    conn.join('room')
+    conn.on('echo', (data) => data)
+  })
+  const port = await rt.listen(0, { host: '127.0.0.1' })
+  return {
+    port,
+    broadcast: (data) => rt.to('room').emit('m', data),
+    connections: () => rt.connections.size,
+    close: () => rt.close(),
+  }
+}

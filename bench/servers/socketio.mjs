@@ -1,0 +1,21 @@
+/** (c) Socket.IO 4.8, WebSocket transport only on both ends, default options otherwise. */
+import { createServer } from 'node:http'
+import { Server } from 'socket.io'
+
+export const path = '/socket.io/?EIO=4&transport=websocket'
+
+export async function start() {
+  const http = createServer()
+  const io = new Server(http, { transports: ['websocket'], serveClient: false })
+  io.on('connection', (socket) => {
+    socket.join('room')
+    socket.on('echo', (data, ack) => ack(data))
+  })
+  await new Promise((resolve) => http.listen(0, '127.0.0.1', resolve))
+  return {
+    port: http.address().port,
+    broadcast: (data) => io.to('room').emit('m', data),
+    connections: () => io.of('/').sockets.size,
+    close: () => new Promise((resolve) => io.close(() => resolve())),
+  }
+}

@@ -1,0 +1,18 @@
+import { startNotificationsServer } from './notifications-server.js'
+
+const server = await startNotificationsServer({
+  port: Number(process.env.PORT ?? 3001),
+  host: process.env.HOST ?? '127.0.0.1',
+  tickerMs: Number(process.env.TICKER_MS ?? 5000),
+  logger: { debug() {}, info() {}, warn: console.warn, error: console.error },
+})
+console.log(`Notifications example running at ${server.url}`)
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    )
+  })
+}

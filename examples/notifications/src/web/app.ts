@@ -1,0 +1,55 @@
+import { ErrorCode, RealtimeClient, type RealtimeError } from '@org/realtime-client'
+import { sseTransport } from '@org/realtime-transport-sse/client'
+import type { Notification } from '../types.js'
+import { addNotification, setStatus, showFeed, showLogin, showSendResult, ui } from './view.js'
+
+let client: RealtimeClient | undefined
+
+ui.login.addEventListener('submit', (event) => {
+  event.preventDefault()
+  open(ui.name.value.trim().toLowerCase())
+})
+
+/** Connects as `user` and shows their channel, `notifications:<user>`. */
+function open(user: string): void {
+  client?.disconnect()
+  const current = new RealtimeClient(new URL('/realtime', location.href).href, { transports: [sseTransport()], auth: { user } })
+  client = current
+  showFeed(user)
+  setStatus('connecting', 'connecting…')
+  const feed = current.channel(`notifications:${user}`)
+  feed.on('notification', (notification: Notification) => addNotification(notification))
+  // `connect` fires after every (re)connect; the client itself subscribes the channel again.
+  current.on('connect', () => {
+    feed.subscribe().then(
+      () => current.connected && setStatus('live'),
+      () => {}, // a refusal is reported by `error` too
+    )
+  })
+  current.on('reconnecting', ({ attempt }) => setStatus('reconnecting', `reconnecting (attempt ${attempt})…`))
+  current.on('disconnect', ({ willReconnect }) => setStatus(willReconnect ? 'reconnecting' : 'disconnected', willReconnect ? 'reconnecting…' : 'disconnected'))
+  current.on('error', (error: RealtimeError) => {
+    if (error.code === ErrorCode.Unauthorized) showLogin(error.message)
+    else if (current.state === 'disconnected') setStatus('disconnected', `disconnected: ${error.message}`)
+  })
+}
+
+ui.send.addEventListener('submit', (event) => {
+  event.preventDefault()
+  const user = ui.to.value.trim().toLowerCase()
+  const text = ui.text.value.trim()
+  showSendResult('sending…')
+  notify(user, text).then(
+    () => {
+      if (ui.text.value.trim() === text) ui.text.value = ''
+      showSendResult(`Sent to ${user}`)
+    },
+    (error: Error) => showSendResult(`Not sent: ${error.message}`, true),
+  )
+})
+
+/** `POST /notify`; rejects with the server's message. */
+async function notify(user: string, text: string): Promise<void> {
+  const response = await fetch('/notify', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, text }) })
+  if (!response.ok) throw new Error(((await response.json().catch(() => ({}))) as { message?: string }).message ?? `HTTP ${response.status}`)
+}

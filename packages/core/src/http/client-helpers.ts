@@ -1,0 +1,37 @@
+import { CloseCode } from '../errors.js'
+
+/** `url` (absolute, or relative to the page) with `params` set in its query. */
+export function withQuery(url: string, params: Record<string, string>): string {
+  const target = new URL(url, (globalThis as { location?: { href: string } }).location?.href)
+  for (const [name, value] of Object.entries(params)) target.searchParams.set(name, value)
+  return target.toString()
+}
+
+/** A request of an HTTP transport that the server answered with an error status. */
+export class HttpRefusal extends Error {
+  constructor(readonly status: number) {
+    super(`the server answered HTTP ${status}`)
+  }
+}
+
+/**
+ * The close code an HTTP transport reports for `error`: 401 and 403 refuse for good, like the
+ * WebSocket close codes 4401 and 4403; anything else is a lost connection, retried.
+ */
+export function closeCodeOf(error: unknown): number {
+  if (error instanceof HttpRefusal && error.status === 403) return CloseCode.Forbidden
+  if (error instanceof HttpRefusal && error.status === 401) return CloseCode.Unauthorized
+  return CloseCode.Abnormal
+}
+
+/** The `x-realtime-close` header of the long-polling transport: `<code> <reason, URI-encoded>`. */
+export function formatCloseHeader(code: number, reason: string): string {
+  return reason === '' ? String(code) : `${code} ${encodeURIComponent(reason)}`
+}
+
+/** Reads an `x-realtime-close` header; an unreadable one counts as a lost connection. */
+export function parseCloseHeader(header: string): { code: number; reason: string } {
+  const match = /^(\d{4})(?: (.*))?$/.exec(header.trim())
+  if (match === null) return { code: CloseCode.Abnormal, reason: 'unreadable close header' }
+  return { code: Number(match[1]), reason: decodeURIComponent(match[2] ?? '') }
+}

@@ -1,0 +1,86 @@
+import { utf8Length } from '../codec.js'
+
+/** Options of {@link PostQueue}. */
+export interface PostQueueOptions {
+  /** Where the frames go: the transport URL with `transport` and `sid`. */
+  url: string
+  /** The fetch implementation. */
+  fetch: typeof fetch
+  /** Called once when a POST fails: the connection is to be considered lost. */
+  onFailure: (code: number, reason: string) => void
+  /** `RequestInit.credentials` of every POST. */
+  credentials?: RequestCredentials
+}
+
+/**
+ * Sends frames up in POST bodies, one frame per line, one POST at a time: frames sent while a POST
+ * is in flight go together in the next one, which stays within `maxBytes` (the server's
+ * `maxPayload`) unless a single frame is larger.
+ */
+export class PostQueue {
+  readonly #options: PostQueueOptions
+  #pending: string[] = []
+  #inFlight = false
+  #closed = false
+  #maxBytes = 1_048_576
+
+  constructor(options: PostQueueOptions) {
+    this.#options = options
+  }
+
+  /** Limits each POST body to `bytes`. */
+  setMaxBytes(bytes: number): void {
+    this.#maxBytes = bytes
+  }
+
+  send(frame: string): void {
+    if (this.#closed) return
+    this.#pending.push(frame)
+    if (!this.#inFlight) void this.#flush()
+  }
+
+  /** Stops sending; frames not yet posted are dropped. */
+  close(): void {
+    this.#closed = true
+    this.#pending = []
+  }
+
+  async #flush(): Promise<void> {
+    this.#inFlight = true
+    while (this.#pending.length > 0 && !this.#closed) {
+      const body = this.#takeBatch()
+      try {
+        const response = await this.#options.fetch(this.#options.url, {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'text/plain;charset=UTF-8' },
+          credentials: this.#options.credentials ?? 'same-origin',
+        })
+        await response.body?.cancel()
+        if (!response.ok) return this.#fail(1006, `POST answered ${response.status}`)
+      } catch (error) {
+        return this.#fail(1006, error instanceof Error ? error.message : 'POST failed')
+      }
+    }
+    this.#inFlight = false
+  }
+
+  #takeBatch(): string {
+    let bytes = 0
+    let count = 0
+    for (const frame of this.#pending) {
+      const size = utf8Length(frame) + 1
+      if (count > 0 && bytes + size > this.#maxBytes) break
+      bytes += size
+      count++
+    }
+    return this.#pending.splice(0, count).join('\n')
+  }
+
+  #fail(code: number, reason: string): void {
+    this.#inFlight = false
+    if (this.#closed) return
+    this.close()
+    this.#options.onFailure(code, reason)
+  }
+}

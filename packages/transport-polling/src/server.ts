@@ -1,0 +1,63 @@
+/**
+ * Long-polling transport, server half: batched frames down held GETs, up in POSTs.
+ * @module @org/realtime-transport-polling/server
+ */
+import type { RequestInfo, TransportHost } from '@org/realtime-core'
+import { HttpServerTransport } from '@org/realtime-core/http'
+import { PollingSession } from './internal/polling-session.js'
+
+/** Options of the long-polling server transport. */
+export interface PollingServerTransportOptions {
+  /**
+   * Milliseconds a GET is held when there is nothing to send. Keep it below the idle timeout of
+   * proxies between client and server.
+   * @default 25000
+   */
+  holdMs?: number
+  /**
+   * Milliseconds a session survives between two requests of its client before it is dropped.
+   * @default 10000
+   */
+  sessionTimeoutMs?: number
+}
+
+/** The long-polling server transport, with the number of live sessions for monitoring. */
+export interface PollingServerTransport extends HttpServerTransport<PollingSession> {
+  readonly name: 'polling'
+}
+
+/**
+ * The long-polling transport for `RealtimeServer`, for networks where neither WebSocket nor
+ * event streams get through. Works on a Node.js HTTP server (`rt.attach`) and in any fetch-API
+ * runtime (`rt.handleRequest`).
+ *
+ * @example
+ * new RealtimeServer({ transports: [webSocketTransport(), sseTransport(), pollingTransport()] })
+ */
+export function pollingTransport(options: PollingServerTransportOptions = {}): PollingServerTransport {
+  return new PollingTransport(options)
+}
+
+class PollingTransport extends HttpServerTransport<PollingSession> implements PollingServerTransport {
+  readonly name = 'polling' as const
+  readonly #holdMs: number
+  readonly #sessionTimeoutMs: number
+
+  constructor(options: PollingServerTransportOptions) {
+    super()
+    this.#holdMs = options.holdMs ?? 25_000
+    this.#sessionTimeoutMs = options.sessionTimeoutMs ?? 10_000
+  }
+
+  protected open(request: Request, info: RequestInfo, host: TransportHost, headers: Record<string, string>): Response {
+    const session = new PollingSession(this.newSessionId(), this.#sessionTimeoutMs, () => this.unregister(session))
+    this.register(session)
+    const url = new URL(request.url)
+    session.listener = host.open(session, { url: url.pathname + url.search, headers: Object.fromEntries(request.headers), remoteAddress: info.remoteAddress })
+    return Response.json({ sid: session.id, holdMs: this.#holdMs }, { headers: { ...headers, 'cache-control': 'no-store' } })
+  }
+
+  protected resume(session: PollingSession, request: Request, headers: Record<string, string>): Promise<Response> {
+    return session.poll(request.signal, headers, this.#holdMs)
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Server-sent events transport, server half: events down a `text/event-stream`, frames up in POSTs.
+ * @module @org/realtime-transport-sse/server
+ */
+import { ErrorCode, type RequestInfo, type TransportHost } from '@org/realtime-core'
+import { HttpServerTransport, errorResponse } from '@org/realtime-core/http'
+import { SseSession } from './internal/sse-session.js'
+
+/** Options of the SSE server transport. */
+export interface SseServerTransportOptions {
+  /**
+   * Milliseconds between comment lines written to an idle stream, so proxies do not cut it.
+   * @default 15000
+   */
+  keepAliveMs?: number
+  /**
+   * Milliseconds a session survives without an open stream before it is dropped.
+   * @default 10000
+   */
+  sessionTimeoutMs?: number
+  /**
+   * Bytes of recent events kept per session for a stream that resumes with `Last-Event-ID`.
+   * @default 65536
+   */
+  resumeBytes?: number
+}
+
+/** The SSE server transport, with the number of live sessions for monitoring. */
+export interface SseServerTransport extends HttpServerTransport<SseSession> {
+  readonly name: 'sse'
+}
+
+const STREAM_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  'x-accel-buffering': 'no',
+}
+
+/**
+ * The server-sent events transport for `RealtimeServer`: works on a Node.js HTTP server
+ * (`rt.attach`) and in any fetch-API runtime (`rt.handleRequest`).
+ *
+ * @example
+ * new RealtimeServer({ transports: [webSocketTransport(), sseTransport()] })
+ */
+export function sseTransport(options: SseServerTransportOptions = {}): SseServerTransport {
+  return new SseTransport(options)
+}
+
+class SseTransport extends HttpServerTransport<SseSession> implements SseServerTransport {
+  readonly name = 'sse' as const
+  readonly #options: Required<SseServerTransportOptions>
+  #keepAlive: ReturnType<typeof setInterval> | undefined
+
+  constructor(options: SseServerTransportOptions) {
+    super()
+    this.#options = { keepAliveMs: options.keepAliveMs ?? 15_000, sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000, resumeBytes: options.resumeBytes ?? 65_536 }
+  }
+
+  override async close(): Promise<void> {
+    clearInterval(this.#keepAlive)
+    this.#keepAlive = undefined
+    await super.close()
+  }
+
+  protected open(request: Request, info: RequestInfo, host: TransportHost, headers: Record<string, string>): Response {
+    const session = new SseSession(this.newSessionId(), this.#options.sessionTimeoutMs, () => this.unregister(session), this.#options.resumeBytes)
+    this.register(session)
+    this.#keepAlive ??= setInterval(() => {
+      for (const live of this.sessions()) live.keepAlive()
+    }, this.#options.keepAliveMs)
+    ;(this.#keepAlive as { unref?: () => void }).unref?.()
+    const url = new URL(request.url)
+    session.listener = host.open(session, {
+      url: url.pathname + url.search,
+      headers: Object.fromEntries(request.headers),
+      remoteAddress: info.remoteAddress,
+    })
+    return this.#respond(session.stream(request.signal) as ReadableStream<Uint8Array>, headers)
+  }
+
+  protected resume(session: SseSession, request: Request, headers: Record<string, string>): Response {
+    const header = request.headers.get('last-event-id') ?? new URL(request.url).searchParams.get('lastEventId')
+    const lastEventId = header === null ? 0 : Number(header)
+    const stream = Number.isSafeInteger(lastEventId) ? session.stream(request.signal, lastEventId) : undefined
+    if (stream === undefined) {
+      // The client cannot catch up: let it start a new session rather than miss frames.
+      session.terminate()
+      return errorResponse(410, ErrorCode.UnknownSession, 'The events after Last-Event-ID are no longer kept', headers)
+    }
+    return this.#respond(stream, headers)
+  }
+
+  #respond(stream: ReadableStream<Uint8Array>, headers: Record<string, string>): Response {
+    return new Response(stream, { status: 200, headers: { ...headers, ...STREAM_HEADERS } })
+  }
+}

@@ -1,0 +1,112 @@
+import { parseCloseHeader } from '@org/realtime-core/http'
+import { FrameLog } from './frame-log.js'
+
+/**
+ * A client of the SSE or long-polling transport speaking the protocol by hand, as a test peer
+ * that can send anything. Frames arrive in `frames`; `closed` resolves with the close marker, or
+ * with 1006 when delivery stops without one.
+ */
+export class RawHttpPeer extends FrameLog {
+  readonly closed: Promise<{ code: number; reason: string }>
+  readonly #aborted = new AbortController()
+  #lastPost: Promise<void> = Promise.resolve()
+  #close!: (close: { code: number; reason: string }) => void
+
+  private constructor(
+    readonly sessionUrl: string,
+    readonly transport: 'sse' | 'polling',
+  ) {
+    super()
+    this.closed = new Promise((resolve) => {
+      this.#close = resolve
+    })
+  }
+
+  static async open(url: string, transport: 'sse' | 'polling'): Promise<RawHttpPeer> {
+    const signal = new AbortController()
+    if (transport === 'polling') {
+      const { sid } = (await (await fetch(`${url}?transport=polling`)).json()) as { sid: string }
+      const peer = new RawHttpPeer(`${url}?transport=polling&sid=${sid}`, transport)
+      void peer.#poll()
+      return peer
+    }
+    const response = await fetch(`${url}?transport=sse`, { signal: signal.signal })
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader()
+    const decoder = new TextDecoder()
+    let buffer = ''
+    let peer: RawHttpPeer | undefined
+    while (peer === undefined) {
+      const { value, done } = await reader.read()
+      if (done) throw new Error('the stream ended before the session event')
+      buffer += decoder.decode(value, { stream: true })
+      const sid = /event: session\ndata: (\S+)\n\n/.exec(buffer)?.[1]
+      if (sid !== undefined) peer = new RawHttpPeer(`${url}?transport=sse&sid=${sid}`, transport)
+    }
+    const found = peer
+    found.#aborted.signal.addEventListener('abort', () => signal.abort())
+    void found.#readEvents(reader, decoder, buffer.slice(buffer.indexOf('\n\n', buffer.indexOf('event: session')) + 2))
+    return found
+  }
+
+  /**
+   * POSTs `frame` (a string is sent as is, so it may be malformed) after the POSTs before it, as a
+   * client must; resolves with the response.
+   */
+  send(frame: unknown): Promise<Response> {
+    const body = typeof frame === 'string' ? frame : JSON.stringify(frame)
+    const sent = this.#lastPost.then(() => this.post(body))
+    this.#lastPost = sent.then(
+      () => undefined,
+      () => undefined,
+    )
+    return sent
+  }
+
+  /** POSTs a raw body now. */
+  post(body: BodyInit): Promise<Response> {
+    return fetch(this.sessionUrl, { method: 'POST', body, headers: { 'content-type': 'text/plain' } })
+  }
+
+  /** Stops reading, as a vanished client would. */
+  terminate(): void {
+    this.#aborted.abort()
+  }
+
+  async #readEvents(reader: ReadableStreamDefaultReader<Uint8Array>, decoder: TextDecoder, rest: string): Promise<void> {
+    let buffer = rest
+    try {
+      for (;;) {
+        let end: number
+        while ((end = buffer.indexOf('\n\n')) !== -1) {
+          const block = buffer.slice(0, end)
+          buffer = buffer.slice(end + 2)
+          const data = /^data: (.*)$/m.exec(block)?.[1]
+          if (data === undefined) continue
+          if (block.includes('event: close')) return this.#close(JSON.parse(data))
+          this.received(data)
+        }
+        const { value, done } = await reader.read()
+        if (done) break
+        buffer += decoder.decode(value, { stream: true })
+      }
+    } catch {
+      // aborted
+    }
+    this.#close({ code: 1006, reason: '' })
+  }
+
+  async #poll(): Promise<void> {
+    try {
+      for (let round = 0; round < 10_000 && !this.#aborted.signal.aborted; round++) {
+        const response = await fetch(this.sessionUrl, { signal: this.#aborted.signal })
+        if (!response.ok) break
+        for (const line of (await response.text()).split('\n')) if (line.length > 0) this.received(line)
+        const closing = response.headers.get('x-realtime-close')
+        if (closing !== null) return this.#close(parseCloseHeader(closing))
+      }
+    } catch {
+      // aborted
+    }
+    this.#close({ code: 1006, reason: '' })
+  }
+}
