@@ -54,6 +54,7 @@ function dial() {
 }
 
 let closing = false
+const STALL_MS = 10_000
 let fanoutDone
 
 serveParent(
@@ -170,27 +171,39 @@ function fanoutReceive(msgs, textLength) {
   let endedAt = 0
   const cpu = process.cpuUsage()
   const startedAt = clock()
+  let lastArrival = performance.now()
   return new Promise((resolve, reject) => {
-    onFailure = reject
-    if (failure) return reject(failure)
+    // A message lost at the end leaves no gap to notice: give up once nothing arrives for 10 s.
+    const stall = setInterval(() => {
+      if (performance.now() - lastArrival < STALL_MS) return
+      const behind = conns.filter((conn) => conn.expected < msgs).length
+      fail(new Error(`fan-out: ${behind} receivers still miss messages after ${STALL_MS} ms without traffic (lost)`))
+    }, 1000)
+    onFailure = (error) => {
+      clearInterval(stall)
+      reject(error)
+    }
+    if (failure) return onFailure(failure)
     const report = () => {
       reportScheduled = false
       if (completed === reported) return
       reported = completed
       notifyParent('progress', { completed })
       if (completed !== msgs) return
+      clearInterval(stall)
       const { user, system } = process.cpuUsage(cpu)
       resolve({ endedAt, deliveries: total * msgs, loadCpu: (user + system) / 1000 / (clock() - startedAt) })
     }
     for (const conn of conns) {
-      let expected = 0
+      conn.expected = 0
       conn.onApp = (text) => {
+        lastArrival = performance.now()
         const data = proto.broadcast(text)
-        if (data.seq !== expected) {
-          throw new Error(`fan-out: a receiver got message ${data.seq} when ${expected} was due (lost or out of order)`)
+        if (data.seq !== conn.expected) {
+          throw new Error(`fan-out: a receiver got message ${data.seq} when ${conn.expected} was due (lost or out of order)`)
         }
         if (data.text.length !== textLength) throw new Error(`fan-out: message ${data.seq} arrived damaged`)
-        expected++
+        conn.expected++
         if (++got[data.seq] === total) {
           while (completed < msgs && got[completed] === total) completed++
           if (completed === msgs) endedAt = clock()

@@ -62,7 +62,8 @@ const targets = [
   { scenario: 'idle', label: 'heap per idle connection ≤ 0.4× Socket.IO', value: (m) => m('ours', 'heapPerConn') / m('socketio', 'heapPerConn'), max: 0.4, unit: '×' },
   { scenario: 'storm', label: 'connections/s ≥ 0.8× raw ws', value: (m) => m('ours', 'connPerSec') / m('ws', 'connPerSec'), min: 0.8, unit: '×' },
   { scenario: 'storm', label: 'connections/s ≥ 2× Socket.IO', value: (m) => m('ours', 'connPerSec') / m('socketio', 'connPerSec'), min: 2, unit: '×' },
-  { scenario: 'bundle', label: 'client bundle (client + WebSocket transport) ≤ 5 KB min+gzip', value: (m) => m('ours', 'gzipBytes') / 1024, max: 5, unit: ' KB' },
+  { scenario: 'bundle', label: 'client bundle, client + WebSocket transport ≤ 5 KB min+gzip', value: (m) => m('ours', 'initialGzip') / 1024, max: 5, unit: ' KB' },
+  { scenario: 'bundle', label: 'client bundle with all three transports ≤ 8 KB min+gzip', value: (m) => m('ours', 'allGzip') / 1024, max: 8, unit: ' KB' },
 ]
 
 /** The targets whose scenario ran, each with its measured value and whether it is met. */

@@ -1,51 +1,22 @@
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { afterEach, beforeEach, expect, it } from 'vitest'
 import { startChatServer, type ChatServer } from '../src/chat-server.js'
+import { usePages } from '../../../test/browser.js'
 
-const clientDist = fileURLToPath(new URL('../../../packages/client/dist', import.meta.url))
-
-let browser: Browser
+const pages = usePages()
 let server: ChatServer
-const pages: Page[] = []
-const pageErrors: string[] = []
-
-beforeAll(async () => {
-  if (!existsSync(clientDist)) {
-    throw new Error(`${clientDist} does not exist: run \`pnpm build\` at the repo root first (the page bundle resolves @org/realtime-* through their dist; the root \`pnpm test\` builds them)`)
-  }
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    timeout: 15_000,
-  })
-})
-
-afterAll(async () => {
-  await browser?.close()
-})
 
 beforeEach(async () => {
   server = await startChatServer({ port: 0, host: '127.0.0.1' })
 })
 
 afterEach(async () => {
-  for (const page of pages.splice(0)) await page.close()
   await server?.close()
-  expect(pageErrors.splice(0)).toEqual([])
 })
 
 /** Opens the chat as `name` and waits until it has joined #general. */
 async function enter(name: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 900, height: 560 } })
-  pages.push(page)
-  page.setDefaultTimeout(5000)
-  page.on('pageerror', (error) => pageErrors.push(`${name}: ${error.message}`))
-  page.on('console', (message) => {
-    if (message.type() === 'error') pageErrors.push(`${name}: ${message.text()}`)
-  })
-  await page.goto(server.url)
+  const page = await pages.open(server.url, name, { width: 900, height: 560 })
   await page.fill('#name', name)
   await page.press('#name', 'Enter')
   await page.locator('#status[data-state="connected"]').waitFor()

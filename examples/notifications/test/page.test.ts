@@ -1,52 +1,23 @@
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { afterEach, beforeEach, expect, it } from 'vitest'
 import { startNotificationsServer, type NotificationsServer } from '../src/notifications-server.js'
 import { until } from '../../../test/support.js'
+import { usePages } from '../../../test/browser.js'
 
-const sseDist = fileURLToPath(new URL('../../../packages/transport-sse/dist', import.meta.url))
-
-let browser: Browser
+const pages = usePages()
 let server: NotificationsServer
-const pages: Page[] = []
-const pageErrors: string[] = []
-
-beforeAll(async () => {
-  if (!existsSync(sseDist)) {
-    throw new Error(`${sseDist} does not exist: run \`pnpm build\` at the repo root first (the page bundle resolves @org/realtime-* through their dist)`)
-  }
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    timeout: 15_000,
-  })
-})
-
-afterAll(async () => {
-  await browser?.close()
-})
 
 beforeEach(async () => {
   server = await startNotificationsServer({ port: 0, host: '127.0.0.1', tickerMs: 0 })
 })
 
 afterEach(async () => {
-  for (const page of pages.splice(0)) await page.close()
   await server?.close()
-  expect(pageErrors.splice(0)).toEqual([])
 })
 
 /** Opens the feed of `user` and waits until it is subscribed. */
 async function openFeed(user: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 900, height: 420 } })
-  pages.push(page)
-  page.setDefaultTimeout(5000)
-  page.on('pageerror', (error) => pageErrors.push(`${user}: ${error.message}`))
-  page.on('console', (message) => {
-    if (message.type() === 'error') pageErrors.push(`${user}: ${message.text()}`)
-  })
-  await page.goto(server.url)
+  const page = await pages.open(server.url, user, { width: 900, height: 420 })
   await page.fill('#name', user)
   await page.press('#name', 'Enter')
   await page.locator('#status[data-state="live"]').waitFor()
@@ -83,10 +54,7 @@ it('shows a notification sent from one page on the recipient’s page only, newe
 })
 
 it('shows the server’s refusal of a user name on the login form', async () => {
-  const page = await browser.newPage()
-  pages.push(page)
-  page.setDefaultTimeout(5000)
-  await page.goto(server.url)
+  const page = await pages.open(server.url, 'refused', { width: 900, height: 420 }, { expectErrors: true })
   // 33 characters: maxlength stops typing at 32, not a value set by script, so the server decides.
   await page.evaluate(() => {
     ;(document.getElementById('name') as HTMLInputElement).value = 'x'.repeat(33)

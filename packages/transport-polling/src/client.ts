@@ -2,8 +2,8 @@
  * Long-polling transport, client half, on fetch.
  * @module @org/realtime-transport-polling/client
  */
-import { type ClientSocket, type ClientSocketListener, type ClientTransport, CloseCode } from '@org/realtime-core'
-import { HttpRefusal, PostQueue, closeCodeOf, parseCloseHeader, withQuery } from '@org/realtime-core/http'
+import type { ClientSocket, ClientSocketListener, ClientTransport } from '@org/realtime-core'
+import { HttpClientSession, HttpRefusal, closeCodeOf, parseCloseHeader, withQuery } from '@org/realtime-core/http'
 
 /** Options of the long-polling client transport. */
 export interface PollingClientTransportOptions {
@@ -33,16 +33,8 @@ export function pollingTransport(options: PollingClientTransportOptions = {}): C
     name: 'polling',
     open(url: string, listener: ClientSocketListener): ClientSocket {
       const aborted = new AbortController()
-      let post: PostQueue | undefined
-      let sessionUrl: string | undefined
-      let finished = false
-      const finish = (code: number, reason: string): void => {
-        if (finished) return
-        finished = true
-        aborted.abort()
-        post?.close()
-        listener.close(code, reason)
-      }
+      const session = new HttpClientSession(listener, fetchImpl, credentials)
+      session.stopDelivery = () => aborted.abort()
       const request = async (target: string): Promise<Response> => {
         const response = await fetchImpl(target, { credentials, signal: aborted.signal, cache: 'no-store' })
         if (!response.ok) {
@@ -53,29 +45,20 @@ export function pollingTransport(options: PollingClientTransportOptions = {}): C
       }
       const run = async (): Promise<void> => {
         const { sid } = (await (await request(withQuery(url, { transport: 'polling' }))).json()) as { sid: string }
-        sessionUrl = withQuery(url, { transport: 'polling', sid })
-        post = new PostQueue({ url: sessionUrl, fetch: fetchImpl, credentials, onFailure: finish })
-        listener.open()
-        while (!finished) {
+        const sessionUrl = withQuery(url, { transport: 'polling', sid })
+        session.started(sessionUrl)
+        while (!session.finished) {
           const response = await request(sessionUrl)
-          const body = await response.text()
-          for (const frame of body.split('\n')) if (frame.length > 0 && !finished) listener.message(frame)
+          for (const frame of (await response.text()).split('\n')) if (frame.length > 0) session.received(frame)
           const closing = response.headers.get('x-realtime-close')
           if (closing !== null) {
             const { code, reason } = parseCloseHeader(closing)
-            finish(code, reason)
+            session.finish(code, reason)
           }
         }
       }
-      run().catch((error: unknown) => finish(closeCodeOf(error), error instanceof Error ? error.message : 'polling failed'))
-      return {
-        send: (frame) => post?.send(frame),
-        close: (code = CloseCode.Normal, reason = '') => {
-          if (sessionUrl !== undefined && !finished) void fetchImpl(sessionUrl, { method: 'DELETE', credentials, keepalive: true }).catch(() => {})
-          finish(code, reason)
-        },
-        setMaxPayload: (bytes) => post?.setMaxBytes(bytes),
-      }
+      run().catch((error: unknown) => session.finish(closeCodeOf(error), error instanceof Error ? error.message : 'polling failed'))
+      return session
     },
   }
 }

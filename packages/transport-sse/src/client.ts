@@ -3,7 +3,7 @@
  * @module @org/realtime-transport-sse/client
  */
 import { CloseCode, type ClientSocket, type ClientSocketListener, type ClientTransport } from '@org/realtime-core'
-import { HttpRefusal, PostQueue, closeCodeOf, withQuery } from '@org/realtime-core/http'
+import { HttpClientSession, HttpRefusal, closeCodeOf, withQuery } from '@org/realtime-core/http'
 import { createSseParser, type SseEvent } from './internal/parse-sse.js'
 
 /** The subset of the WHATWG `EventSource` constructor the transport uses. */
@@ -51,27 +51,13 @@ export function sseTransport(options: SseClientTransportOptions = {}): ClientTra
   return {
     name: 'sse',
     open(url: string, listener: ClientSocketListener): ClientSocket {
-      let post: PostQueue | undefined
-      let sessionUrl: string | undefined
-      let finished = false
-      let stopStream = (): void => {}
-      const finish = (code: number, reason: string): void => {
-        if (finished) return
-        finished = true
-        stopStream()
-        post?.close()
-        listener.close(code, reason)
-      }
+      const session = new HttpClientSession(listener, fetchImpl, credentials)
       const onEvent = ({ type, data }: SseEvent): void => {
-        if (finished) return
-        if (type === 'message') listener.message(data)
-        else if (type === 'session' && post === undefined) {
-          sessionUrl = withQuery(url, { transport: 'sse', sid: data })
-          post = new PostQueue({ url: sessionUrl, fetch: fetchImpl, credentials, onFailure: finish })
-          listener.open()
-        } else if (type === 'close') {
+        if (type === 'message') session.received(data)
+        else if (type === 'session' && !session.finished) session.started(withQuery(url, { transport: 'sse', sid: data }))
+        else if (type === 'close') {
           const { code, reason } = JSON.parse(data) as { code: number; reason: string }
-          finish(code, reason)
+          session.finish(code, reason)
         }
       }
       const streamUrl = withQuery(url, { transport: 'sse' })
@@ -79,24 +65,17 @@ export function sseTransport(options: SseClientTransportOptions = {}): ClientTra
         const source = new EventSourceImpl(streamUrl, { withCredentials: options.withCredentials === true })
         for (const type of ['message', 'session', 'close']) source.addEventListener(type, (event) => onEvent({ type, data: event.data }))
         // EventSource would retry on its own, into a new session: the client reconnects instead.
-        source.onerror = () => finish(CloseCode.Abnormal, 'the event stream failed')
-        stopStream = () => source.close()
+        source.onerror = () => session.finish(CloseCode.Abnormal, 'the event stream failed')
+        session.stopDelivery = () => source.close()
       } else {
         const aborted = new AbortController()
-        stopStream = () => aborted.abort()
+        session.stopDelivery = () => aborted.abort()
         readStream(fetchImpl, streamUrl, credentials, aborted.signal, onEvent).then(
-          () => finish(CloseCode.Abnormal, 'the event stream ended'),
-          (error: unknown) => finish(closeCodeOf(error), error instanceof Error ? error.message : 'the event stream failed'),
+          () => session.finish(CloseCode.Abnormal, 'the event stream ended'),
+          (error: unknown) => session.finish(closeCodeOf(error), error instanceof Error ? error.message : 'the event stream failed'),
         )
       }
-      return {
-        send: (frame) => post?.send(frame),
-        close: (code = CloseCode.Normal, reason = '') => {
-          if (sessionUrl !== undefined && !finished) void fetchImpl(sessionUrl, { method: 'DELETE', credentials, keepalive: true }).catch(() => {})
-          finish(code, reason)
-        },
-        setMaxPayload: (bytes) => post?.setMaxBytes(bytes),
-      }
+      return session
     },
   }
 }
