@@ -22,7 +22,8 @@ export class RawHttpPeer extends FrameLog {
     })
   }
 
-  static async open(url: string, transport: 'sse' | 'polling'): Promise<RawHttpPeer> {
+  /** Opens a session; with `read: false` an SSE peer never reads its stream past the session event, like a stalled client. */
+  static async open(url: string, transport: 'sse' | 'polling', options: { read?: boolean } = {}): Promise<RawHttpPeer> {
     const signal = new AbortController()
     if (transport === 'polling') {
       const { sid } = (await (await fetch(`${url}?transport=polling`)).json()) as { sid: string }
@@ -44,7 +45,7 @@ export class RawHttpPeer extends FrameLog {
     }
     const found = peer
     found.#aborted.signal.addEventListener('abort', () => signal.abort())
-    void found.#readEvents(reader, decoder, buffer.slice(buffer.indexOf('\n\n', buffer.indexOf('event: session')) + 2))
+    if (options.read !== false) void found.#readEvents(reader, decoder, buffer.slice(buffer.indexOf('\n\n', buffer.indexOf('event: session')) + 2))
     return found
   }
 

@@ -107,6 +107,10 @@ export class RealtimeClient {
   readonly #acks = new PendingAcks()
   readonly #heartbeat = new HeartbeatWatch(() => this.#drop('heartbeat-timeout'))
   readonly #channelHost: ChannelHost
+  /** Set while the server's rate limit asks the client to hold its frames. */
+  #pause: ReturnType<typeof setTimeout> | undefined
+  /** Channels whose subscription goes out at the end of this tick. */
+  readonly #toSubscribe: Channel[] = []
   #state: ClientState = 'idle'
   #socket: ClientSocket | undefined
   #transportIndex = 0
@@ -137,7 +141,10 @@ export class RealtimeClient {
     this.#queue = new OfflineQueue(options.offlineQueue)
     this.#channelHost = {
       requestSubscribe: (channel) => {
-        if (this.#state === 'connected') this.#subscribe([channel])
+        if (this.#state !== 'connected') return
+        // Subscriptions asked for in the same tick go in one frame, authorized in one round trip.
+        if (this.#toSubscribe.length === 0) queueMicrotask(() => this.#subscribeAll(this.#toSubscribe.splice(0)))
+        this.#toSubscribe.push(channel)
       },
       requestUnsubscribe: (channel) => {
         if (this.#state === 'connected') this.#send({ t: 'unsub', ch: [channel.name] })
@@ -255,7 +262,7 @@ export class RealtimeClient {
     const id = frame.id as number
     try {
       const encoded = this.#encode(frame)
-      if (this.#state === 'connected') this.#socket?.send(encoded)
+      if (this.#state === 'connected' && this.#pause === undefined) this.#socket?.send(encoded)
       else this.#enqueue(encoded, frame.id)
       return ack?.promise
     } catch (error) {
@@ -361,12 +368,28 @@ export class RealtimeClient {
       case 'event':
         return this.#event(frame)
       case 'ack':
+        if (frame.err?.code === ErrorCode.RateLimited) this.#holdFor(frame.err.retryAfterMs)
         this.#acks.settle(frame)
         return
       case 'error':
-        if (this.#state === 'connected') this.#emit('error', new RealtimeError(frame.code, frame.message))
+        if (frame.code === ErrorCode.RateLimited) this.#holdFor(frame.retryAfterMs)
+        if (this.#state === 'connected') this.#emit('error', new RealtimeError(frame.code, frame.message, { retryAfterMs: frame.retryAfterMs }))
         else this.#serverError = frame
     }
+  }
+
+  /** The server refused a frame for its rate: hold new frames in the queue for `retryAfterMs`. */
+  #holdFor(retryAfterMs: number | undefined): void {
+    if (typeof retryAfterMs !== 'number' || !(retryAfterMs > 0)) return
+    clearTimeout(this.#pause)
+    this.#pause = setTimeout(() => {
+      this.#pause = undefined
+      if (this.#state === 'connected') this.#flushQueue()
+    }, Math.min(retryAfterMs, 60_000))
+  }
+
+  #flushQueue(): void {
+    for (const queued of this.#queue.takeAll()) this.#socket?.send(queued.encoded)
   }
 
   #welcome(frame: WelcomeFrame): void {
@@ -386,15 +409,17 @@ export class RealtimeClient {
     this.#maxPayload = frame.maxPayload
     this.#socket?.setMaxPayload?.(frame.maxPayload)
     this.#heartbeat.start(frame.pingInterval + frame.pingTimeout)
-    const wanted = [...this.#channels.values()].filter((channel) => channel.wanted)
-    for (let start = 0; start < wanted.length; start += MAX_CHANNELS_PER_FRAME) {
-      this.#subscribe(wanted.slice(start, start + MAX_CHANNELS_PER_FRAME))
-    }
+    this.#subscribeAll([...this.#channels.values()].filter((channel) => channel.wanted))
     // Listeners restore app state (re-join a room, say) before the frames queued offline go out.
     if (reconnected) this.#emit('reconnect', { attempts })
     this.#emit('connect')
-    if (this.#socket === undefined) return
-    for (const queued of this.#queue.takeAll()) this.#socket.send(queued.encoded)
+    if (this.#pause === undefined) this.#flushQueue()
+  }
+
+  /** Sends `sub` frames for `channels`, as few as the per-frame limit allows. */
+  #subscribeAll(channels: Channel[]): void {
+    if (this.#state !== 'connected') return
+    for (let start = 0; start < channels.length; start += MAX_CHANNELS_PER_FRAME) this.#subscribe(channels.slice(start, start + MAX_CHANNELS_PER_FRAME))
   }
 
   #subscribe(channels: Channel[]): void {
@@ -490,6 +515,8 @@ export class RealtimeClient {
   /** Ends for good: queued frames are discarded, awaited answers and subscriptions rejected. */
   #stop(error: RealtimeError): void {
     this.#state = 'disconnected'
+    clearTimeout(this.#pause)
+    this.#pause = undefined
     this.#queue.takeAll()
     this.#acks.rejectAll(error)
     for (const channel of this.#channels.values()) channel.failed(error)

@@ -116,7 +116,8 @@ function validateAck(fields: Fields): AckFrame {
     if (err === null || typeof err !== 'object' || Array.isArray(err)) throw badFrame('field "err" must be an object')
     requireString(err as Fields, 'code', 'err.code')
     requireString(err as Fields, 'message', 'err.message')
-    fields.err = { code: (err as ErrorPayload).code, message: (err as ErrorPayload).message }
+    const { code, message, retryAfterMs } = err as ErrorPayload
+    fields.err = typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) ? { code, message, retryAfterMs } : { code, message }
   }
   return fields as unknown as AckFrame
 }

@@ -31,6 +31,12 @@ export const ErrorCode = {
   Closed: 'CLOSED',
   /** The offline queue was full. */
   QueueFull: 'QUEUE_FULL',
+  /** A rate limit refused the frame or the connection; retry after `retryAfterMs`. */
+  RateLimited: 'RATE_LIMITED',
+  /** A count limit (connections per address, subscriptions per connection) refused the request. */
+  LimitExceeded: 'LIMIT_EXCEEDED',
+  /** The client read too slowly: its connection's send queue outgrew `maxBufferedBytes`. */
+  SlowConsumer: 'SLOW_CONSUMER',
   /** The event name is reserved for lifecycle events. */
   ReservedEvent: 'RESERVED_EVENT',
   /** No transport could open a connection. */
@@ -66,13 +72,17 @@ export function isErrorCode(value: unknown): value is ErrorCode {
 export class RealtimeError extends Error {
   override readonly name = 'RealtimeError'
 
+  /** For `RATE_LIMITED`: milliseconds to wait before sending again. */
+  readonly retryAfterMs: number | undefined
+
   constructor(
     /** What went wrong, from {@link ErrorCode}, or an application code thrown by a handler. */
     readonly code: ErrorCode | (string & {}),
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterMs?: number },
   ) {
     super(message, options)
+    this.retryAfterMs = options?.retryAfterMs
   }
 }
 
@@ -109,6 +119,10 @@ export const CloseCode = {
   HandshakeTimeout: 4408,
   /** The client's protocol version is not supported. The client does not reconnect. */
   UnsupportedVersion: 4426,
+  /** Too many frames or connections: a rate or count limit was exceeded again and again. The client reconnects, after backing off. */
+  RateLimited: 4429,
+  /** The client did not read fast enough: its send queue outgrew the server's limit. The client reconnects. */
+  SlowConsumer: 4503,
 } as const
 
 /** One of the values of {@link CloseCode}. */
@@ -134,6 +148,7 @@ export function closeCodeForRefusal(code: string): CloseCode {
   if (code === ErrorCode.Unauthorized) return CloseCode.Unauthorized
   if (code === ErrorCode.UnsupportedVersion) return CloseCode.UnsupportedVersion
   if (code === ErrorCode.BadFrame || code === ErrorCode.UnknownFrame) return CloseCode.BadRequest
+  if (code === ErrorCode.RateLimited || code === ErrorCode.LimitExceeded) return CloseCode.RateLimited
   return CloseCode.Forbidden
 }
 
@@ -152,6 +167,10 @@ export function errorCodeForClose(code: number): ErrorCode | undefined {
       return ErrorCode.HandshakeTimeout
     case CloseCode.UnsupportedVersion:
       return ErrorCode.UnsupportedVersion
+    case CloseCode.RateLimited:
+      return ErrorCode.RateLimited
+    case CloseCode.SlowConsumer:
+      return ErrorCode.SlowConsumer
     default:
       return undefined
   }

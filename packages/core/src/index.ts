@@ -15,6 +15,7 @@ export {
   isRealtimeError,
 } from './errors.js'
 export { PendingAcks } from './pending-acks.js'
+export { TokenBucket } from './token-bucket.js'
 export { silentLogger, type Logger } from './logger.js'
 export {
   MAX_CHANNELS_PER_FRAME,

@@ -41,7 +41,7 @@ export class PendingAcks {
     const pending = this.#finish(frame.id)
     if (pending === undefined) return false
     if (frame.err === undefined) pending.resolve(frame.d)
-    else pending.reject(new RealtimeError(frame.err.code, frame.err.message))
+    else pending.reject(new RealtimeError(frame.err.code, frame.err.message, { retryAfterMs: frame.err.retryAfterMs }))
     return true
   }
 

@@ -24,6 +24,8 @@ export interface ErrorPayload {
   code: string
   /** A human-readable explanation; never a stack trace. */
   message: string
+  /** For `RATE_LIMITED`: milliseconds to wait before sending again. */
+  retryAfterMs?: number
 }
 
 /** Client → server: the first frame of every connection. */
@@ -112,6 +114,8 @@ export interface ErrorFrame {
   t: 'error'
   code: string
   message: string
+  /** For `RATE_LIMITED`: milliseconds to wait before sending again. */
+  retryAfterMs?: number
 }
 
 /** One entry of the `d` array in the `ack` answering a `sub` frame. */

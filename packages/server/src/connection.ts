@@ -1,4 +1,5 @@
 import {
+  CloseCode,
   ErrorCode,
   PendingAcks,
   RealtimeError,
@@ -12,12 +13,14 @@ import {
   type ServerSocket,
   type SubscribeResult,
   type TransportName,
+  utf8Length,
 } from '@org/realtime-core'
 import type { BroadcastPacket } from './adapter.js'
 import { BroadcastOperator, assertEmittable } from './broadcast.js'
 import { runMiddleware } from './internal/compose.js'
 import { toErrorPayload } from './internal/to-error-payload.js'
 import type { ChannelAction, EventMiddleware, Handshake, IncomingEvent } from './options.js'
+import type { ConnectionLimiter } from './rate-limit.js'
 
 /**
  * Handles one event from a client. What it returns (or resolves to) is the acknowledgement the
@@ -46,6 +49,12 @@ export interface EmitWithAckOptions {
 /** @internal What a connection needs from its server. */
 export interface ConnectionHost<TData> {
   readonly ackTimeoutMs: number
+  readonly maxBufferedBytes: number
+  readonly closeTimeoutMs: number
+  /** Rooms a connection may be in when it subscribes to one more; Infinity without limits. */
+  readonly subscriptionsPerConnection: number
+  /** The budgets of a new connection, or undefined when limits are off. */
+  limiter(): ConnectionLimiter | undefined
   readonly logger: Logger
   readonly eventMiddleware: readonly EventMiddleware<TData>[]
   join(conn: Connection<TData>, room: string): void
@@ -75,9 +84,12 @@ export class Connection<TData = Record<string, any>> {
   #handlers: Map<string, EventHandler> | undefined
   #acks: PendingAcks | undefined
   #onDisconnect: Array<(info: DisconnectInfo) => void> | undefined
+  readonly #limiter: ConnectionLimiter | undefined
   /** Frames sent before the welcome (by connection middleware), held so the welcome goes first. */
   #early: string[] | undefined = []
   #open = true
+  /** The close this side asked for, if it did. */
+  #closeIntent: DisconnectInfo | undefined
 
   /** @internal Created by `RealtimeServer` once the handshake succeeds. */
   constructor(id: string, socket: ServerSocket, handshake: Handshake, data: TData, host: ConnectionHost<TData>) {
@@ -86,6 +98,7 @@ export class Connection<TData = Record<string, any>> {
     this.handshake = handshake
     this.data = data
     this.#host = host
+    this.#limiter = host.limiter()
   }
 
   /** The transport this connection uses. */
@@ -171,14 +184,28 @@ export class Connection<TData = Record<string, any>> {
 
   /** Closes the connection. With the default code 1000 the client does not reconnect. */
   disconnect(code = 1000, reason = ''): void {
-    if (this.#open) this.#socket.close(code, reason)
+    if (!this.#open) return
+    this.#closeIntent ??= { code, reason }
+    this.#socket.close(code, reason)
   }
 
   /** @internal Sends an already encoded frame. */
   sendEncoded(frame: string): void {
     if (!this.#open) return
-    if (this.#early === undefined) this.#socket.send(frame)
-    else this.#early.push(frame)
+    if (this.#early !== undefined) {
+      this.#early.push(frame)
+      return
+    }
+    this.#socket.send(frame)
+    if (this.#socket.bufferedAmount > this.#host.maxBufferedBytes) this.#dropSlowConsumer()
+  }
+
+  /** The client does not read what it is sent: close, and cut it off if it cannot even take that. */
+  #dropSlowConsumer(): void {
+    this.#host.logger.warn('slow consumer disconnected', { connection: this.id, bufferedAmount: this.#socket.bufferedAmount })
+    this.disconnect(CloseCode.SlowConsumer, ErrorCode.SlowConsumer)
+    const timer = setTimeout(() => this.terminate(), this.#host.closeTimeoutMs)
+    this.on('disconnect', () => clearTimeout(timer))
   }
 
   /** @internal Sends the welcome, then what was sent during the handshake. */
@@ -197,23 +224,41 @@ export class Connection<TData = Record<string, any>> {
   /** @internal A frame arrived from the client. */
   receive(text: string): void {
     this.lastSeen = Date.now()
-    let frame: ClientFrame
+    let frame: ClientFrame | undefined
+    let malformed: unknown
     try {
       frame = decodeClientFrame(text)
     } catch (error) {
-      this.#sendError(toErrorPayload(error))
-      return
+      malformed = error
     }
-    this.#dispatch(frame)
+    if (this.#limiter !== undefined) {
+      // Malformed frames are charged too, so a flood of garbage is refused like any other.
+      const limited = frame === undefined || (frame.t !== 'pong' && frame.t !== 'ack')
+      const refusal =
+        this.#limiter.chargeBytes(utf8Length(text)) ??
+        (limited ? this.#limiter.chargeMessage(frame?.t === 'event' || frame?.t === 'pub' ? frame.e : undefined) : undefined)
+      if (refusal !== undefined) return this.#refuse(refusal, frame !== undefined && 'id' in frame ? frame.id : undefined)
+    }
+    if (frame === undefined) this.#sendError(toErrorPayload(malformed))
+    else this.#dispatch(frame)
+  }
+
+  /** Answers a frame a limit refused, and closes a connection that keeps pushing. */
+  #refuse(refusal: ErrorPayload, id: number | undefined): void {
+    if (id === undefined) this.#sendError(refusal)
+    else this.#send({ t: 'ack', id, err: refusal })
+    if (this.#limiter?.abusive() === true) this.disconnect(CloseCode.RateLimited, ErrorCode.RateLimited)
   }
 
   /**
    * @internal The transport reported the connection gone. `disconnect` listeners run while
    * `rooms` still lists the rooms the connection was in; it leaves them afterwards.
    */
-  closed(info: DisconnectInfo): void {
+  closed(reported: DisconnectInfo): void {
     if (!this.#open) return
     this.#open = false
+    // A peer that never answered our close is cut off (1006): report why we closed it.
+    const info = reported.code === CloseCode.Abnormal && this.#closeIntent !== undefined ? this.#closeIntent : reported
     this.#acks?.rejectAll(new RealtimeError(ErrorCode.Disconnected, 'The connection closed before the client answered'))
     this.#host.removed(this, info)
     for (const listener of this.#onDisconnect ?? []) {
@@ -288,6 +333,10 @@ export class Connection<TData = Record<string, any>> {
       channels.map(async (channel): Promise<SubscribeResult> => {
         const refusal = await this.#host.authorize(this, channel, 'subscribe')
         if (refusal !== undefined) return { ch: channel, err: refusal }
+        if (!this.#rooms.has(channel) && this.#rooms.size >= this.#host.subscriptionsPerConnection) {
+          const limit = this.#host.subscriptionsPerConnection
+          return { ch: channel, err: { code: ErrorCode.LimitExceeded, message: `A connection may be in at most ${limit} rooms` } }
+        }
         this.join(channel)
         return { ch: channel }
       }),
@@ -296,7 +345,7 @@ export class Connection<TData = Record<string, any>> {
   }
 
   #sendError(error: ErrorPayload): void {
-    this.#send({ t: 'error', code: error.code, message: error.message })
+    this.#send({ t: 'error', ...error })
   }
 
   #send(frame: ServerFrame): void {

@@ -14,6 +14,7 @@ export type {
   IncomingEvent,
   RealtimeServerOptions,
 } from './options.js'
+export type { RateLimitOptions } from './rate-limit.js'
 export { RealtimeServer, type AttachOptions, type RealtimeServerEvents } from './server.js'
 export { TypedEmitter, type EventMap } from './typed-emitter.js'
 export { CloseCode, ErrorCode, RealtimeError, isRealtimeError, type Logger } from '@org/realtime-core'

@@ -1,6 +1,7 @@
 import type { Logger, ServerTransport, TransportName } from '@org/realtime-core'
 import type { Adapter } from './adapter.js'
 import type { Connection } from './connection.js'
+import type { RateLimitOptions } from './rate-limit.js'
 
 /** What `authenticate` and connection middleware know about a connecting client. */
 export interface Handshake {
@@ -103,6 +104,17 @@ export interface RealtimeServerOptions<TData> {
    * @default 1000
    */
   closeTimeoutMs?: number
+  /**
+   * Rate and count limits, or `false` to turn them all off (benchmarks, trusted internal clients).
+   * @default on, with the defaults listed on {@link RateLimitOptions}
+   */
+  rateLimit?: RateLimitOptions | false
+  /**
+   * Bytes that may wait in a connection's send queue. A client that reads slower than the server
+   * sends is disconnected past it (`SLOW_CONSUMER`, close code 4503) instead of growing server memory.
+   * @default 4194304 (4 MiB)
+   */
+  maxBufferedBytes?: number
   /**
    * Where diagnostics go.
    * @default silent

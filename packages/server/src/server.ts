@@ -35,6 +35,7 @@ import type {
   Handshake,
   RealtimeServerOptions,
 } from './options.js'
+import { AddressLimiter, ConnectionLimiter, rateLimits } from './rate-limit.js'
 import { RoomRegistry } from './rooms.js'
 
 /** Events of {@link RealtimeServer}. */
@@ -49,7 +50,14 @@ export type RealtimeServerEvents<TData> = {
 function originPolicy(origins: RealtimeServerOptions<unknown>['origins']): TransportHost['checkOrigin'] {
   if (origins === undefined) return () => 'unchecked'
   const allowed = typeof origins === 'function' ? origins : (origin: string) => origins.includes(origin)
-  return (origin) => (origin === null ? 'unchecked' : allowed(origin) ? 'allowed' : 'refused')
+  return (origin) => {
+    if (origin === null) return 'unchecked'
+    try {
+      return allowed(origin) ? 'allowed' : 'refused'
+    } catch {
+      return 'refused'
+    }
+  }
 }
 
 /** The default `authorize`: clients join nothing by themselves. */
@@ -88,6 +96,8 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
   readonly #host: ConnectionHost<TData>
   readonly #pendingSockets = new Set<ServerSocket>()
   readonly #hosts = new Map<ServerTransport, TransportHost>()
+  readonly #addressLimiter: AddressLimiter | undefined
+  #sweep: ReturnType<typeof setInterval> | undefined
   readonly #detach: Array<() => void> = []
   #heartbeat: Heartbeat | undefined
   #ownHttpServer: HttpServer | undefined
@@ -117,8 +127,14 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
         open: (socket, request) => this.#open(socket, request, transport.name),
       })
     }
+    const limits = options.rateLimit === false ? undefined : rateLimits(options.rateLimit)
+    this.#addressLimiter = limits === undefined ? undefined : new AddressLimiter(limits)
     this.#host = {
       ackTimeoutMs: this.#options.ackTimeoutMs,
+      maxBufferedBytes: options.maxBufferedBytes ?? 4_194_304,
+      closeTimeoutMs: this.#options.closeTimeoutMs,
+      subscriptionsPerConnection: limits?.subscriptionsPerConnection ?? Infinity,
+      limiter: () => (limits === undefined ? undefined : new ConnectionLimiter(limits)),
       logger: this.#logger,
       eventMiddleware: this.#eventMiddleware,
       join: (conn, room) => this.#rooms.add(room, conn),
@@ -201,6 +217,11 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     if (this.#closed) throw new RealtimeError(ErrorCode.Closed, 'The server is closed')
     this.#adapterReady ??= Promise.resolve(this.#adapter.init({ deliver: (packet) => this.#deliver(packet) }))
     this.#heartbeat ??= new Heartbeat(() => this.#connections.values(), this.#options.pingIntervalMs, this.#options.pingTimeoutMs)
+    if (this.#addressLimiter !== undefined && this.#sweep === undefined) {
+      const limiter = this.#addressLimiter
+      this.#sweep = setInterval(() => limiter.sweep(), 10_000)
+      this.#sweep.unref()
+    }
   }
 
   /** Adds a connection middleware; they run in order after `authenticate`. Throw to refuse the connection. */
@@ -238,6 +259,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     if (this.#closed) return
     this.#closed = true
     this.#heartbeat?.stop()
+    clearInterval(this.#sweep)
     const gone = [...this.#connections.values()].map(
       (conn) => new Promise<void>((resolve) => conn.on('disconnect', () => resolve())),
     )
@@ -279,6 +301,13 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
       socket.close(CloseCode.GoingAway, 'server shutting down')
       return { message() {}, close() {} }
     }
+    const address = request.remoteAddress
+    const refusal = this.#addressLimiter?.admit(address)
+    if (refusal !== undefined) {
+      socket.send(encodeFrame({ t: 'error', ...refusal }))
+      socket.close(CloseCode.RateLimited, refusal.code)
+      return { message() {}, close() {} }
+    }
     this.#pendingSockets.add(socket)
     const listener = startHandshake<Connection<TData>>(socket, request, transport, {
       handshakeTimeoutMs: this.#options.handshakeTimeoutMs,
@@ -291,6 +320,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
       message: (text) => listener.message(text),
       close: (code, reason) => {
         this.#pendingSockets.delete(socket)
+        this.#addressLimiter?.release(address)
         listener.close(code, reason)
       },
     }

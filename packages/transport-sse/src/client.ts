@@ -54,7 +54,7 @@ export function sseTransport(options: SseClientTransportOptions = {}): ClientTra
       const session = new HttpClientSession(listener, fetchImpl, credentials)
       const onEvent = ({ type, data }: SseEvent): void => {
         if (type === 'message') session.received(data)
-        else if (type === 'session' && !session.finished) session.started(withQuery(url, { transport: 'sse', sid: data }))
+        else if (type === 'session') session.started(withQuery(url, { transport: 'sse', sid: data }))
         else if (type === 'close') {
           const { code, reason } = JSON.parse(data) as { code: number; reason: string }
           session.finish(code, reason)

@@ -76,13 +76,15 @@ class SseTransport extends HttpServerTransport<SseSession> implements SseServerT
       headers: Object.fromEntries(request.headers),
       remoteAddress: info.remoteAddress,
     })
-    return this.#respond(session.stream(request.signal) as ReadableStream<Uint8Array>, headers)
+    // From event 0: what the server sent while opening (a refusal, say) goes out first.
+    return this.#respond(session.stream(request.signal, 0) as ReadableStream<Uint8Array>, headers)
   }
 
   protected resume(session: SseSession, request: Request, headers: Record<string, string>): Response {
     const header = request.headers.get('last-event-id') ?? new URL(request.url).searchParams.get('lastEventId')
-    const lastEventId = header === null ? 0 : Number(header)
-    const stream = Number.isSafeInteger(lastEventId) ? session.stream(request.signal, lastEventId) : undefined
+    // Without Last-Event-ID the stream goes on from now; with one, from the event after it.
+    const lastEventId = header === null ? undefined : Number(header)
+    const stream = lastEventId === undefined || Number.isSafeInteger(lastEventId) ? session.stream(request.signal, lastEventId) : undefined
     if (stream === undefined) {
       // The client cannot catch up: let it start a new session rather than miss frames.
       session.terminate()

@@ -30,6 +30,7 @@ export class HttpClientSession implements ClientSocket {
 
   /** The server opened the session at `sessionUrl`: frames may go up now. */
   started(sessionUrl: string): void {
+    if (this.#sessionUrl !== undefined || this.#finished) return
     this.#sessionUrl = sessionUrl
     this.#post = new PostQueue({ url: sessionUrl, fetch: this.#fetch, credentials: this.#credentials, onFailure: (code, reason) => this.finish(code, reason) })
     this.#listener.open()

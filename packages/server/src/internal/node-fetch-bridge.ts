@@ -14,20 +14,16 @@ export type FetchHandler = (request: Request, remoteAddress: string) => Promise<
 export async function serveWithFetch(request: IncomingMessage, response: ServerResponse, handler: FetchHandler, logger: Logger): Promise<void> {
   const aborted = new AbortController()
   response.once('close', () => aborted.abort())
-  const hasBody = request.method !== 'GET' && request.method !== 'HEAD'
-  const fetchRequest = new Request(`http://${request.headers.host ?? 'localhost'}${request.url ?? '/'}`, {
-    method: request.method ?? 'GET',
-    headers: headersOf(request),
-    body: hasBody ? (Readable.toWeb(request) as ReadableStream<Uint8Array>) : null,
-    signal: aborted.signal,
-    ...(hasBody ? { duplex: 'half' } : {}),
-  } as RequestInit)
   let answer: Response
   try {
-    answer = await handler(fetchRequest, request.socket.remoteAddress ?? '')
+    answer = await handler(toFetchRequest(request, aborted.signal), request.socket.remoteAddress ?? '')
   } catch (error) {
-    logger.error('HTTP transport failed', { error })
-    answer = errorResponse(500, ErrorCode.Internal, 'Internal error')
+    // A request Node.js accepted but the fetch API cannot represent (a malformed Host header…).
+    if (error instanceof TypeError) answer = errorResponse(400, ErrorCode.BadRequest, 'Malformed request')
+    else {
+      logger.error('HTTP transport failed', { error })
+      answer = errorResponse(500, ErrorCode.Internal, 'Internal error')
+    }
   }
   response.writeHead(answer.status, Object.fromEntries(answer.headers))
   response.flushHeaders()
@@ -41,7 +37,8 @@ export async function serveWithFetch(request: IncomingMessage, response: ServerR
     for (;;) {
       const { done, value } = await reader.read()
       if (done) break
-      response.write(value)
+      // Honour backpressure, so a client that does not read shows up in the transport's bufferedAmount.
+      if (!response.write(value)) await new Promise((resolve) => response.once('drain', resolve).once('close', resolve))
     }
   } catch {
     // The stream was errored (session terminated) or cancelled (client gone).
@@ -57,4 +54,15 @@ function headersOf(request: IncomingMessage): Headers {
     else headers.set(name, value)
   }
   return headers
+}
+
+function toFetchRequest(request: IncomingMessage, signal: AbortSignal): Request {
+  const hasBody = request.method !== 'GET' && request.method !== 'HEAD'
+  return new Request(`http://${request.headers.host ?? 'localhost'}${request.url ?? '/'}`, {
+    method: request.method ?? 'GET',
+    headers: headersOf(request),
+    body: hasBody ? (Readable.toWeb(request) as ReadableStream<Uint8Array>) : null,
+    signal,
+    ...(hasBody ? { duplex: 'half' } : {}),
+  } as RequestInit)
 }
