@@ -107,6 +107,8 @@ export class RealtimeClient {
   readonly #acks = new PendingAcks()
   readonly #heartbeat = new HeartbeatWatch(() => this.#drop('heartbeat-timeout'))
   readonly #channelHost: ChannelHost
+  /** Renews the credentials before they expire. */
+  #renewal: ReturnType<typeof setTimeout> | undefined
   /** Set while the server's rate limit asks the client to hold its frames. */
   #pause: ReturnType<typeof setTimeout> | undefined
   /** Channels whose subscription goes out at the end of this tick. */
@@ -149,7 +151,7 @@ export class RealtimeClient {
       requestUnsubscribe: (channel) => {
         if (this.#state === 'connected') this.#send({ t: 'unsub', ch: [channel.name] })
       },
-      publish: (channel, event, data, timeoutMs) => this.#submit({ t: 'pub', ch: channel, e: event, d: data }, timeoutMs),
+      publish: (channel, event, data, timeoutMs) => this.#submit({ t: 'pub', ch: channel, e: checkName(event), d: data }, event, timeoutMs),
     }
     if (options.autoConnect !== false) this.connect()
   }
@@ -229,12 +231,37 @@ export class RealtimeClient {
   }
 
   /**
+   * Sends fresh credentials over the open connection: the `auth` function is called again and
+   * the server's `authenticate` checks the result. The client does this by itself shortly before
+   * the server's `expiresAt`; call it when the app knows the credentials changed. While not
+   * connected it does nothing: the next connection sends fresh credentials anyway.
+   * @throws RealtimeError `UNAUTHORIZED` when the server refuses them, `DISCONNECTED` or `TIMEOUT`.
+   */
+  async reauthenticate(): Promise<void> {
+    if (this.#state !== 'connected') return
+    const auth = typeof this.#auth === 'function' ? await (this.#auth as () => unknown)() : this.#auth
+    const answer = (await this.#submit({ t: 'auth', auth } as ClientFrame, 'auth', undefined)) as { expiresAt?: number } | undefined
+    this.#scheduleRenewal(answer?.expiresAt)
+  }
+
+  /** Renews the credentials shortly before `expiresAt`, when an `auth` function can provide fresh ones. */
+  #scheduleRenewal(expiresAt: number | undefined): void {
+    clearTimeout(this.#renewal)
+    if (expiresAt === undefined || typeof this.#auth !== 'function') return
+    const remaining = expiresAt - Date.now()
+    this.#renewal = setTimeout(
+      () => this.reauthenticate().catch((error: unknown) => this.#emit('error', error as RealtimeError)),
+      Math.max(0, remaining - Math.min(30_000, remaining / 5)),
+    )
+  }
+
+  /**
    * Sends `event` to the server, now or, while disconnected, from the offline queue.
    * @throws RealtimeError `BAD_FRAME` (invalid name), `RESERVED_EVENT`, `INVALID_PAYLOAD`,
    * `PAYLOAD_TOO_LARGE` or `QUEUE_FULL`.
    */
   emit(event: string, data?: unknown): void {
-    void this.#submit({ t: 'event', e: event, d: data }, false)
+    void this.#submit({ t: 'event', e: checkName(event), d: data }, event, false)
   }
 
   /**
@@ -244,19 +271,17 @@ export class RealtimeClient {
    */
   emitWithAck<T = unknown>(event: string, data?: unknown, options: { timeoutMs?: number } = {}): Promise<T> {
     try {
-      return this.#submit({ t: 'event', e: event, d: data }, options.timeoutMs) as Promise<T>
+      return this.#submit({ t: 'event', e: checkName(event), d: data }, event, options.timeoutMs) as Promise<T>
     } catch (error) {
       return Promise.reject(error)
     }
   }
 
   /** Encodes and sends a frame, or queues it while disconnected; returns its ack promise unless `ackTimeoutMs` is false. */
-  #submit(frame: ClientFrame & { e: string; id?: number }, ackTimeoutMs: number | undefined | false): Promise<unknown> | undefined {
-    if (!isValidName(frame.e)) throw new RealtimeError(ErrorCode.BadFrame, 'An event name must have 1 to 256 characters')
-    if (RESERVED_EVENTS.has(frame.e)) throw new RealtimeError(ErrorCode.ReservedEvent, `"${frame.e}" is a reserved event name`)
+  #submit(frame: ClientFrame & { id?: number }, label: string, ackTimeoutMs: number | undefined | false): Promise<unknown> | undefined {
     let ack: { id: number; promise: Promise<unknown> } | undefined
     if (ackTimeoutMs !== false) {
-      ack = this.#acks.create(ackTimeoutMs ?? this.#ackTimeoutMs, frame.e, () => this.#queue.removeAck(id))
+      ack = this.#acks.create(ackTimeoutMs ?? this.#ackTimeoutMs, label, () => this.#queue.removeAck(id))
       frame.id = ack.id
     }
     const id = frame.id as number
@@ -409,6 +434,7 @@ export class RealtimeClient {
     this.#maxPayload = frame.maxPayload
     this.#socket?.setMaxPayload?.(frame.maxPayload)
     this.#heartbeat.start(frame.pingInterval + frame.pingTimeout)
+    this.#scheduleRenewal(frame.expiresAt)
     this.#subscribeAll([...this.#channels.values()].filter((channel) => channel.wanted))
     // Listeners restore app state (re-join a room, say) before the frames queued offline go out.
     if (reconnected) this.#emit('reconnect', { attempts })
@@ -467,11 +493,14 @@ export class RealtimeClient {
 
   #closed(code: number, reason: string): void {
     clearTimeout(this.#timer)
+    clearTimeout(this.#renewal)
     this.#heartbeat.stop()
     this.#socket = undefined
     const wasConnected = this.#state === 'connected'
     const dropped = this.#dropReason !== undefined
-    const refused = !dropped && isFinalCloseCode(code)
+    // Credentials that expired while connected are renewed by reconnecting, when a function can renew them.
+    const expired = code === CloseCode.Unauthorized && wasConnected && typeof this.#auth === 'function'
+    const refused = !dropped && !expired && isFinalCloseCode(code)
     // Trying the next transport is part of the same attempt, not a reconnection.
     const fallBack = !refused && !this.#opened && this.#transportIndex + 1 < this.#transports.length
     const final = refused || (!fallBack && this.#reconnection === false)
@@ -515,6 +544,7 @@ export class RealtimeClient {
   /** Ends for good: queued frames are discarded, awaited answers and subscriptions rejected. */
   #stop(error: RealtimeError): void {
     this.#state = 'disconnected'
+    clearTimeout(this.#renewal)
     clearTimeout(this.#pause)
     this.#pause = undefined
     this.#queue.takeAll()
@@ -539,6 +569,13 @@ export class RealtimeClient {
     const outcome = this.#listeners.call(event, args[0])
     if (outcome !== undefined && 'error' in outcome) reportError(outcome.error)
   }
+}
+
+/** `event` if it may be sent. */
+function checkName(event: string): string {
+  if (!isValidName(event)) throw new RealtimeError(ErrorCode.BadFrame, 'An event name must have 1 to 256 characters')
+  if (RESERVED_EVENTS.has(event)) throw new RealtimeError(ErrorCode.ReservedEvent, `"${event}" is a reserved event name`)
+  return event
 }
 
 function disconnectReason(code: number): DisconnectReason {

@@ -71,14 +71,14 @@ describeTransports('client robustness', () => {
   })
 
   it('reports a handshake timeout as an error and tries again', async () => {
-    const { url } = await startServer({ handshakeTimeoutMs: 30 })
+    const { url } = await startServer({ handshakeTimeoutMs: 300 })
     let calls = 0
     const client = createClient(url, {
-      auth: () => (++calls === 1 ? new Promise((resolve) => setTimeout(() => resolve('late'), 200)) : 'prompt'),
+      auth: () => (++calls === 1 ? new Promise((resolve) => setTimeout(() => resolve('late'), 1000)) : 'prompt'),
     })
     const error: RealtimeError = await once(client, 'error')
     expect(error.code).toBe(ErrorCode.HandshakeTimeout)
     await once(client, 'connect')
-    expect(calls).toBe(2)
+    expect(calls).toBeGreaterThanOrEqual(2)
   })
 })

@@ -34,6 +34,9 @@ export function decodeClientFrame(text: string): ClientFrame {
     case 'hello':
       requireInteger(fields, 'v')
       return fields as unknown as ClientFrame
+    case 'auth':
+      requireInteger(fields, 'id')
+      return fields as unknown as ClientFrame
     case 'pong':
       return { t: 'pong' }
     case 'event':
@@ -71,6 +74,7 @@ export function decodeServerFrame(text: string): ServerFrame {
       requireInteger(fields, 'pingInterval')
       requireInteger(fields, 'pingTimeout')
       requireInteger(fields, 'maxPayload')
+      if (fields.expiresAt !== undefined) requireInteger(fields, 'expiresAt')
       return fields as unknown as ServerFrame
     case 'ping':
       return { t: 'ping' }

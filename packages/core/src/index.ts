@@ -23,6 +23,7 @@ export {
   PROTOCOL_VERSION,
   RESERVED_EVENTS,
   type AckFrame,
+  type AuthFrame,
   type ClientFrame,
   type ErrorFrame,
   type ErrorPayload,

@@ -50,6 +50,18 @@ export interface WelcomeFrame {
   pingTimeout: number
   /** Largest frame the server accepts, in bytes of UTF-8. */
   maxPayload: number
+  /** When the session's credentials expire (ms since the epoch), if they do: renew with an `auth` frame before. */
+  expiresAt?: number
+}
+
+/**
+ * Client → server: fresh credentials for the open connection, before the old ones expire.
+ * Answered by an `ack` whose `d` is `{ expiresAt? }`, or whose `err` is `UNAUTHORIZED`.
+ */
+export interface AuthFrame {
+  t: 'auth'
+  id: number
+  auth?: unknown
 }
 
 /** Server → client heartbeat. */
@@ -126,7 +138,7 @@ export interface SubscribeResult {
 }
 
 /** Every frame a client may send. */
-export type ClientFrame = HelloFrame | PongFrame | EventFrame | PublishFrame | AckFrame | SubscribeFrame | UnsubscribeFrame
+export type ClientFrame = HelloFrame | AuthFrame | PongFrame | EventFrame | PublishFrame | AckFrame | SubscribeFrame | UnsubscribeFrame
 
 /** Every frame a server may send. */
 export type ServerFrame = WelcomeFrame | PingFrame | EventFrame | AckFrame | ErrorFrame

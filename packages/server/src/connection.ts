@@ -61,6 +61,8 @@ export interface ConnectionHost<TData> {
   leave(conn: Connection<TData>, room: string): void
   broadcast(packet: BroadcastPacket): void
   authorize(conn: Connection<TData>, channel: string, action: ChannelAction): Promise<ErrorPayload | undefined>
+  /** Checks fresh credentials; updates `data` and `expiresAt`, or throws. */
+  reauthenticate(conn: Connection<TData>, auth: unknown): Promise<void>
   removed(conn: Connection<TData>, info: DisconnectInfo): void
 }
 
@@ -78,6 +80,8 @@ export class Connection<TData = Record<string, any>> {
   lastPingAt = this.lastSeen
   /** @internal When the unanswered heartbeat was sent, or 0. */
   pingSentAt = 0
+  /** @internal When the connection's credentials expire (ms since the epoch), if they do. */
+  expiresAt: number | undefined
   readonly #rooms = new Set<string>()
   readonly #socket: ServerSocket
   readonly #host: ConnectionHost<TData>
@@ -292,6 +296,9 @@ export class Connection<TData = Record<string, any>> {
         for (const channel of frame.ch) this.leave(channel)
         if (frame.id !== undefined) this.#send({ t: 'ack', id: frame.id })
         return
+      case 'auth':
+        void this.#reauthenticate(frame.id, frame.auth)
+        return
       case 'hello':
         this.#sendError({ code: ErrorCode.BadFrame, message: 'Malformed frame: the handshake is already done' })
     }
@@ -326,6 +333,22 @@ export class Connection<TData = Record<string, any>> {
     if (refusal !== undefined) throw new RealtimeError(refusal.code, refusal.message)
     assertEmittable(incoming.event)
     this.#host.broadcast({ event: incoming.event, data: incoming.data, rooms: [channel], except: [this.id] })
+  }
+
+  async #reauthenticate(id: number, auth: unknown): Promise<void> {
+    try {
+      await this.#host.reauthenticate(this, auth)
+      this.#send({ t: 'ack', id, d: this.expiresAt === undefined ? {} : { expiresAt: this.expiresAt } })
+    } catch (error) {
+      this.#send({ t: 'ack', id, err: toErrorPayload(error) })
+    }
+  }
+
+  /** @internal The credentials expired without renewal: close with 4401. */
+  expire(): void {
+    if (this.#closeIntent !== undefined) return
+    this.#sendError({ code: ErrorCode.Unauthorized, message: 'The session expired' })
+    this.disconnect(CloseCode.Unauthorized, 'SESSION_EXPIRED')
   }
 
   async #subscribe(id: number, channels: readonly string[]): Promise<void> {

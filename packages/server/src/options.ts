@@ -55,6 +55,14 @@ export interface RealtimeServerOptions<TData> {
    */
   authenticate?: (handshake: Handshake) => TData | Promise<TData>
   /**
+   * When the credentials `authenticate` accepted expire (a JWT's `exp`, say), in milliseconds since
+   * the epoch or as a `Date`. The client learns it and renews in time (its `auth` function is
+   * called again and the result checked by `authenticate`); a connection still on expired
+   * credentials is closed with 4401, and reconnects with fresh ones when `auth` is a function.
+   * @default undefined: credentials do not expire while connected
+   */
+  expiresAt?: (data: TData) => number | Date | undefined
+  /**
    * Decides channel subscriptions and client publishes. Rooms and channels are one thing, so
    * this hook is what keeps a client out of a room the server did not put it in.
    * @default refuses every subscription and publish: the server alone joins connections to rooms

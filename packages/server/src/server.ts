@@ -87,6 +87,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
   readonly #adapter: Adapter
   readonly #authenticate: (handshake: Handshake) => TData | Promise<TData>
   readonly #authorize: Authorize<TData>
+  readonly #expiresAt: ((data: TData) => number | Date | undefined) | undefined
   readonly #connectionMiddleware: ConnectionMiddleware<TData>[] = []
   readonly #eventMiddleware: EventMiddleware<TData>[] = []
   readonly #options: Required<
@@ -110,6 +111,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     this.#adapter = options.adapter ?? memoryAdapter()
     this.#authenticate = options.authenticate ?? (() => ({}) as TData)
     this.#authorize = options.authorize ?? refuseAll
+    this.#expiresAt = options.expiresAt
     this.#logger = options.logger ?? silentLogger
     this.#options = {
       pingIntervalMs: options.pingIntervalMs ?? 25_000,
@@ -141,6 +143,10 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
       leave: (conn, room) => this.#rooms.remove(room, conn),
       broadcast: (packet) => this.#adapter.broadcast(packet),
       authorize: (conn, channel, action) => this.#checkAuthorization(conn, channel, action),
+      reauthenticate: async (conn, auth) => {
+        conn.data = await this.#authenticated({ ...conn.handshake, auth })
+        conn.expiresAt = this.#expiryOf(conn.data)
+      },
       removed: (conn, info) => {
         this.#connections.delete(conn.id)
         this.#notify('disconnect', conn, info)
@@ -337,19 +343,30 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
         pingInterval: this.#options.pingIntervalMs,
         pingTimeout: this.#options.pingTimeoutMs,
         maxPayload: this.#options.maxPayload,
+        ...(conn.expiresAt === undefined ? {} : { expiresAt: conn.expiresAt }),
       }),
     )
     this.#notify('connection', conn)
   }
 
-  async #accept(socket: ServerSocket, handshake: Handshake): Promise<Connection<TData>> {
-    let data: TData
+  /** Runs `authenticate`; any failure is `UNAUTHORIZED`, with the message of a thrown `RealtimeError`. */
+  async #authenticated(handshake: Handshake): Promise<TData> {
     try {
-      data = await this.#authenticate(handshake)
+      return (await this.#authenticate(handshake)) ?? ({} as TData)
     } catch (error) {
       throw new RealtimeError(ErrorCode.Unauthorized, isRealtimeError(error) ? error.message : 'Authentication failed')
     }
-    const conn = new Connection<TData>(randomBytes(15).toString('base64url'), socket, handshake, data ?? ({} as TData), this.#host)
+  }
+
+  #expiryOf(data: TData): number | undefined {
+    const expiry = this.#expiresAt?.(data)
+    return expiry instanceof Date ? expiry.getTime() : expiry
+  }
+
+  async #accept(socket: ServerSocket, handshake: Handshake): Promise<Connection<TData>> {
+    const data = await this.#authenticated(handshake)
+    const conn = new Connection<TData>(randomBytes(15).toString('base64url'), socket, handshake, data, this.#host)
+    conn.expiresAt = this.#expiryOf(data)
     try {
       for (const middleware of this.#connectionMiddleware) await middleware(conn)
     } catch (error) {

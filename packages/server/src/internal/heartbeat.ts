@@ -1,5 +1,7 @@
 /** The part of a connection the heartbeat looks at. */
 export interface Beating {
+  expiresAt: number | undefined
+  expire(): void
   lastSeen: number
   lastPingAt: number
   pingSentAt: number
@@ -10,7 +12,7 @@ export interface Beating {
 const PING = '{"t":"ping"}'
 
 /**
- * One timer for all connections: each tick sends a ping to every connection whose last ping is
+ * One timer for all connections: each tick closes connections whose credentials expired, sends a ping to every connection whose last ping is
  * `intervalMs` old, and drops those that sent nothing for `timeoutMs` after one. Any frame from
  * the client counts as the answer. Pings go out even to busy clients, because the client's own
  * watch needs to hear from the server at least every `intervalMs + timeoutMs`.
@@ -34,6 +36,10 @@ export class Heartbeat {
 
   #tick(connections: Iterable<Beating>, now: number): void {
     for (const conn of connections) {
+      if (conn.expiresAt !== undefined && now >= conn.expiresAt) {
+        conn.expire()
+        continue
+      }
       if (conn.pingSentAt !== 0) {
         if (conn.lastSeen >= conn.pingSentAt) conn.pingSentAt = 0
         else if (now - conn.pingSentAt >= this.timeoutMs) {
