@@ -3,15 +3,8 @@
  * @module @org/realtime-client
  */
 export { Channel, type ChannelState } from './channel.js'
-export {
-  RealtimeClient,
-  type ClientLifecycleEvents,
-  type ClientState,
-  type DisconnectEvent,
-  type DisconnectReason,
-  type ReconnectEvent,
-  type ReconnectingEvent,
-} from './client.js'
+export { RealtimeClient } from './client.js'
+export type { ClientLifecycleEvents, ClientState, DisconnectEvent, DisconnectReason, ReconnectEvent, ReconnectingEvent } from './events.js'
 export type { Listener } from './internal/listeners.js'
 export type { BuiltInTransportName } from './internal/load-transport.js'
 export type { OfflineQueueOptions, RealtimeClientOptions, ReconnectionOptions } from './options.js'

@@ -19,12 +19,13 @@ import {
 } from '@org/realtime-core'
 import { errorResponse } from '@org/realtime-core/http'
 import { webSocketTransport } from '@org/realtime-transport-ws/server'
-import { memoryAdapter, type Adapter, type BroadcastPacket } from './adapter.js'
+import { memoryAdapter, type Adapter } from './adapter.js'
 import { BroadcastOperator } from './broadcast.js'
 import { Connection, type ConnectionHost, type DisconnectInfo } from './connection.js'
 import { startHandshake } from './internal/handshake.js'
 import { Heartbeat } from './internal/heartbeat.js'
 import { interceptRequests } from './internal/intercept-requests.js'
+import { originPolicy } from './internal/origin-policy.js'
 import { serveWithFetch } from './internal/node-fetch-bridge.js'
 import { TypedEmitter } from './typed-emitter.js'
 import type {
@@ -37,6 +38,7 @@ import type {
 } from './options.js'
 import { AddressLimiter, ConnectionLimiter, rateLimits } from './rate-limit.js'
 import { RoomRegistry } from './rooms.js'
+import { deliver } from './internal/deliver.js'
 
 /** Events of {@link RealtimeServer}. */
 export type RealtimeServerEvents<TData> = {
@@ -44,20 +46,6 @@ export type RealtimeServerEvents<TData> = {
   connection: (conn: Connection<TData>) => void
   /** A connection ended. */
   disconnect: (conn: Connection<TData>, info: DisconnectInfo) => void
-}
-
-/** Turns the `origins` option into a `TransportHost.checkOrigin`. */
-function originPolicy(origins: RealtimeServerOptions<unknown>['origins']): TransportHost['checkOrigin'] {
-  if (origins === undefined) return () => 'unchecked'
-  const allowed = typeof origins === 'function' ? origins : (origin: string) => origins.includes(origin)
-  return (origin) => {
-    if (origin === null) return 'unchecked'
-    try {
-      return allowed(origin) ? 'allowed' : 'refused'
-    } catch {
-      return 'refused'
-    }
-  }
 }
 
 /** The default `authorize`: clients join nothing by themselves. */
@@ -221,7 +209,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
 
   #start(): void {
     if (this.#closed) throw new RealtimeError(ErrorCode.Closed, 'The server is closed')
-    this.#adapterReady ??= Promise.resolve(this.#adapter.init({ deliver: (packet) => this.#deliver(packet) }))
+    this.#adapterReady ??= Promise.resolve(this.#adapter.init({ deliver: (packet) => deliver(packet, this.#connections, this.#rooms) }))
     this.#heartbeat ??= new Heartbeat(() => this.#connections.values(), this.#options.pingIntervalMs, this.#options.pingTimeoutMs)
     if (this.#addressLimiter !== undefined && this.#sweep === undefined) {
       const limiter = this.#addressLimiter
@@ -384,35 +372,5 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
       this.#logger.error('authorize threw', { error, channel, action })
     }
     return { code: ErrorCode.Forbidden, message: `Not allowed to ${action} "${channel}"` }
-  }
-
-  /** Delivers a broadcast to this node's matching connections, encoding once per room. */
-  #deliver(packet: BroadcastPacket): void {
-    const excluded = this.#excluded(packet.except)
-    if (packet.rooms.length === 0) {
-      const frame = encodeFrame({ t: 'event', e: packet.event, d: packet.data })
-      for (const conn of this.#connections.values()) if (!excluded.has(conn)) conn.sendEncoded(frame)
-      return
-    }
-    for (const room of packet.rooms) {
-      const members = this.#rooms.members(room)
-      if (members.size === 0) continue
-      const frame = encodeFrame({ t: 'event', e: packet.event, d: packet.data, ch: room })
-      for (const conn of members) {
-        if (excluded.has(conn)) continue
-        conn.sendEncoded(frame)
-        if (packet.rooms.length > 1) excluded.add(conn)
-      }
-    }
-  }
-
-  #excluded(except: readonly string[]): Set<Connection<TData>> {
-    const excluded = new Set<Connection<TData>>()
-    for (const name of except) {
-      const conn = this.#connections.get(name)
-      if (conn !== undefined) excluded.add(conn)
-      for (const member of this.#rooms.members(name)) excluded.add(member)
-    }
-    return excluded
   }
 }

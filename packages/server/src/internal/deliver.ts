@@ -1,0 +1,43 @@
+import { encodeFrame } from '@org/realtime-core'
+import type { BroadcastPacket } from '../adapter.js'
+import type { RoomRegistry } from '../rooms.js'
+
+/** What delivery needs of a connection. */
+interface Recipient {
+  readonly id: string
+  sendEncoded(frame: string): void
+}
+
+/**
+ * Delivers a broadcast to this node's matching connections, each once, encoding the frame once
+ * per room (it carries the room's name), not once per recipient.
+ */
+export function deliver<TConn extends Recipient>(packet: BroadcastPacket, connections: ReadonlyMap<string, TConn>, rooms: RoomRegistry<TConn>): void {
+  const excluded = excludedBy(packet.except, connections, rooms)
+  if (packet.rooms.length === 0) {
+    const frame = encodeFrame({ t: 'event', e: packet.event, d: packet.data })
+    for (const conn of connections.values()) if (!excluded.has(conn)) conn.sendEncoded(frame)
+    return
+  }
+  for (const room of packet.rooms) {
+    const members = rooms.members(room)
+    if (members.size === 0) continue
+    const frame = encodeFrame({ t: 'event', e: packet.event, d: packet.data, ch: room })
+    for (const conn of members) {
+      if (excluded.has(conn)) continue
+      conn.sendEncoded(frame)
+      if (packet.rooms.length > 1) excluded.add(conn)
+    }
+  }
+}
+
+/** The connections `except` names, by id or by a room they are in. */
+function excludedBy<TConn extends Recipient>(except: readonly string[], connections: ReadonlyMap<string, TConn>, rooms: RoomRegistry<TConn>): Set<TConn> {
+  const excluded = new Set<TConn>()
+  for (const name of except) {
+    const conn = connections.get(name)
+    if (conn !== undefined) excluded.add(conn)
+    for (const member of rooms.members(name)) excluded.add(member)
+  }
+  return excluded
+}
