@@ -194,14 +194,14 @@ export class RealtimeClient {
     this.#scheduleRenewal(answer?.expiresAt)
   }
 
-  /** Renews the credentials shortly before `expiresAt`, when an `auth` function can provide fresh ones. */
+  /** Renews the credentials 30 s before `expiresAt` (halfway for shorter lifetimes), when an `auth` function can provide fresh ones. */
   #scheduleRenewal(expiresAt: number | undefined): void {
     clearTimeout(this.#renewal)
     if (expiresAt === undefined || typeof this.#auth !== 'function') return
     const remaining = expiresAt - Date.now()
     this.#renewal = setTimeout(
       () => this.reauthenticate().catch((error: unknown) => this.#emit('error', error as RealtimeError)),
-      Math.max(0, remaining - Math.min(30_000, remaining / 5)),
+      Math.max(0, remaining - Math.min(30_000, remaining / 2)),
     )
   }
 

@@ -23,6 +23,7 @@ export class TokenBucket {
    * the milliseconds until it will have them.
    */
   take(cost = 1): number {
+    if (this.ratePerSecond === Infinity) return 0
     const tokens = this.#refill()
     if (tokens >= cost) {
       this.#tokens = tokens - cost
@@ -33,7 +34,7 @@ export class TokenBucket {
 
   /** Whether the bucket is full again, so it may be forgotten. */
   get full(): boolean {
-    return this.#refill() >= this.capacity
+    return this.ratePerSecond === Infinity || this.#refill() >= this.capacity
   }
 
   #refill(): number {

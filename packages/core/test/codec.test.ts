@@ -15,14 +15,14 @@ function specExamples(): Map<string, string[]> {
 }
 
 const examples = specExamples()
-const clientTypes = ['hello', 'pong', 'pub', 'sub', 'unsub', 'event', 'ack']
+const clientTypes = ['hello', 'auth', 'pong', 'pub', 'sub', 'unsub', 'event', 'ack']
 const serverTypes = ['welcome', 'ping', 'error', 'event', 'ack']
 const clientFixtures = clientTypes.flatMap((type) => (examples.get(type) ?? []).filter((line) => !line.includes('"ch":"') || type !== 'event'))
 const serverFixtures = serverTypes.flatMap((type) => examples.get(type) ?? [])
 
 describe('codec against the examples of docs/protocol.md', () => {
   it('finds an example for every frame type', () => {
-    expect([...examples.keys()].sort()).toEqual(['ack', 'error', 'event', 'hello', 'ping', 'pong', 'pub', 'sub', 'unsub', 'welcome'])
+    expect([...examples.keys()].sort()).toEqual(['ack', 'auth', 'error', 'event', 'hello', 'ping', 'pong', 'pub', 'sub', 'unsub', 'welcome'])
   })
 
   it.each(clientFixtures)('decodes the client frame %s and encodes it back identically', (text) => {

@@ -241,7 +241,9 @@ export class Connection<TData = Record<string, any>> {
       const refusal =
         this.#limiter.chargeBytes(utf8Length(text)) ??
         (limited ? this.#limiter.chargeMessage(frame?.t === 'event' || frame?.t === 'pub' ? frame.e : undefined) : undefined)
-      if (refusal !== undefined) return this.#refuse(refusal, frame !== undefined && 'id' in frame ? frame.id : undefined)
+      // An `ack` carries the server's own id: its refusal must not look like an answer to a client request.
+      const id = frame !== undefined && frame.t !== 'ack' && 'id' in frame ? frame.id : undefined
+      if (refusal !== undefined) return this.#refuse(refusal, id)
     }
     if (frame === undefined) this.#sendError(toErrorPayload(malformed))
     else this.#dispatch(frame)

@@ -132,6 +132,8 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
       broadcast: (packet) => this.#adapter.broadcast(packet),
       authorize: (conn, channel, action) => this.#checkAuthorization(conn, channel, action),
       reauthenticate: async (conn, auth) => {
+        // Without an authenticate hook there are no credentials to renew, and data stays as it is.
+        if (options.authenticate === undefined) return
         conn.data = await this.#authenticated({ ...conn.handshake, auth })
         conn.expiresAt = this.#expiryOf(conn.data)
       },

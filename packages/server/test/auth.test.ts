@@ -17,7 +17,7 @@ describeTransports('credentials that expire', () => {
     const client = await connectedClient(url, {
       auth: () => {
         issued++
-        return `ann:${Date.now() + 400}`
+        return `ann:${Date.now() + 800}`
       },
     })
     const disconnects = collect<DisconnectEvent>(client, 'disconnect')

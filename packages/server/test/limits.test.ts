@@ -61,6 +61,21 @@ describeTransports('rate limits', () => {
     await stillServed()
   })
 
+  it('answers a refused ack with an error frame, never with an ack the client could take for its own', async () => {
+    const { rt, port } = await setup({ rateLimit: { bytesPerSecond: 10, bytesBurst: 200 } })
+    const raw = await rawPeer(port)
+    const connected = once(rt, 'connection')
+    await raw.handshake()
+    const conn = await connected
+    const question = conn.emitWithAck('question', null, { timeoutMs: 5000 })
+    const asked = await raw.next((frame) => frame.t === 'event' && frame.e === 'question')
+    raw.send({ t: 'ack', id: asked.id, d: 'x'.repeat(500) })
+    expect(await raw.next((frame) => frame.t === 'error')).toMatchObject({ code: ErrorCode.RateLimited })
+    expect(raw.frames.filter((frame) => frame.t === 'ack')).toEqual([])
+    conn.disconnect()
+    await expect(question).rejects.toMatchObject({ code: ErrorCode.Disconnected })
+  })
+
   it('closes a connection that keeps pushing past its limits with 4429', async () => {
     const { rt, port, stillServed } = await setup({ rateLimit: { messagesPerSecond: 1, burst: 1, abuseTolerance: 5 } })
     const raw = await rawPeer(port)

@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { HttpServerLike, ServerSocket, ServerTransport, TransportHost } from '@org/realtime-core'
 import { WebSocketServer, type WebSocket } from 'ws'
+import { FramedWriter } from './internal/framed-writer.js'
 
 /** Options of the WebSocket server transport. */
 export interface WebSocketServerTransportOptions {
@@ -37,11 +38,13 @@ class WebSocketServerTransport implements ServerTransport {
   }
 
   attach(server: HttpServerLike, path: string, host: TransportHost): void {
+    const compressed = this.#options.perMessageDeflate ?? false
+    const writer = new FramedWriter()
     const wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
       maxPayload: host.maxPayload,
-      perMessageDeflate: this.#options.perMessageDeflate ?? false,
+      perMessageDeflate: compressed,
     })
     const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
       if (pathOf(request.url) !== path) {
@@ -53,7 +56,7 @@ class WebSocketServerTransport implements ServerTransport {
         socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n')
         return
       }
-      wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request, host))
+      wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request, host, writer, compressed))
     }
     server.on('upgrade', onUpgrade)
     this.#detach.push(() => {
@@ -67,10 +70,11 @@ class WebSocketServerTransport implements ServerTransport {
   }
 }
 
-function accept(ws: WebSocket, request: IncomingMessage, host: TransportHost): void {
+function accept(ws: WebSocket, request: IncomingMessage, host: TransportHost, writer: FramedWriter, compressed: boolean): void {
+  const write = writer.forSocket(ws, compressed) ?? ((frame: string) => ws.send(frame))
   const socket: ServerSocket = {
     send: (frame) => {
-      if (ws.readyState === ws.OPEN) ws.send(frame)
+      if (ws.readyState === ws.OPEN) write(frame)
     },
     close: (code, reason = '') => ws.close(code, fitCloseReason(reason)),
     terminate: () => ws.terminate(),
