@@ -5,7 +5,7 @@ export abstract class FrameLog {
   answerPings = false
   readonly #waiters: Array<() => void> = []
 
-  abstract send(frame: unknown): void
+  abstract send(frame: unknown): unknown
 
   /** Records a frame that arrived. */
   protected received(text: string): void {
@@ -17,7 +17,7 @@ export abstract class FrameLog {
 
   /** Completes the handshake and returns the welcome frame. */
   async handshake(auth?: unknown): Promise<any> {
-    this.send({ t: 'hello', v: 1, auth })
+    await this.send({ t: 'hello', v: 1, auth })
     return this.next((frame) => frame.t === 'welcome')
   }
 

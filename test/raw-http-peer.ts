@@ -81,7 +81,8 @@ export class RawHttpPeer extends FrameLog {
         while ((end = buffer.indexOf('\n\n')) !== -1) {
           const block = buffer.slice(0, end)
           buffer = buffer.slice(end + 2)
-          const data = /^data: (.*)$/m.exec(block)?.[1]
+          // Not a regular expression: `.` stops at U+2028 and U+2029, which JSON may hold.
+          const data = block.split('\n').find((line) => line.startsWith('data: '))?.slice('data: '.length)
           if (data === undefined) continue
           if (block.includes('event: close')) return this.#close(JSON.parse(data))
           this.received(data)

@@ -25,7 +25,13 @@ export async function serveWithFetch(request: IncomingMessage, response: ServerR
       answer = errorResponse(500, ErrorCode.Internal, 'Internal error')
     }
   }
-  response.writeHead(answer.status, Object.fromEntries(answer.headers))
+  const headers = Object.fromEntries(answer.headers)
+  // A body refused before it was read whole (413) cannot be skipped on a kept-alive connection.
+  if (request.method !== 'GET' && request.method !== 'HEAD' && !request.complete) {
+    headers.connection = 'close'
+    response.once('finish', () => request.socket.destroy())
+  }
+  response.writeHead(answer.status, headers)
   response.flushHeaders()
   if (answer.body === null) {
     response.end()
