@@ -1,7 +1,7 @@
-import { ErrorCode, RealtimeError } from '@org/realtime-core'
+import { ErrorCode, RealtimeError, type ClientTransport } from '@org/realtime-core'
 import type { Connection } from '@org/realtime-server'
 import { expect, it } from 'vitest'
-import { collect, connectedClient, createClient, describeTransports, once, startServer } from '../../../test/support.js'
+import { collect, connectedClient, createClient, currentTransport, describeTransports, once, startServer } from '../../../test/support.js'
 
 /** A server whose authorize lets `user` subscribe to `public:*` and `user:<user>`, and publish to `public:*`. */
 async function guardedServer() {
@@ -45,6 +45,24 @@ describeTransports('channels', () => {
     rt.emit('marker')
     await marker
     expect(heard).toEqual([])
+  })
+
+  it('authorizes the channels subscribed in one tick in one frame and one round trip', async () => {
+    const { url } = await guardedServer()
+    const sent: string[] = []
+    const transport = currentTransport().client()
+    const counting: ClientTransport = {
+      name: transport.name,
+      open: (target, listener) => {
+        const socket = transport.open(target, listener)
+        return { ...socket, send: (frame) => (sent.push(frame), socket.send(frame)), close: (code, reason) => socket.close(code, reason) }
+      },
+    }
+    const client = await connectedClient(url, { auth: 'ann', transports: [counting] })
+    const results = await Promise.allSettled(['public:a', 'user:bob', 'public:b'].map((name) => client.channel(name).subscribe()))
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    const subscriptions = sent.map((frame) => JSON.parse(frame)).filter((frame) => frame.t === 'sub')
+    expect(subscriptions).toEqual([{ t: 'sub', id: expect.any(Number), ch: ['public:a', 'user:bob', 'public:b'] }])
   })
 
   it('treats an authorize hook that throws as a refusal', async () => {
