@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs'
 import * as fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { protocolDoc, raw, render, specExamples, str, toNode, type Node } from '../../../test/fuzz-frames.js'
 import {
   ErrorCode,
   MAX_CHANNELS_PER_FRAME,
@@ -91,35 +91,10 @@ function frameTable(doc: string): Record<'client' | 'server', Map<string, FieldR
   return byDirection
 }
 
-const protocolDoc = readFileSync(new URL('../../../docs/protocol.md', import.meta.url), 'utf8')
 const spec = frameTable(protocolDoc)
 
 // ---------------------------------------------------------------------------------------------
 // Inputs
-
-/** The example frames of docs/protocol.md's "## Examples": the spec is the seed corpus. */
-function specExamples(doc: string): string[] {
-  const section = doc.slice(doc.indexOf('\n## Examples'))
-  return [...section.matchAll(/^```\w+\n([\s\S]*?)^```$/gm)].flatMap((match) => (match[1] ?? '').split('\n').filter((line) => line.length > 0))
-}
-
-/** JSON text as a tree that can hold what `JSON.stringify` never writes: raw number tokens, duplicate and `__proto__` keys. */
-type Node = { raw: string } | { arr: Node[] } | { obj: Array<[string, Node]> }
-
-function render(node: Node): string {
-  if ('raw' in node) return node.raw
-  if ('arr' in node) return `[${node.arr.map(render).join(',')}]`
-  return `{${node.obj.map(([key, value]) => `${JSON.stringify(key)}:${render(value)}`).join(',')}}`
-}
-
-function toNode(value: unknown): Node {
-  if (Array.isArray(value)) return { arr: value.map(toNode) }
-  if (value !== null && typeof value === 'object') return { obj: Object.entries(value).map(([key, child]) => [key, toNode(child)]) }
-  return { raw: JSON.stringify(value) }
-}
-
-const raw = (text: string): Node => ({ raw: text })
-const str = (text: string): Node => raw(JSON.stringify(text))
 
 const frameTypes = [...new Set([...spec.client.keys(), ...spec.server.keys()])]
 const fieldNames = [
@@ -241,7 +216,7 @@ function nestInto(node: Node, path: readonly number[], value: Node): Node {
   return { obj }
 }
 
-const examples = specExamples(protocolDoc)
+const examples = specExamples()
 const exampleArb = fc.constantFrom(...examples)
 
 /** A spec example with one to four edits. */

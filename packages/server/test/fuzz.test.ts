@@ -1,9 +1,9 @@
 import { isUtf8 } from 'node:buffer'
-import { readFileSync } from 'node:fs'
 import * as fc from 'fast-check'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { ErrorCode, MAX_NAME_LENGTH, RealtimeError, decodeClientFrame, isErrorCode } from '@org/realtime-core'
 import type { RealtimeClient } from '@org/realtime-client'
+import { raw, render, specExamples, str, toNode, type Node } from '../../../test/fuzz-frames.js'
 import { RawHttpPeer } from '../../../test/raw-http-peer.js'
 import { RawSocket, connectedClient, describeTransports, rawPeer, startServer, type RawPeer, type TransportCase } from '../../../test/support.js'
 
@@ -36,29 +36,6 @@ const WAIT_MS = 5000
 // ---------------------------------------------------------------------------------------------
 // Inputs: the generators of packages/core/test/fuzz.test.ts, reduced to what the wire needs.
 
-function specExamples(): string[] {
-  const spec = readFileSync(new URL('../../../docs/protocol.md', import.meta.url), 'utf8')
-  const section = spec.slice(spec.indexOf('\n## Examples'))
-  return [...section.matchAll(/^```\w+\n([\s\S]*?)^```$/gm)].flatMap((match) => (match[1] ?? '').split('\n').filter((line) => line.length > 0))
-}
-
-/** JSON text as a tree that can hold raw number tokens, duplicate and `__proto__` keys. */
-type Node = { raw: string } | { arr: Node[] } | { obj: Array<[string, Node]> }
-
-function render(node: Node): string {
-  if ('raw' in node) return node.raw
-  if ('arr' in node) return `[${node.arr.map(render).join(',')}]`
-  return `{${node.obj.map(([key, value]) => `${JSON.stringify(key)}:${render(value)}`).join(',')}}`
-}
-
-function toNode(value: unknown): Node {
-  if (Array.isArray(value)) return { arr: value.map(toNode) }
-  if (value !== null && typeof value === 'object') return { obj: Object.entries(value).map(([key, child]) => [key, toNode(child)]) }
-  return { raw: JSON.stringify(value) }
-}
-
-const raw = (text: string): Node => ({ raw: text })
-const str = (text: string): Node => raw(JSON.stringify(text))
 const pollution = (key: string): Node => ({ obj: [[key, { obj: [['polluted', raw('true')]] }]] })
 
 const fieldNames = ['t', 'v', 'auth', 'e', 'd', 'id', 'ch', 'err', 'code', 'message', 'retryAfterMs', 'expiresAt']
