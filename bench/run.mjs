@@ -6,7 +6,8 @@
  * issue 6. Exits non-zero when any run fails its correctness checks.
  *
  * Options: --full, --runs N, --only fanout,echo,idle,storm,bundle, --impls ours,ws,ws-corked,socketio,
- * --profile (write a .cpuprofile of each server run to bench/profiles/), --write (update bench/RESULTS.md).
+ * --profile (write a .cpuprofile of each server run to bench/profiles/), --write (update the quick or
+ * full section of bench/RESULTS.md).
  */
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
@@ -37,6 +38,8 @@ const runs = Number(opts.runs ?? (opts.full ? 5 : 3))
 const only = opts.only?.split(',')
 const impls = opts.impls?.split(',')
 const selected = all.filter((s) => !only || only.includes(s.name))
+for (const name of only ?? []) if (!all.some((s) => s.name === name)) fail(`unknown scenario "${name}" (${all.map((s) => s.name).join(', ')})`)
+for (const impl of impls ?? []) if (!(impl in implLabels)) fail(`unknown implementation "${impl}" (${Object.keys(implLabels).join(', ')})`)
 const profileDir = fileURLToPath(new URL('./profiles/', import.meta.url))
 const resultsFile = fileURLToPath(new URL('./RESULTS.md', import.meta.url))
 
@@ -109,11 +112,14 @@ console.log(`\n${report}`)
 if (missed.length) console.error(`\n${missed.length} target(s) of issue 6 missed.`)
 
 if (opts.write) {
-  const begin = '<!-- bench:begin -->'
-  const end = '<!-- bench:end -->'
-  const current = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : `# Benchmark results\n\n${begin}\n${end}\n`
-  const [head, rest] = current.split(begin)
-  writeFileSync(resultsFile, `${head}${begin}\n${report}\n${end}${rest.split(end)[1] ?? '\n'}`)
+  // RESULTS.md keeps the latest quick and the latest full report, each between its markers.
+  const begin = `<!-- bench:${mode}:begin -->`
+  const end = `<!-- bench:${mode}:end -->`
+  const heading = mode === 'full' ? '## Full run (`pnpm bench --full`)' : '## Quick run (`pnpm bench`)'
+  let text = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '# Benchmark results\n'
+  if (!text.includes(begin)) text = `${text.trimEnd()}\n\n${heading}\n\n${begin}\n${end}\n`
+  const [head, rest] = text.split(begin)
+  writeFileSync(resultsFile, `${head}${begin}\n${report}\n${end}${rest.slice(rest.indexOf(end) + end.length)}`)
   console.error(`Updated ${resultsFile}`)
 }
 
