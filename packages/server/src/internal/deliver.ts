@@ -13,7 +13,7 @@ interface Recipient {
  * per room (it carries the room's name), not once per recipient.
  */
 export function deliver<TConn extends Recipient>(packet: BroadcastPacket, connections: ReadonlyMap<string, TConn>, rooms: RoomRegistry<TConn>): void {
-  const excluded = excludedBy(packet.except, connections, rooms)
+  const excluded = packet.except.length === 0 && packet.rooms.length <= 1 ? NOBODY : excludedBy(packet.except, connections, rooms)
   if (packet.rooms.length === 0) {
     const frame = encodeFrame({ t: 'event', e: packet.event, d: packet.data })
     for (const conn of connections.values()) if (!excluded.has(conn)) conn.sendEncoded(frame)
@@ -30,6 +30,9 @@ export function deliver<TConn extends Recipient>(packet: BroadcastPacket, connec
     }
   }
 }
+
+/** No connection: the common broadcast, to one room or all, with no `except`. */
+const NOBODY: Set<never> = new Set()
 
 /** The connections `except` names, by id or by a room they are in. */
 function excludedBy<TConn extends Recipient>(except: readonly string[], connections: ReadonlyMap<string, TConn>, rooms: RoomRegistry<TConn>): Set<TConn> {

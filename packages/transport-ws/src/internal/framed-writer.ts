@@ -21,7 +21,7 @@ const FRAME_OPTIONS = { fin: true, rsv1: false, opcode: 1, mask: false, readOnly
  */
 export class FramedWriter {
   #lastText: string | undefined
-  #lastFrame: Buffer[] = []
+  #lastFrame: Buffer = Buffer.alloc(0)
 
   /** A writer for `ws`, or undefined when the fast path does not apply to it. */
   forSocket(ws: WebSocket, compressed: boolean): ((text: string) => void) | undefined {
@@ -38,16 +38,17 @@ export class FramedWriter {
         socket.cork()
         process.nextTick(uncork)
       }
-      for (const chunk of this.#frame(text)) socket.write(chunk)
+      socket.write(this.#frame(text))
     }
   }
 
-  #frame(text: string): Buffer[] {
+  /** The frame of `text`, header and payload in one buffer, so each recipient costs one write. */
+  #frame(text: string): Buffer {
     // Comparing a string with itself is a pointer check: a broadcast frames its text once.
     if (text !== this.#lastText) {
       this.#lastText = text
       const framed = (Sender as NonNullable<FrameBuilder>).frame(Buffer.from(text), FRAME_OPTIONS)
-      this.#lastFrame = Array.isArray(framed) ? framed : [framed]
+      this.#lastFrame = Array.isArray(framed) ? Buffer.concat(framed) : framed
     }
     return this.#lastFrame
   }
