@@ -22,21 +22,22 @@ const FRAME_OPTIONS = { fin: true, rsv1: false, opcode: 1, mask: false, readOnly
 export class FramedWriter {
   #lastText: string | undefined
   #lastFrame: Buffer = Buffer.alloc(0)
+  /** Sockets corked in this event-loop turn, uncorked together at its end. */
+  readonly #corked = new Set<Socket>()
+  readonly #uncorkAll = (): void => {
+    for (const socket of this.#corked) socket.uncork()
+    this.#corked.clear()
+  }
 
   /** A writer for `ws`, or undefined when the fast path does not apply to it. */
   forSocket(ws: WebSocket, compressed: boolean): ((text: string) => void) | undefined {
     const socket = (ws as unknown as WsInternals)._socket
     if (compressed || socket === undefined || typeof Sender?.frame !== 'function') return undefined
-    let corked = false
-    const uncork = (): void => {
-      corked = false
-      socket.uncork()
-    }
     return (text) => {
-      if (!corked) {
-        corked = true
+      if (!this.#corked.has(socket)) {
+        if (this.#corked.size === 0) process.nextTick(this.#uncorkAll)
+        this.#corked.add(socket)
         socket.cork()
-        process.nextTick(uncork)
       }
       socket.write(this.#frame(text))
     }
