@@ -283,10 +283,10 @@ export class Connection<TData = Record<string, any>> {
       case 'pong':
         return
       case 'event':
-        void this.#runEvent(frame.e, undefined, frame.d, frame.id)
+        this.#runEvent(frame.e, undefined, frame.d, frame.id)
         return
       case 'pub':
-        void this.#runEvent(frame.e, frame.ch, frame.d, frame.id)
+        this.#runEvent(frame.e, frame.ch, frame.d, frame.id)
         return
       case 'ack':
         this.#acks?.settle(frame)
@@ -306,19 +306,52 @@ export class Connection<TData = Record<string, any>> {
     }
   }
 
-  async #runEvent(event: string, channel: string | undefined, data: unknown, id: number | undefined): Promise<void> {
+  #runEvent(event: string, channel: string | undefined, data: unknown, id: number | undefined): void {
     const incoming: IncomingEvent<TData> = { conn: this, event, channel, data }
+    if (channel !== undefined || this.#host.eventMiddleware.length > 0) {
+      void this.#runThroughMiddleware(incoming, id)
+      return
+    }
+    // No middleware: a handler that answers synchronously is acknowledged in the same turn.
+    let result: unknown
+    try {
+      result = this.#handle(incoming, id !== undefined)
+    } catch (error) {
+      return this.#failed(error, event, id)
+    }
+    if (isThenable(result)) {
+      result.then(
+        (value) => this.#answered(value, event, id),
+        (error: unknown) => this.#failed(error, event, id),
+      )
+    } else this.#answered(result, event, id)
+  }
+
+  async #runThroughMiddleware(incoming: IncomingEvent<TData>, id: number | undefined): Promise<void> {
     let result: unknown
     try {
       await runMiddleware(this.#host.eventMiddleware, incoming, async () => {
-        result = channel === undefined ? await this.#handle(incoming, id !== undefined) : await this.#publish(incoming)
+        result = incoming.channel === undefined ? await this.#handle(incoming, id !== undefined) : await this.#publish(incoming)
       })
-      if (id !== undefined) this.#send({ t: 'ack', id, d: result })
     } catch (error) {
-      if (!isRealtimeError(error)) this.#host.logger.error('event handler threw', { error, event, connection: this.id })
-      if (id !== undefined) this.#send({ t: 'ack', id, err: toErrorPayload(error) })
-      else if (isRealtimeError(error)) this.#sendError(toErrorPayload(error))
+      return this.#failed(error, incoming.event, id)
     }
+    this.#answered(result, incoming.event, id)
+  }
+
+  #answered(result: unknown, event: string, id: number | undefined): void {
+    if (id === undefined) return
+    try {
+      this.#send({ t: 'ack', id, d: result })
+    } catch (error) {
+      this.#failed(error, event, id)
+    }
+  }
+
+  #failed(error: unknown, event: string, id: number | undefined): void {
+    if (!isRealtimeError(error)) this.#host.logger.error('event handler threw', { error, event, connection: this.id })
+    if (id !== undefined) this.#send({ t: 'ack', id, err: toErrorPayload(error) })
+    else if (isRealtimeError(error)) this.#sendError(toErrorPayload(error))
   }
 
   #handle(incoming: IncomingEvent<TData>, wantsAck: boolean): unknown {
@@ -376,4 +409,8 @@ export class Connection<TData = Record<string, any>> {
   #send(frame: ServerFrame): void {
     this.sendEncoded(encodeFrame(frame))
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function'
 }
