@@ -1,5 +1,5 @@
 import { CloseCode, ErrorCode, type RealtimeError } from '@org/realtime-core'
-import type { RealtimeServerOptions } from '@org/realtime-server'
+import type { RealtimeServer, RealtimeServerOptions } from '@org/realtime-server'
 import { describe, expect, it } from 'vitest'
 import { RawHttpPeer } from '../../../test/raw-http-peer.js'
 import { collect, connectedClient, createClient, describeTransports, once, rawPeer, rawSocket, startServer, until } from '../../../test/support.js'
@@ -152,6 +152,30 @@ describeTransports('rate limits', () => {
   })
 })
 
+/**
+ * Broadcasts 16 KiB messages to room `bulk`, one per event-loop turn, until `stop` settles or 5,000
+ * were sent; resolves with how many were sent.
+ */
+function broadcastUntil(rt: RealtimeServer, stop: Promise<unknown>): Promise<number> {
+  const payload = 'x'.repeat(16 * 1024)
+  let sent = 0
+  let stopped = false
+  return new Promise((resolve) => {
+    void stop.then(() => {
+      stopped = true
+      resolve(sent)
+    })
+    const pump = (): void => {
+      if (stopped) return
+      if (sent >= 5000) return resolve(sent)
+      rt.to('bulk').emit('bulk', payload)
+      sent++
+      setImmediate(pump)
+    }
+    pump()
+  })
+}
+
 describe('slow consumers', () => {
   it('disconnects a client that stops reading before its queue outgrows maxBufferedBytes, while others keep receiving', async () => {
     const { rt, port, url } = await startServer({ authorize: () => true, maxBufferedBytes: 1024 * 1024, closeTimeoutMs: 200 })
@@ -164,23 +188,8 @@ describe('slow consumers', () => {
     // Stop reading: the kernel buffers fill, then the server's send queue grows.
     ;(raw.ws as unknown as { _socket: { pause(): void } })._socket.pause()
     const heapBefore = process.memoryUsage().heapUsed
-    const payload = 'x'.repeat(16 * 1024)
-    let sent = 0
-    let stopped = false
-    const code = await new Promise<number>((resolve) => {
-      void disconnected.then((closeCode) => {
-        stopped = true
-        resolve(closeCode)
-      })
-      const pump = (): void => {
-        if (sent >= 5000 || stopped) return
-        rt.to('bulk').emit('bulk', payload)
-        sent++
-        setImmediate(pump)
-      }
-      pump()
-    })
-    expect(code).toBe(CloseCode.SlowConsumer)
+    const sent = await broadcastUntil(rt, disconnected)
+    expect(await disconnected).toBe(CloseCode.SlowConsumer)
     expect(sent).toBeLessThan(5000)
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(64 * 1024 * 1024)
     await until(() => received.length === sent, 10_000, 'the reading client to get every message')
@@ -195,19 +204,7 @@ describe('slow consumers over SSE', () => {
     await peer.send({ t: 'hello', v: 1 })
     const disconnected = new Promise<number>((resolve) => rt.on('disconnect', (_conn, info) => resolve(info.code)))
     await until(() => rt.connections.size === 1, 2000, 'the handshake')
-    const payload = 'x'.repeat(16 * 1024)
-    let sent = 0
-    let stopped = false
-    void disconnected.then(() => {
-      stopped = true
-    })
-    const pump = (): void => {
-      if (sent >= 5000 || stopped) return
-      rt.to('bulk').emit('bulk', payload)
-      sent++
-      setImmediate(pump)
-    }
-    pump()
+    const sent = await broadcastUntil(rt, disconnected)
     expect(await disconnected).toBe(CloseCode.SlowConsumer)
     expect(sent).toBeLessThan(5000)
     peer.terminate()

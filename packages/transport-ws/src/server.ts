@@ -5,6 +5,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { HttpServerLike, ServerSocket, ServerTransport, TransportHost } from '@org/realtime-core'
+import { pathOf } from '@org/realtime-core/http'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { FramedWriter } from './internal/framed-writer.js'
 
@@ -109,10 +110,4 @@ function fitCloseReason(reason: string): string {
   let fitted = reason
   while (Buffer.byteLength(fitted) > MAX_CLOSE_REASON_BYTES) fitted = fitted.slice(0, -1)
   return fitted
-}
-
-function pathOf(url: string | undefined): string {
-  if (url === undefined) return '/'
-  const query = url.indexOf('?')
-  return query === -1 ? url : url.slice(0, query)
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http'
+import { pathOf } from '@org/realtime-core/http'
 
 type RequestListener = (request: IncomingMessage, response: ServerResponse) => void
 
@@ -19,10 +20,4 @@ export function interceptRequests(server: HttpServer, path: string, serve: Reque
     server.off('request', route)
     for (const listener of others) server.on('request', listener)
   }
-}
-
-function pathOf(url: string | undefined): string {
-  if (url === undefined) return '/'
-  const query = url.indexOf('?')
-  return query === -1 ? url : url.slice(0, query)
 }
