@@ -1,14 +1,59 @@
 import { ErrorCode, RealtimeError, type ErrorPayload } from '@org/realtime-core'
-import { Listeners, type Listener } from './internal/listeners.js'
+import { Listeners, reportError, type Listener } from './internal/listeners.js'
 
 /** Where a channel stands. */
 export type ChannelState = 'unsubscribed' | 'subscribing' | 'subscribed'
 
+/** Payload of a channel's `subscribed` event, and what `subscribe()` resolves with. */
+export interface SubscribedEvent {
+  /**
+   * Whether every message the channel carried while this client was away reached it. False on a
+   * first subscription and when a resubscription could not replay everything (gone from history,
+   * or the server restarted): load the channel's state from its source again.
+   */
+  recovered: boolean
+}
+
+/** Options of {@link Channel.history}. */
+export interface HistoryOptions {
+  /**
+   * Only messages after this offset.
+   * @default the oldest message the server keeps
+   */
+  since?: number
+  /**
+   * Most messages to return, 1 to 1000.
+   * @default 100
+   */
+  limit?: number
+}
+
+/** One message of a channel's history. */
+export interface HistoryMessage {
+  /** Its offset in the channel. */
+  offset: number
+  event: string
+  data: unknown
+}
+
+/** What {@link Channel.history} resolves with. */
+export interface ChannelHistory {
+  /** The messages, oldest first. */
+  messages: HistoryMessage[]
+  /** Offset of the channel's last message. */
+  offset: number
+  /** False when messages after `since` are no longer kept: `messages` starts later than asked. */
+  complete: boolean
+}
+
 /** @internal What a channel needs from its client. */
 export interface ChannelHost {
   requestSubscribe(channel: Channel): void
-  requestUnsubscribe(channel: Channel): void
+  /** `held`: whether the server had confirmed the subscription. */
+  requestUnsubscribe(channel: Channel, held: boolean): void
   publish(channel: string, event: string, data: unknown, ackTimeoutMs: number | undefined | false): Promise<unknown> | undefined
+  history(channel: string, options: HistoryOptions): Promise<ChannelHistory>
+  offset(channel: string): number | undefined
 }
 
 /**
@@ -22,7 +67,9 @@ export class Channel {
   readonly #host: ChannelHost
   readonly #listeners = new Listeners()
   #state: ChannelState = 'unsubscribed'
-  #waiting: Array<{ resolve(): void; reject(error: RealtimeError): void }> = []
+  /** Whether the server holds the subscription: confirmed, and neither left nor lost with a session. */
+  #held = false
+  #waiting: Array<{ resolve(event: SubscribedEvent): void; reject(error: RealtimeError): void }> = []
 
   /** @internal Obtained from `RealtimeClient.channel`. */
   constructor(name: string, host: ChannelHost) {
@@ -35,7 +82,17 @@ export class Channel {
     return this.#state
   }
 
-  /** Calls `listener` with the data of every `event` broadcast to this channel. */
+  /** Offset of the last message received on this channel, once one arrived or the server confirmed the subscription. */
+  get offset(): number | undefined {
+    return this.#host.offset(this.name)
+  }
+
+  /**
+   * Calls `listener` with the data of every `event` broadcast to this channel; `'subscribed'`
+   * instead each time the server confirms the subscription, first time or after a reconnect.
+   */
+  on(event: 'subscribed', listener: (event: SubscribedEvent) => void): this
+  on(event: string, listener: Listener): this
   on(event: string, listener: Listener): this {
     this.#listeners.add(event, listener)
     return this
@@ -49,12 +106,14 @@ export class Channel {
 
   /**
    * Subscribes, now or as soon as the client is connected. Resolves once the server confirms.
+   * After a reconnect the subscription is restored by itself, with the messages missed meanwhile
+   * replayed when the server still has them (see the `subscribed` event).
    * @throws RealtimeError `FORBIDDEN` (or the code `authorize` threw) when the server refuses;
    * `CLOSED` when the client is disconnected on purpose first.
    */
-  subscribe(): Promise<void> {
-    if (this.#state === 'subscribed') return Promise.resolve()
-    const confirmed = new Promise<void>((resolve, reject) => this.#waiting.push({ resolve, reject }))
+  subscribe(): Promise<SubscribedEvent> {
+    if (this.#state === 'subscribed') return Promise.resolve({ recovered: true })
+    const confirmed = new Promise<SubscribedEvent>((resolve, reject) => this.#waiting.push({ resolve, reject }))
     if (this.#state === 'unsubscribed') {
       this.#state = 'subscribing'
       this.#host.requestSubscribe(this)
@@ -65,8 +124,20 @@ export class Channel {
   /** Leaves the channel; its listeners stay, for a later `subscribe()`. */
   unsubscribe(): void {
     if (this.#state === 'unsubscribed') return
+    const held = this.#held
     this.#settle(new RealtimeError(ErrorCode.Closed, `Unsubscribed from "${this.name}"`))
-    this.#host.requestUnsubscribe(this)
+    this.#host.requestUnsubscribe(this, held)
+  }
+
+  /**
+   * The messages the server keeps for this channel (`recovery.historySize`, default the last
+   * 1000 of the last 2 minutes), as this client would have received them. Asks the server's
+   * `authorize` for `'subscribe'`; the channel need not be subscribed.
+   * @throws RealtimeError `FORBIDDEN` when refused or when the server keeps no history, `TIMEOUT`,
+   * `DISCONNECTED`.
+   */
+  history(options: HistoryOptions = {}): Promise<ChannelHistory> {
+    return this.#host.history(this.name, options)
   }
 
   /**
@@ -88,18 +159,30 @@ export class Channel {
     this.#listeners.call(event, data)
   }
 
-  /** @internal The server answered a subscription request. */
-  subscribed(error: ErrorPayload | undefined): void {
+  /** @internal The server answered a subscription request, or resumed the session that held it. */
+  subscribed(error: ErrorPayload | undefined, event: SubscribedEvent = { recovered: false }): void {
     if (this.#state !== 'subscribing' && this.#state !== 'subscribed') return
-    if (error === undefined) {
-      this.#state = 'subscribed'
-      for (const waiter of this.#waiting.splice(0)) waiter.resolve()
-    } else this.#settle(new RealtimeError(error.code, error.message))
+    if (error !== undefined) return this.#settle(new RealtimeError(error.code, error.message))
+    this.#state = 'subscribed'
+    this.#held = true
+    for (const waiter of this.#waiting.splice(0)) waiter.resolve(event)
+    const outcome = this.#listeners.call('subscribed', event)
+    if (outcome !== undefined && 'error' in outcome) reportError(outcome.error)
   }
 
   /** @internal The connection dropped: the subscription holds again once the server confirms it anew. */
   lost(): void {
     if (this.#state === 'subscribed') this.#state = 'subscribing'
+  }
+
+  /** @internal The session ended with the connection: the server no longer holds the subscription. */
+  released(): void {
+    this.#held = false
+  }
+
+  /** @internal Whether the server held the subscription when the connection dropped. */
+  get held(): boolean {
+    return this.#held
   }
 
   /** @internal The subscription can no longer complete. */
@@ -114,6 +197,7 @@ export class Channel {
 
   #settle(error: RealtimeError): void {
     this.#state = 'unsubscribed'
+    this.#held = false
     for (const waiter of this.#waiting.splice(0)) waiter.reject(error)
   }
 }

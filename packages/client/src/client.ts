@@ -19,21 +19,36 @@ import {
   type ClientTransport,
   type ErrorPayload,
   type EventFrame,
+  type HistoryPage,
   type ServerFrame,
   type SubscribeResult,
   type TransportName,
   type WelcomeFrame,
 } from '@org/realtime-core'
 import { webSocketTransport } from '@org/realtime-transport-ws/client'
-import { Channel, type ChannelHost } from './channel.js'
+import { Channel, type ChannelHistory, type ChannelHost } from './channel.js'
 import { HeartbeatWatch } from './internal/heartbeat-watch.js'
 import { Listeners, reportError, type FirstOutcome, type Listener } from './internal/listeners.js'
 import { isBuiltInTransport, loadTransport, type BuiltInTransportName } from './internal/load-transport.js'
+import { Positions } from './internal/positions.js'
 import { OfflineQueue } from './offline-queue.js'
 import type { ClientLifecycleEvents, ClientState, DisconnectReason } from './events.js'
 import type { RealtimeClientOptions, ReconnectionOptions } from './options.js'
 
 const defaultReconnection: ReconnectionOptions = { initialDelayMs: 1000, maxDelayMs: 5000, jitter: 0.5, maxAttempts: Infinity }
+
+/** Numbered frames from the server are confirmed with a `rcv` frame after this many. */
+const CONFIRM_EVERY = 32
+
+/** Room a numbered frame needs for its `"s":<n>,` field. */
+const SEQUENCE_FIELD_BYTES = 22
+
+/** A numbered frame sent and not yet confirmed by the server. */
+interface SentFrame {
+  readonly s: number
+  readonly encoded: string
+  readonly ackId: number | undefined
+}
 
 /**
  * The realtime client, for browsers and Node.js.
@@ -79,6 +94,17 @@ export class RealtimeClient {
   /** The server's error frame for the current socket, if it sent one. */
   #serverError: ErrorPayload | undefined
   #timer: ReturnType<typeof setTimeout> | undefined
+  /** The secret that resumes the session after a drop; undefined when the server keeps no sessions. */
+  #token: string | undefined
+  /** Last sequence number sent; last received; received since the last `rcv`. */
+  #sentSeq = 0
+  #receivedSeq = 0
+  #unconfirmedIn = 0
+  /** Numbered frames the server has not confirmed yet, oldest first: sent again after a resume. */
+  #unconfirmed: SentFrame[] = []
+  readonly #positions = new Positions()
+  /** Channels left while disconnected that the dropped session still holds. */
+  readonly #toUnsubscribe = new Set<string>()
 
   constructor(url: string, options: RealtimeClientOptions = {}) {
     this.url = url
@@ -98,10 +124,17 @@ export class RealtimeClient {
         if (this.#toSubscribe.length === 0) queueMicrotask(() => this.#subscribeAll(this.#toSubscribe.splice(0)))
         this.#toSubscribe.push(channel)
       },
-      requestUnsubscribe: (channel) => {
+      requestUnsubscribe: (channel, held) => {
+        this.#positions.forget(channel.name)
         if (this.#state === 'connected') this.#send({ t: 'unsub', ch: [channel.name] })
+        else if (held) this.#toUnsubscribe.add(channel.name)
       },
       publish: (channel, event, data, timeoutMs) => this.#submit({ t: 'pub', ch: channel, e: checkName(event), d: data }, event, timeoutMs),
+      history: async (channel, { since, limit }) => {
+        const page = (await this.#submit({ t: 'hist', ch: channel, since, limit } as ClientFrame, 'history', undefined)) as HistoryPage
+        return { offset: page.offset, complete: page.complete, messages: page.m.map(({ o, e, d }) => ({ offset: o, event: e, data: d })) }
+      },
+      offset: (channel) => this.#positions.offset(channel),
     }
     if (options.autoConnect !== false) this.connect()
   }
@@ -237,8 +270,9 @@ export class RealtimeClient {
     const id = frame.id as number
     try {
       const encoded = this.#encode(frame)
-      if (this.#state === 'connected' && this.#pause === undefined) this.#socket?.send(encoded)
-      else this.#enqueue(encoded, frame.id)
+      const numbered = frame.t === 'event' || frame.t === 'pub'
+      if (this.#state === 'connected' && this.#pause === undefined) this.#transmit(encoded, frame.id, numbered)
+      else this.#enqueue(encoded, frame.id, numbered)
       return ack?.promise
     } catch (error) {
       // The caller gets the error thrown; the ack promise nobody holds must not go unhandled.
@@ -250,8 +284,21 @@ export class RealtimeClient {
     }
   }
 
-  #enqueue(encoded: string, ackId: number | undefined): void {
-    const dropped = this.#queue.push({ encoded, ackId })
+  /**
+   * Sends an encoded frame. Events and publishes to a server that keeps sessions are numbered and
+   * kept until it confirms them, to be sent again after a resume.
+   */
+  #transmit(encoded: string, ackId: number | undefined, numbered: boolean): void {
+    if (numbered && this.#token !== undefined) {
+      const s = ++this.#sentSeq
+      encoded = `{"s":${s},${encoded.slice(1)}`
+      this.#unconfirmed.push({ s, encoded, ackId })
+    }
+    this.#socket?.send(encoded)
+  }
+
+  #enqueue(encoded: string, ackId: number | undefined, numbered: boolean): void {
+    const dropped = this.#queue.push({ encoded, ackId, numbered })
     if (dropped === undefined) return
     const error = new RealtimeError(ErrorCode.QueueFull, 'Dropped from the full offline queue')
     if (dropped.ackId === undefined) this.#emit('error', error)
@@ -261,7 +308,7 @@ export class RealtimeClient {
   /** Encodes `frame`, refusing what the server would refuse for its size. */
   #encode(frame: ClientFrame): string {
     const encoded = encodeFrame(frame)
-    if (utf8Length(encoded) > this.#maxPayload) {
+    if (utf8Length(encoded) + (this.#token === undefined ? 0 : SEQUENCE_FIELD_BYTES) > this.#maxPayload) {
       throw new RealtimeError(ErrorCode.PayloadTooLarge, `The frame is larger than the server's maxPayload (${this.#maxPayload} bytes)`)
     }
     return encoded
@@ -313,7 +360,8 @@ export class RealtimeClient {
     let hello: string
     try {
       const auth = typeof this.#auth === 'function' ? await (this.#auth as () => unknown)() : this.#auth
-      hello = this.#encode({ t: 'hello', v: PROTOCOL_VERSION, auth })
+      const resume = this.#token === undefined ? undefined : { token: this.#token, s: this.#receivedSeq, ch: this.#positions.offsets() }
+      hello = this.#encode({ t: 'hello', v: PROTOCOL_VERSION, auth, recoverable: true, resume })
     } catch (error) {
       if (this.#socket !== socket) return
       const cause = isRealtimeError(error) ? error : new RealtimeError(ErrorCode.Unauthorized, 'The auth function failed', { cause: error })
@@ -335,15 +383,21 @@ export class RealtimeClient {
       this.#emit('error', error as RealtimeError)
       return
     }
+    if ((frame.t === 'event' || frame.t === 'ack') && frame.s !== undefined && !this.#isNext(frame.s)) return
     switch (frame.t) {
       case 'welcome':
         return this.#welcome(frame)
       case 'ping':
+        if (this.#unconfirmedIn > 0) this.#confirm()
         return this.#send({ t: 'pong' })
       case 'event':
         return this.#event(frame)
+      case 'rcv':
+        return this.#confirmed((sent) => sent.s <= frame.s)
       case 'ack':
         if (frame.err?.code === ErrorCode.RateLimited) this.#holdFor(frame.err.retryAfterMs)
+        // Frames arrive in order: the answer to one confirms it and every frame sent before it.
+        if (frame.s !== undefined) this.#confirmed((sent, index, all) => all.findIndex((f) => f.ackId === frame.id) >= index)
         this.#acks.settle(frame)
         return
       case 'error':
@@ -364,7 +418,45 @@ export class RealtimeClient {
   }
 
   #flushQueue(): void {
-    for (const queued of this.#queue.takeAll()) this.#socket?.send(queued.encoded)
+    for (const queued of this.#queue.takeAll()) this.#transmit(queued.encoded, queued.ackId, queued.numbered)
+  }
+
+  /** Whether a numbered frame from the server is new; counts it for the next `rcv`. */
+  #isNext(s: number): boolean {
+    if (s <= this.#receivedSeq) return false
+    this.#receivedSeq = s
+    if (++this.#unconfirmedIn >= CONFIRM_EVERY) this.#confirm()
+    return true
+  }
+
+  #confirm(): void {
+    this.#unconfirmedIn = 0
+    this.#send({ t: 'rcv', s: this.#receivedSeq })
+  }
+
+  /** Forgets the sent frames at the start of the list that `done` says the server has. */
+  #confirmed(done: (sent: SentFrame, index: number, all: SentFrame[]) => boolean): void {
+    let count = 0
+    while (count < this.#unconfirmed.length && done(this.#unconfirmed[count] as SentFrame, count, this.#unconfirmed)) count++
+    if (count > 0) this.#unconfirmed.splice(0, count)
+  }
+
+  /**
+   * A new session replaced the one that dropped: what was sent on the old one may or may not have
+   * been handled, and its numbering starts over.
+   */
+  #abandonSession(): void {
+    let plain = 0
+    for (const sent of this.#unconfirmed) {
+      if (sent.ackId === undefined) plain++
+      else this.#acks.reject(sent.ackId, new RealtimeError(ErrorCode.OutcomeUnknown, 'The session ended before the server confirmed this frame'))
+    }
+    if (plain > 0) this.#emit('error', new RealtimeError(ErrorCode.OutcomeUnknown, `${plain} emits may not have reached the server: the session ended first`))
+    this.#unconfirmed = []
+    this.#sentSeq = this.#receivedSeq = this.#unconfirmedIn = 0
+    for (const channel of this.#channels.values()) channel.released()
+    this.#toUnsubscribe.clear()
+    this.#positions.keepOnly(new Set([...this.#channels.values()].filter((channel) => channel.wanted).map((channel) => channel.name)))
   }
 
   #welcome(frame: WelcomeFrame): void {
@@ -377,17 +469,29 @@ export class RealtimeClient {
     clearTimeout(this.#timer)
     const reconnected = this.#everConnected
     const attempts = this.#attempt
+    const resumed = frame.resumed === true && this.#token !== undefined
     this.#state = 'connected'
     this.#everConnected = true
     this.#attempt = 0
     this.#sessionId = frame.sid
+    this.#token = frame.token
     this.#maxPayload = frame.maxPayload
     this.#socket?.setMaxPayload?.(frame.maxPayload)
     this.#heartbeat.start(frame.pingInterval + frame.pingTimeout)
     this.#scheduleRenewal(frame.expiresAt)
-    this.#subscribeAll([...this.#channels.values()].filter((channel) => channel.wanted))
+    if (resumed) {
+      // The server has every frame up to `s`; the rest go again, before anything new.
+      this.#confirmed((sent) => sent.s <= (frame.s ?? 0))
+      for (const sent of this.#unconfirmed) this.#socket?.send(sent.encoded)
+      if (this.#toUnsubscribe.size > 0) this.#send({ t: 'unsub', ch: [...this.#toUnsubscribe].slice(0, MAX_CHANNELS_PER_FRAME) })
+      this.#toUnsubscribe.clear()
+    } else this.#abandonSession()
+    const lost = new Set(frame.lost)
+    const wanted = [...this.#channels.values()].filter((channel) => channel.wanted)
+    for (const channel of wanted) if (resumed && channel.held) channel.subscribed(undefined, { recovered: !lost.has(channel.name) })
+    this.#subscribeAll(wanted.filter((channel) => !channel.held))
     // Listeners restore app state (re-join a room, say) before the frames queued offline go out.
-    if (reconnected) this.#emit('reconnect', { attempts })
+    if (reconnected) this.#emit('reconnect', { attempts, recovered: resumed })
     this.#emit('connect')
     if (this.#pause === undefined) this.#flushQueue()
   }
@@ -401,11 +505,13 @@ export class RealtimeClient {
   #subscribe(channels: Channel[]): void {
     const names = channels.map((channel) => channel.name)
     const { id, promise } = this.#acks.create(this.#ackTimeoutMs, 'subscribe')
-    this.#send({ t: 'sub', id, ch: names })
+    const since = this.#positions.since(names)
+    this.#send(since === undefined ? { t: 'sub', id, ch: names } : { t: 'sub', id, ch: names, since })
     promise.then(
       (results) => {
         for (const result of results as SubscribeResult[]) {
-          this.#channels.get(result.ch)?.subscribed(result.err)
+          if (result.err === undefined) this.#positions.confirmed(result)
+          this.#channels.get(result.ch)?.subscribed(result.err, { recovered: result.recovered === true })
           if (result.err !== undefined) this.#emit('error', new RealtimeError(result.err.code, `${result.err.message} (channel "${result.ch}")`))
         }
       },
@@ -420,6 +526,7 @@ export class RealtimeClient {
   }
 
   #event(frame: EventFrame): void {
+    if (frame.ch !== undefined && frame.o !== undefined) this.#positions.received(frame.ch, frame.o)
     if (frame.ch !== undefined) this.#channels.get(frame.ch)?.dispatch(frame.e, frame.d)
     const outcome = this.#listeners.call(frame.e, frame.d)
     if (frame.id === undefined) {
@@ -454,9 +561,11 @@ export class RealtimeClient {
     // Trying the next transport is part of the same attempt, not a reconnection.
     const fallBack = !refused && !this.#opened && this.#transportIndex + 1 < this.#transports.length
     const final = refused || (!fallBack && this.#reconnection === false)
-    // Frames still in the offline queue were never sent: they wait for the next connection.
-    this.#acks.rejectAll(new RealtimeError(ErrorCode.Disconnected, 'The connection dropped before the server answered'), (id) =>
-      this.#queue.holdsAck(id),
+    // Frames still in the offline queue were never sent, and numbered ones go again after a
+    // resume: they wait for the next connection.
+    this.#acks.rejectAll(
+      new RealtimeError(ErrorCode.Disconnected, 'The connection dropped before the server answered'),
+      (id) => this.#queue.holdsAck(id) || this.#unconfirmed.some((sent) => sent.ackId === id),
     )
     if (wasConnected) {
       for (const channel of this.#channels.values()) channel.lost()
@@ -500,6 +609,9 @@ export class RealtimeClient {
     this.#queue.takeAll()
     this.#acks.rejectAll(error)
     for (const channel of this.#channels.values()) channel.failed(error)
+    this.#token = undefined
+    this.#unconfirmed = []
+    this.#sentSeq = this.#receivedSeq = this.#unconfirmedIn = 0
   }
 
   /** Drops the current socket as if the network had failed; reconnection follows. */

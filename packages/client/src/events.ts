@@ -32,6 +32,12 @@ export interface ReconnectingEvent {
 export interface ReconnectEvent {
   /** Attempts it took. */
   attempts: number
+  /**
+   * Whether the server resumed the session: same id, its rooms, and the frames sent while away
+   * (see each channel's `subscribed` event for its messages). False when the session was gone
+   * (outside the server's recovery window, or the server restarted): the app should reload its state.
+   */
+  recovered: boolean
 }
 
 /** Lifecycle events of {@link RealtimeClient} and their listeners. */

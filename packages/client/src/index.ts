@@ -2,7 +2,7 @@
  * The realtime client, for browsers and Node.js.
  * @module @org/realtime-client
  */
-export { Channel, type ChannelState } from './channel.js'
+export { Channel, type ChannelHistory, type ChannelState, type HistoryMessage, type HistoryOptions, type SubscribedEvent } from './channel.js'
 export { RealtimeClient } from './client.js'
 export type { ClientLifecycleEvents, ClientState, DisconnectEvent, DisconnectReason, ReconnectEvent, ReconnectingEvent } from './events.js'
 export type { Listener } from './internal/listeners.js'

@@ -6,6 +6,8 @@ export interface QueuedFrame {
   readonly encoded: string
   /** Id of the acknowledgement the frame asks for, if any. */
   readonly ackId: number | undefined
+  /** Whether it gets a session sequence number when sent (events and publishes). */
+  readonly numbered: boolean
 }
 
 /** Frames emitted while disconnected, bounded by `maxSize`, sent in order on (re)connect. */

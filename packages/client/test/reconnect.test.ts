@@ -93,9 +93,10 @@ describeTransports('reconnection', () => {
     expect(reconnecting).toEqual([])
   })
 
-  it('reconnects after the server drops the socket and restores its channel subscriptions', async () => {
+  it('reconnects after the server drops the socket and restores its channel subscriptions in a new session', async () => {
     const authorized: string[] = []
     const { rt, url } = await startServer({
+      recovery: false,
       authorize: (_conn, channel, action) => {
         authorized.push(`${action}:${channel}`)
         return true
@@ -113,7 +114,7 @@ describeTransports('reconnection', () => {
     // Until the server confirms anew, the subscription does not hold, and subscribe() waits for it.
     expect(client.channel('room:1').state).toBe('subscribing')
     const confirmed = client.channel('room:1').subscribe()
-    expect(await reconnected).toEqual({ attempts: 1 })
+    expect(await reconnected).toEqual({ attempts: 1, recovered: false })
     const conn = await nextConnection
     await confirmed
     expect(conn.rooms.has('room:1')).toBe(true)

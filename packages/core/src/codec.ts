@@ -1,6 +1,7 @@
 import { ErrorCode, RealtimeError } from './errors.js'
 import {
   MAX_CHANNELS_PER_FRAME,
+  MAX_HISTORY_LIMIT,
   MAX_NAME_LENGTH,
   type AckFrame,
   type ClientFrame,
@@ -33,6 +34,8 @@ export function decodeClientFrame(text: string): ClientFrame {
   switch (fields.t) {
     case 'hello':
       requireInteger(fields, 'v')
+      if (fields.recoverable !== undefined && typeof fields.recoverable !== 'boolean') throw badFrame('field "recoverable" must be a boolean')
+      if (fields.resume !== undefined) validateResume(fields.resume)
       return fields as unknown as ClientFrame
     case 'auth':
       requireInteger(fields, 'id')
@@ -45,12 +48,25 @@ export function decodeClientFrame(text: string): ClientFrame {
       requireName(fields, 'ch')
       requireName(fields, 'e')
       optionalId(fields)
+      optionalInteger(fields, 's')
       return fields as unknown as ClientFrame
     case 'ack':
       return validateAck(fields)
     case 'sub':
       requireInteger(fields, 'id')
       requireChannelList(fields)
+      if (fields.since !== undefined) validatePositions(fields.since)
+      return fields as unknown as ClientFrame
+    case 'rcv':
+      requireInteger(fields, 's')
+      return { t: 'rcv', s: fields.s as number }
+    case 'hist':
+      requireInteger(fields, 'id')
+      requireName(fields, 'ch')
+      optionalInteger(fields, 'since')
+      if (fields.limit !== undefined && !(isInteger(fields.limit) && fields.limit >= 1 && fields.limit <= MAX_HISTORY_LIMIT)) {
+        throw badFrame(`field "limit" must be an integer from 1 to ${MAX_HISTORY_LIMIT}`)
+      }
       return fields as unknown as ClientFrame
     case 'unsub':
       optionalId(fields)
@@ -74,7 +90,8 @@ export function decodeServerFrame(text: string): ServerFrame {
       requireInteger(fields, 'pingInterval')
       requireInteger(fields, 'pingTimeout')
       requireInteger(fields, 'maxPayload')
-      if (fields.expiresAt !== undefined) requireInteger(fields, 'expiresAt')
+      optionalInteger(fields, 'expiresAt')
+      optionalInteger(fields, 's')
       return fields as unknown as ServerFrame
     case 'ping':
       return { t: 'ping' }
@@ -82,6 +99,9 @@ export function decodeServerFrame(text: string): ServerFrame {
       return validateEvent(fields, true)
     case 'ack':
       return validateAck(fields)
+    case 'rcv':
+      requireInteger(fields, 's')
+      return { t: 'rcv', s: fields.s as number }
     case 'error':
       requireString(fields, 'code')
       requireString(fields, 'message')
@@ -108,6 +128,8 @@ function parseObject(text: string): Fields {
 function validateEvent(fields: Fields, fromServer: boolean): EventFrame {
   requireName(fields, 'e')
   optionalId(fields)
+  optionalInteger(fields, 's')
+  optionalInteger(fields, 'o')
   if (fromServer && fields.ch !== undefined) requireName(fields, 'ch')
   else if (!fromServer && fields.ch !== undefined) throw badFrame('field "ch" is not allowed on a client event; use a "pub" frame')
   return fields as unknown as EventFrame
@@ -115,12 +137,12 @@ function validateEvent(fields: Fields, fromServer: boolean): EventFrame {
 
 function validateAck(fields: Fields): AckFrame {
   requireInteger(fields, 'id')
+  optionalInteger(fields, 's')
   if (fields.err !== undefined) {
-    const err = fields.err
-    if (err === null || typeof err !== 'object' || Array.isArray(err)) throw badFrame('field "err" must be an object')
-    requireString(err as Fields, 'code', 'err.code')
-    requireString(err as Fields, 'message', 'err.message')
-    const { code, message, retryAfterMs } = err as ErrorPayload
+    const err = requireObject(fields.err, 'err')
+    requireString(err, 'code', 'err.code')
+    requireString(err, 'message', 'err.message')
+    const { code, message, retryAfterMs } = err as unknown as ErrorPayload
     fields.err = typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) ? { code, message, retryAfterMs } : { code, message }
   }
   return fields as unknown as AckFrame
@@ -139,15 +161,51 @@ export function isValidName(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= MAX_NAME_LENGTH
 }
 
-function requireInteger(fields: Fields, key: string): void {
-  const value = fields[key]
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw badFrame(`field "${key}" must be a non-negative integer`)
-  }
+function isInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
+}
+
+function requireInteger(fields: Fields, key: string, label = key): void {
+  if (!isInteger(fields[key])) throw badFrame(`field "${label}" must be a non-negative integer`)
+}
+
+function optionalInteger(fields: Fields, key: string): void {
+  if (fields[key] !== undefined) requireInteger(fields, key)
 }
 
 function optionalId(fields: Fields): void {
-  if (fields.id !== undefined) requireInteger(fields, 'id')
+  optionalInteger(fields, 'id')
+}
+
+function requireObject(value: unknown, label: string): Fields {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badFrame(`field "${label}" must be an object`)
+  return value as Fields
+}
+
+function validateResume(value: unknown): void {
+  const resume = requireObject(value, 'resume')
+  requireString(resume, 'token', 'resume.token')
+  requireInteger(resume, 's', 'resume.s')
+  if (resume.ch === undefined) return
+  // As many as the session's rooms: bounded by maxPayload, not by a count.
+  for (const [channel, offset] of Object.entries(requireObject(resume.ch, 'resume.ch'))) {
+    if (!isValidName(channel) || !isInteger(offset)) throw badFrame('field "resume.ch" must map channel names to non-negative integers')
+  }
+}
+
+function validatePositions(value: unknown): void {
+  for (const [channel, position] of boundedEntries(requireObject(value, 'since'), 'since')) {
+    const fields = requireObject(position, `since.${channel.slice(0, 32)}`)
+    if (!isValidName(channel) || typeof fields.epoch !== 'string' || !isInteger(fields.offset)) {
+      throw badFrame('field "since" must map channel names to { epoch: string, offset: integer }')
+    }
+  }
+}
+
+function boundedEntries(fields: Fields, label: string): Array<[string, unknown]> {
+  const entries = Object.entries(fields)
+  if (entries.length > MAX_CHANNELS_PER_FRAME) throw badFrame(`field "${label}" may name at most ${MAX_CHANNELS_PER_FRAME} channels`)
+  return entries
 }
 
 function requireChannelList(fields: Fields): void {

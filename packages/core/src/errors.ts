@@ -51,6 +51,15 @@ export const ErrorCode = {
   TransportMismatch: 'TRANSPORT_MISMATCH',
   /** A second long-poll or POST arrived while one was still in flight for the same session. */
   RequestInFlight: 'REQUEST_IN_FLIGHT',
+  /**
+   * The connection dropped after a frame was sent and the session could not be resumed: the
+   * server may or may not have handled it.
+   */
+  OutcomeUnknown: 'OUTCOME_UNKNOWN',
+  /** A channel offset a client resumes from is ahead of the channel (an offset from the future). */
+  InvalidOffset: 'INVALID_OFFSET',
+  /** A session sequence number skipped ahead, or named frames the other side never sent. */
+  InvalidSequence: 'INVALID_SEQUENCE',
 } as const
 
 /** One of the values of {@link ErrorCode}. */
@@ -123,6 +132,8 @@ export const CloseCode = {
   RateLimited: 4429,
   /** The client did not read fast enough: its send queue outgrew the server's limit. The client reconnects. */
   SlowConsumer: 4503,
+  /** The client's session sequence numbers did not follow on: the session ends. The client reconnects with a fresh one. */
+  SessionReset: 4409,
 } as const
 
 /** One of the values of {@link CloseCode}. */
@@ -171,6 +182,8 @@ export function errorCodeForClose(code: number): ErrorCode | undefined {
       return ErrorCode.RateLimited
     case CloseCode.SlowConsumer:
       return ErrorCode.SlowConsumer
+    case CloseCode.SessionReset:
+      return ErrorCode.InvalidSequence
     default:
       return undefined
   }

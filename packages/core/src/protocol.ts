@@ -16,7 +16,10 @@ export const MAX_CHANNELS_PER_FRAME = 100
  * Event names a server may not emit to clients, because the client reports its own
  * lifecycle under them.
  */
-export const RESERVED_EVENTS: ReadonlySet<string> = new Set(['connect', 'disconnect', 'reconnecting', 'reconnect', 'error'])
+export const RESERVED_EVENTS: ReadonlySet<string> = new Set(['connect', 'disconnect', 'reconnecting', 'reconnect', 'error', 'subscribed'])
+
+/** Most messages one `hist` frame may ask for. */
+export const MAX_HISTORY_LIMIT = 1000
 
 /** An error as carried inside `ack` and `error` frames. */
 export interface ErrorPayload {
@@ -35,6 +38,31 @@ export interface HelloFrame {
   v: number
   /** Application credentials, handed to the server's `authenticate` hook. */
   auth?: unknown
+  /**
+   * True when the client can resume sessions: it numbers its `event` and `pub` frames and confirms
+   * numbered frames with `rcv`. Implied by `resume`.
+   */
+  recoverable?: boolean
+  /** Present when the client asks to resume the session it had before the connection dropped. */
+  resume?: ResumeRequest
+}
+
+/** What a client tells the server to resume its session. */
+export interface ResumeRequest {
+  /** The `token` of the last `welcome` the client received. */
+  token: string
+  /** The last session sequence number (`s`) the client received from the server. */
+  s: number
+  /** The last offset (`o`) the client received on each channel, by channel name. */
+  ch?: Record<string, number>
+}
+
+/** Where a channel's history stands: its epoch and an offset in it. */
+export interface ChannelPosition {
+  /** Identifies one history of the channel; a new epoch means the offsets started over. */
+  epoch: string
+  /** Offset of a message in the channel (0 before the first). */
+  offset: number
 }
 
 /** Server → client: the handshake succeeded. */
@@ -52,6 +80,16 @@ export interface WelcomeFrame {
   maxPayload: number
   /** When the session's credentials expire (ms since the epoch), if they do: renew with an `auth` frame before. */
   expiresAt?: number
+  /** Secret that resumes this session after a drop; present when the server keeps sessions. */
+  token?: string
+  /** Present and true when the session named in `hello.resume` was resumed. */
+  resumed?: boolean
+  /** With `resumed`: the last sequence number (`s`) the server received from the client. */
+  s?: number
+  /** With `resumed`: channels whose missed messages could not all be replayed. */
+  lost?: string[]
+  /** Why the session named in `hello.resume` could not be resumed (a fresh session was opened). */
+  err?: ErrorPayload
 }
 
 /**
@@ -85,6 +123,10 @@ export interface EventFrame {
   id?: number
   /** Server → client only: the channel (room) the event was broadcast to. */
   ch?: string
+  /** Server → client only: the offset of the event in its channel, when the server keeps history. */
+  o?: number
+  /** Session sequence number, when the sender can resend the frame after a reconnect. */
+  s?: number
 }
 
 /** Client → server: publish an event to the other subscribers of a channel. */
@@ -95,6 +137,8 @@ export interface PublishFrame {
   d?: unknown
   /** Present when the client waits for an `ack` confirming the publish. */
   id?: number
+  /** Session sequence number, as on {@link EventFrame}. */
+  s?: number
 }
 
 /** Both directions: the answer to a frame that carried an `id`. */
@@ -105,6 +149,36 @@ export interface AckFrame {
   d?: unknown
   /** The failure, when it did not. */
   err?: ErrorPayload
+  /** Server → client: session sequence number, when it answers a frame that carried one. */
+  s?: number
+}
+
+/** Both directions: every frame with a session sequence number up to `s` arrived. */
+export interface ReceivedFrame {
+  t: 'rcv'
+  s: number
+}
+
+/**
+ * Client → server: read a channel's history. Answered by an `ack` whose `d` is a
+ * {@link HistoryPage}.
+ */
+export interface HistoryFrame {
+  t: 'hist'
+  id: number
+  ch: string
+  /** Only messages after this offset; from the oldest kept when absent. */
+  since?: number
+  /** Most messages to return, 1 to {@link MAX_HISTORY_LIMIT}; 100 when absent. */
+  limit?: number
+}
+
+/** The answer to a `hist` frame. */
+export interface HistoryPage extends ChannelPosition {
+  /** False when messages after `since` are no longer kept: `m` starts later than asked. */
+  complete: boolean
+  /** The messages, oldest first. */
+  m: Array<{ o: number; e: string; d?: unknown }>
 }
 
 /** Client → server: subscribe to channels. Answered by an `ack` whose `d` is a {@link SubscribeResult} array. */
@@ -112,6 +186,8 @@ export interface SubscribeFrame {
   t: 'sub'
   id: number
   ch: string[]
+  /** Where the client left channels of `ch`, by name: the server replays what came after. */
+  since?: Record<string, ChannelPosition>
 }
 
 /** Client → server: unsubscribe from channels. */
@@ -135,13 +211,31 @@ export interface SubscribeResult {
   ch: string
   /** Present when the subscription was refused. */
   err?: ErrorPayload
+  /** The channel's history epoch, when the server keeps history. */
+  epoch?: string
+  /** With `epoch`: the offset the client's stream of this channel continues from. */
+  offset?: number
+  /** With `since`: whether every message after it was replayed. */
+  recovered?: boolean
+  /** With `recovered: false`, when `since` was invalid (`INVALID_OFFSET`). */
+  reason?: ErrorPayload
 }
 
 /** Every frame a client may send. */
-export type ClientFrame = HelloFrame | AuthFrame | PongFrame | EventFrame | PublishFrame | AckFrame | SubscribeFrame | UnsubscribeFrame
+export type ClientFrame =
+  | HelloFrame
+  | AuthFrame
+  | PongFrame
+  | EventFrame
+  | PublishFrame
+  | AckFrame
+  | SubscribeFrame
+  | UnsubscribeFrame
+  | ReceivedFrame
+  | HistoryFrame
 
 /** Every frame a server may send. */
-export type ServerFrame = WelcomeFrame | PingFrame | EventFrame | AckFrame | ErrorFrame
+export type ServerFrame = WelcomeFrame | PingFrame | EventFrame | AckFrame | ErrorFrame | ReceivedFrame
 
 /** Any frame of the protocol. */
 export type Frame = ClientFrame | ServerFrame

@@ -6,8 +6,14 @@ import {
   decodeClientFrame,
   encodeFrame,
   isRealtimeError,
+  type ChannelPosition,
   type ClientFrame,
   type ErrorPayload,
+  type EventFrame,
+  type HistoryFrame,
+  type HistoryPage,
+  type PublishFrame,
+  type ResumeRequest,
   type Logger,
   type ServerFrame,
   type ServerSocket,
@@ -17,10 +23,19 @@ import {
 } from '@org/realtime-core'
 import type { BroadcastPacket } from './adapter.js'
 import { BroadcastOperator, assertEmittable } from './broadcast.js'
+import type { HistoryStore } from './history.js'
 import { runMiddleware } from './internal/compose.js'
+import { OutboundStream } from './internal/outbound-stream.js'
+import { checkPosition, replay } from './internal/replay.js'
 import { toErrorPayload } from './internal/to-error-payload.js'
 import type { ChannelAction, EventMiddleware, Handshake, IncomingEvent } from './options.js'
 import type { ConnectionLimiter } from './rate-limit.js'
+
+/** A numbered client frame without `id` is confirmed with a `rcv` frame after this many. */
+const CONFIRM_EVERY = 32
+
+/** Messages a `hist` frame gets when it names no limit. */
+const DEFAULT_HISTORY_LIMIT = 100
 
 /**
  * Handles one event from a client. What it returns (or resolves to) is the acknowledgement the
@@ -63,7 +78,21 @@ export interface ConnectionHost<TData> {
   authorize(conn: Connection<TData>, channel: string, action: ChannelAction): Promise<ErrorPayload | undefined>
   /** Checks fresh credentials; updates `data` and `expiresAt`, or throws. */
   reauthenticate(conn: Connection<TData>, auth: unknown): Promise<void>
+  /** Sessions kept after a drop: how many unconfirmed frames each keeps; undefined with `recovery: false`. */
+  readonly sessionFrames: number | undefined
+  /** The channel history, when the server keeps one. */
+  history(): HistoryStore | undefined
+  /** The transport dropped and the session waits for its client to resume it. */
+  detached(conn: Connection<TData>): void
   removed(conn: Connection<TData>, info: DisconnectInfo): void
+}
+
+/** A resume the server accepted, waiting for `resume` to replay what the client missed. */
+interface PendingResume {
+  readonly request: ResumeRequest
+  /** Where to replay each room from, and the rooms whose missed messages are gone. */
+  readonly since: ReadonlyMap<string, number>
+  readonly lost: readonly string[]
 }
 
 /** One client connection on the server, handed out by the `connection` event. */
@@ -72,8 +101,6 @@ export class Connection<TData = Record<string, any>> {
   readonly id: string
   /** Application data of this connection; starts as what `authenticate` returned. */
   data: TData
-  /** What the client presented when it connected. */
-  readonly handshake: Handshake
   /** @internal Last time (ms since epoch) any frame arrived. */
   lastSeen = Date.now()
   /** @internal When the last heartbeat was sent (the connection's start before the first). */
@@ -83,7 +110,8 @@ export class Connection<TData = Record<string, any>> {
   /** @internal When the connection's credentials expire (ms since the epoch), if they do. */
   expiresAt: number | undefined
   readonly #rooms = new Set<string>()
-  readonly #socket: ServerSocket
+  #socket: ServerSocket | undefined
+  #handshake: Handshake
   readonly #host: ConnectionHost<TData>
   #handlers: Map<string, EventHandler> | undefined
   #acks: PendingAcks | undefined
@@ -91,18 +119,40 @@ export class Connection<TData = Record<string, any>> {
   readonly #limiter: ConnectionLimiter | undefined
   /** Frames sent before the welcome (by connection middleware), held so the welcome goes first. */
   #early: string[] | undefined = []
-  #open = true
+  #state: 'open' | 'detached' | 'closed' = 'open'
   /** The close this side asked for, if it did. */
   #closeIntent: DisconnectInfo | undefined
+  /** Frames to this session that a resume sends again; present when the session can be resumed. */
+  #stream: OutboundStream | undefined
+  /** The last sequence number received from the client. */
+  #inSeq = 0
+  /** Numbered frames without `id` received since the last `rcv` sent. */
+  #unconfirmed = 0
+  /** Where each room's history stood when the connection joined it. */
+  #joinedAt: Map<string, ChannelPosition> | undefined
+  /** @internal The secret that resumes this session, when it can be resumed. */
+  token: string | undefined
+  /** @internal Set by the server between accepting a resume and sending its welcome. */
+  pendingResume: PendingResume | undefined
+  /** @internal Why a requested resume failed: sent in the welcome of the fresh session. */
+  resumeError: ErrorPayload | undefined
+  /** Why the transport dropped, while detached. */
+  #dropInfo: DisconnectInfo | undefined
 
   /** @internal Created by `RealtimeServer` once the handshake succeeds. */
-  constructor(id: string, socket: ServerSocket, handshake: Handshake, data: TData, host: ConnectionHost<TData>) {
+  constructor(id: string, socket: ServerSocket, handshake: Handshake, data: TData, host: ConnectionHost<TData>, recoverable = false) {
     this.id = id
     this.#socket = socket
-    this.handshake = handshake
+    this.#handshake = handshake
     this.data = data
     this.#host = host
     this.#limiter = host.limiter()
+    if (recoverable && host.sessionFrames !== undefined) this.#stream = new OutboundStream(host.sessionFrames)
+  }
+
+  /** What the client presented when it connected (or last resumed the session). */
+  get handshake(): Handshake {
+    return this.#handshake
   }
 
   /** The transport this connection uses. */
@@ -110,9 +160,19 @@ export class Connection<TData = Record<string, any>> {
     return this.handshake.transport
   }
 
-  /** Whether the connection is still open. */
+  /** Whether the connection is open; false while its session waits for the client to resume it, and once it ended. */
   get connected(): boolean {
-    return this.#open
+    return this.#state === 'open'
+  }
+
+  /** @internal The last sequence number received from the client. */
+  get lastReceived(): number {
+    return this.#inSeq
+  }
+
+  /** Whether the session can be resumed by its client after a drop (the server's `recovery` is on and the client supports it). */
+  get resumable(): boolean {
+    return this.#stream !== undefined && !this.#stream.overflowed
   }
 
   /** Rooms (channels) this connection is in. */
@@ -120,16 +180,19 @@ export class Connection<TData = Record<string, any>> {
     return this.#rooms
   }
 
-  /** Adds this connection to `room`. */
+  /** Adds this connection to `room`. While the session is detached, it is in `room` again once resumed. */
   join(room: string): void {
-    if (!this.#open || this.#rooms.has(room)) return
+    if (this.#state === 'closed' || this.#rooms.has(room)) return
     this.#rooms.add(room)
-    this.#host.join(this, room)
+    const history = this.#host.history()
+    if (history !== undefined && this.#stream !== undefined) (this.#joinedAt ??= new Map()).set(room, history.position(room))
+    if (this.#state === 'open') this.#host.join(this, room)
   }
 
   /** Removes this connection from `room`. */
   leave(room: string): void {
     if (!this.#rooms.delete(room)) return
+    this.#joinedAt?.delete(room)
     this.#host.leave(this, room)
   }
 
@@ -159,12 +222,13 @@ export class Connection<TData = Record<string, any>> {
   }
 
   /**
-   * Sends `event` with `data` to this client only. Dropped if the connection is closed.
+   * Sends `event` with `data` to this client only. While the session is detached it is kept and
+   * sent when the client resumes; dropped once the connection ended.
    * @throws RealtimeError `RESERVED_EVENT` or `INVALID_PAYLOAD`.
    */
   emit(event: string, data?: unknown): void {
     assertEmittable(event)
-    this.#send({ t: 'event', e: event, d: data })
+    this.#sendReliably({ t: 'event', e: event, d: data })
   }
 
   /**
@@ -173,12 +237,12 @@ export class Connection<TData = Record<string, any>> {
    * connection ends first, or the error the client's handler threw.
    */
   emitWithAck<T = unknown>(event: string, data?: unknown, options: EmitWithAckOptions = {}): Promise<T> {
-    if (!this.#open) return Promise.reject(new RealtimeError(ErrorCode.Disconnected, 'The connection is closed'))
+    if (this.#state === 'closed') return Promise.reject(new RealtimeError(ErrorCode.Disconnected, 'The connection is closed'))
     const acks = (this.#acks ??= new PendingAcks())
     const { id, promise } = acks.create(options.timeoutMs ?? this.#host.ackTimeoutMs, event)
     try {
       assertEmittable(event)
-      this.#send({ t: 'event', e: event, d: data, id })
+      this.#sendReliably({ t: 'event', e: event, d: data, id })
     } catch (error) {
       promise.catch(() => {})
       acks.reject(id, error as RealtimeError)
@@ -186,27 +250,32 @@ export class Connection<TData = Record<string, any>> {
     return promise as Promise<T>
   }
 
-  /** Closes the connection. With the default code 1000 the client does not reconnect. */
+  /**
+   * Closes the connection and ends its session. With the default code 1000 the client does not
+   * reconnect; with another it reconnects into a fresh session.
+   */
   disconnect(code = 1000, reason = ''): void {
-    if (!this.#open) return
+    if (this.#state === 'detached') this.#end({ code, reason })
+    if (this.#state !== 'open') return
     this.#closeIntent ??= { code, reason }
-    this.#socket.close(code, reason)
+    this.#socket?.close(code, reason)
   }
 
-  /** @internal Sends an already encoded frame. */
+  /** @internal Sends an already encoded frame; dropped unless the connection is open. */
   sendEncoded(frame: string): void {
-    if (!this.#open) return
+    if (this.#state !== 'open') return
     if (this.#early !== undefined) {
       this.#early.push(frame)
       return
     }
-    this.#socket.send(frame)
-    if (this.#socket.bufferedAmount > this.#host.maxBufferedBytes) this.#dropSlowConsumer()
+    const socket = this.#socket as ServerSocket
+    socket.send(frame)
+    if (socket.bufferedAmount > this.#host.maxBufferedBytes) this.#dropSlowConsumer()
   }
 
   /** The client does not read what it is sent: close, and cut it off if it cannot even take that. */
   #dropSlowConsumer(): void {
-    this.#host.logger.warn('slow consumer disconnected', { connection: this.id, bufferedAmount: this.#socket.bufferedAmount })
+    this.#host.logger.warn('slow consumer disconnected', { connection: this.id, bufferedAmount: this.#socket?.bufferedAmount })
     this.disconnect(CloseCode.SlowConsumer, ErrorCode.SlowConsumer)
     const timer = setTimeout(() => this.terminate(), this.#host.closeTimeoutMs)
     this.on('disconnect', () => clearTimeout(timer))
@@ -214,15 +283,81 @@ export class Connection<TData = Record<string, any>> {
 
   /** @internal Sends the welcome, then what was sent during the handshake. */
   welcome(frame: string): void {
+    const socket = this.#socket as ServerSocket
     const early = this.#early ?? []
     this.#early = undefined
-    this.#socket.send(frame)
-    for (const held of early) this.#socket.send(held)
+    socket.send(frame)
+    for (const held of early) socket.send(held)
   }
 
   /** @internal Drops the connection at once (dead peer). */
   terminate(): void {
-    if (this.#open) this.#socket.terminate()
+    if (this.#state === 'open') this.#socket?.terminate()
+  }
+
+  /**
+   * @internal Checks a client's request to resume this session, given the channel history now.
+   * Returns why it cannot be resumed, or stores what to replay for {@link resume}.
+   */
+  prepareResume(request: ResumeRequest): ErrorPayload | undefined {
+    const stream = this.#stream
+    if (stream === undefined || this.#state === 'closed') return { code: ErrorCode.UnknownSession, message: 'No session to resume under this token' }
+    if (request.s > stream.seq) {
+      return { code: ErrorCode.InvalidSequence, message: `The client claims frame ${request.s}; the session sent ${stream.seq}` }
+    }
+    const history = this.#host.history()
+    const since = new Map<string, number>()
+    const lost: string[] = []
+    for (const room of this.#rooms) {
+      const joined = this.#joinedAt?.get(room)
+      if (history === undefined || joined === undefined) {
+        lost.push(room)
+        continue
+      }
+      const offset = request.ch !== undefined && Object.hasOwn(request.ch, room) ? (request.ch[room] as number) : joined.offset
+      const problem = checkPosition(history.position(room), joined, offset)
+      if (problem === 'future') return { code: ErrorCode.InvalidOffset, message: `Offset ${offset} of "${room}" is ahead of the channel` }
+      if (problem === 'lost') lost.push(room)
+      else since.set(room, offset)
+    }
+    this.pendingResume = { request, since, lost }
+    return undefined
+  }
+
+  /**
+   * @internal Attaches the session to the socket of the client that resumed it and sends, in one
+   * go: `welcome`, the frames to the session the client missed, and each room's missed messages.
+   * Returns false when the session ended in the meantime.
+   */
+  resume(socket: ServerSocket, handshake: Handshake, welcome: (lost: readonly string[]) => string): boolean {
+    const pending = this.pendingResume
+    this.pendingResume = undefined
+    if (pending === undefined || this.#state === 'closed') return false
+    const frames = (this.#stream as OutboundStream).after(pending.request.s)
+    if (frames === undefined) return false
+    const previous = this.#state === 'open' ? this.#socket : undefined
+    this.#socket = socket
+    this.#handshake = handshake
+    this.#state = 'open'
+    this.#early = undefined
+    this.#dropInfo = undefined
+    this.lastSeen = this.lastPingAt = Date.now()
+    this.pingSentAt = 0
+    // A half-open socket the server had not noticed yet: its close must not end the session.
+    previous?.terminate()
+    const lost = [...pending.lost]
+    const history = this.#host.history()
+    const replays: string[] = []
+    for (const [room, since] of pending.since) {
+      const missed = replay(history as HistoryStore, room, since, this)
+      if (missed.complete) replays.push(...missed.frames)
+      else lost.push(room)
+    }
+    socket.send(welcome(lost))
+    for (const frame of frames) socket.send(frame)
+    for (const frame of replays) socket.send(frame)
+    for (const room of this.#rooms) this.#host.join(this, room)
+    return true
   }
 
   /** @internal A frame arrived from the client. */
@@ -235,6 +370,7 @@ export class Connection<TData = Record<string, any>> {
     } catch (error) {
       malformed = error
     }
+    if (frame !== undefined && (frame.t === 'event' || frame.t === 'pub') && frame.s !== undefined && !this.#inSequence(frame)) return
     if (this.#limiter !== undefined) {
       // Malformed frames are charged too, so a flood of garbage is refused like any other.
       const limited = frame === undefined || (frame.t !== 'pong' && frame.t !== 'ack')
@@ -257,12 +393,60 @@ export class Connection<TData = Record<string, any>> {
   }
 
   /**
-   * @internal The transport reported the connection gone. `disconnect` listeners run while
-   * `rooms` still lists the rooms the connection was in; it leaves them afterwards.
+   * Whether a numbered frame is the next one: a repeat is dropped (it was handled when it first
+   * came), a gap ends the session, since the frames in it can no longer be applied in order.
    */
-  closed(reported: DisconnectInfo): void {
-    if (!this.#open) return
-    this.#open = false
+  #inSequence(frame: EventFrame | PublishFrame): boolean {
+    const s = frame.s as number
+    if (s <= this.#inSeq) {
+      this.#host.logger.debug('repeated frame dropped', { connection: this.id, s })
+      return false
+    }
+    if (s !== this.#inSeq + 1) {
+      this.#sendError({ code: ErrorCode.InvalidSequence, message: `Expected frame ${this.#inSeq + 1}, got ${s}` })
+      this.disconnect(CloseCode.SessionReset, ErrorCode.InvalidSequence)
+      return false
+    }
+    this.#inSeq = s
+    if (frame.id === undefined && ++this.#unconfirmed >= CONFIRM_EVERY) {
+      this.#unconfirmed = 0
+      this.#send({ t: 'rcv', s })
+    }
+    return true
+  }
+
+  /**
+   * @internal The transport reported the connection gone. A session the client can resume waits
+   * for it, unless either side closed on purpose; otherwise it ends.
+   */
+  closed(reported: DisconnectInfo, socket?: ServerSocket): void {
+    if (this.#state !== 'open' || (socket !== undefined && socket !== this.#socket)) return
+    const deliberate = this.#closeIntent !== undefined || reported.code === CloseCode.Normal || reported.code === CloseCode.GoingAway
+    if (this.resumable && !deliberate && this.#early === undefined) this.#detach(reported)
+    else this.#end(reported)
+  }
+
+  /** The transport is gone but the session stays: out of its rooms' deliveries, frames to it kept. */
+  #detach(info: DisconnectInfo): void {
+    this.#state = 'detached'
+    this.#socket = undefined
+    this.#dropInfo = info
+    for (const room of this.#rooms) this.#host.leave(this, room)
+    this.#host.detached(this)
+  }
+
+  /** @internal The session was not resumed in time. */
+  expireSession(): void {
+    if (this.#state === 'detached') this.#end(this.#dropInfo as DisconnectInfo)
+  }
+
+  /**
+   * The session ends. `disconnect` listeners run while `rooms` still lists the rooms the
+   * connection was in; it leaves them afterwards.
+   */
+  #end(reported: DisconnectInfo): void {
+    this.#state = 'closed'
+    this.#socket = undefined
     // A peer that never answered our close is cut off (1006): report why we closed it.
     const info = reported.code === CloseCode.Abnormal && this.#closeIntent !== undefined ? this.#closeIntent : reported
     this.#acks?.rejectAll(new RealtimeError(ErrorCode.Disconnected, 'The connection closed before the client answered'))
@@ -283,16 +467,22 @@ export class Connection<TData = Record<string, any>> {
       case 'pong':
         return
       case 'event':
-        this.#runEvent(frame.e, undefined, frame.d, frame.id)
+        this.#runEvent(frame.e, undefined, frame.d, frame.id, frame.s !== undefined)
         return
       case 'pub':
-        this.#runEvent(frame.e, frame.ch, frame.d, frame.id)
+        this.#runEvent(frame.e, frame.ch, frame.d, frame.id, frame.s !== undefined)
+        return
+      case 'rcv':
+        this.#stream?.confirm(frame.s)
+        return
+      case 'hist':
+        void this.#readHistory(frame)
         return
       case 'ack':
         this.#acks?.settle(frame)
         return
       case 'sub':
-        void this.#subscribe(frame.id, frame.ch)
+        void this.#subscribe(frame.id, frame.ch, frame.since)
         return
       case 'unsub':
         for (const channel of frame.ch) this.leave(channel)
@@ -306,10 +496,11 @@ export class Connection<TData = Record<string, any>> {
     }
   }
 
-  #runEvent(event: string, channel: string | undefined, data: unknown, id: number | undefined): void {
+  /** Runs an event or publish; `numbered` when the client numbered it, so its answer must survive a reconnect. */
+  #runEvent(event: string, channel: string | undefined, data: unknown, id: number | undefined, numbered: boolean): void {
     const incoming: IncomingEvent<TData> = { conn: this, event, channel, data }
     if (channel !== undefined || this.#host.eventMiddleware.length > 0) {
-      void this.#runThroughMiddleware(incoming, id)
+      void this.#runThroughMiddleware(incoming, id, numbered)
       return
     }
     // No middleware: a handler that answers synchronously is acknowledged in the same turn.
@@ -317,41 +508,47 @@ export class Connection<TData = Record<string, any>> {
     try {
       result = this.#handle(incoming, id !== undefined)
     } catch (error) {
-      return this.#failed(error, event, id)
+      return this.#failed(error, event, id, numbered)
     }
     if (isThenable(result)) {
       result.then(
-        (value) => this.#answered(value, event, id),
-        (error: unknown) => this.#failed(error, event, id),
+        (value) => this.#answered(value, event, id, numbered),
+        (error: unknown) => this.#failed(error, event, id, numbered),
       )
-    } else this.#answered(result, event, id)
+    } else this.#answered(result, event, id, numbered)
   }
 
-  async #runThroughMiddleware(incoming: IncomingEvent<TData>, id: number | undefined): Promise<void> {
+  async #runThroughMiddleware(incoming: IncomingEvent<TData>, id: number | undefined, numbered: boolean): Promise<void> {
     let result: unknown
     try {
       await runMiddleware(this.#host.eventMiddleware, incoming, async () => {
         result = incoming.channel === undefined ? await this.#handle(incoming, id !== undefined) : await this.#publish(incoming)
       })
     } catch (error) {
-      return this.#failed(error, incoming.event, id)
+      return this.#failed(error, incoming.event, id, numbered)
     }
-    this.#answered(result, incoming.event, id)
+    this.#answered(result, incoming.event, id, numbered)
   }
 
-  #answered(result: unknown, event: string, id: number | undefined): void {
+  #answered(result: unknown, event: string, id: number | undefined, numbered: boolean): void {
     if (id === undefined) return
     try {
-      this.#send({ t: 'ack', id, d: result })
+      this.#answer({ t: 'ack', id, d: result }, numbered)
     } catch (error) {
-      this.#failed(error, event, id)
+      this.#failed(error, event, id, numbered)
     }
   }
 
-  #failed(error: unknown, event: string, id: number | undefined): void {
+  #failed(error: unknown, event: string, id: number | undefined, numbered: boolean): void {
     if (!isRealtimeError(error)) this.#host.logger.error('event handler threw', { error, event, connection: this.id })
-    if (id !== undefined) this.#send({ t: 'ack', id, err: toErrorPayload(error) })
+    if (id !== undefined) this.#answer({ t: 'ack', id, err: toErrorPayload(error) }, numbered)
     else if (isRealtimeError(error)) this.#sendError(toErrorPayload(error))
+  }
+
+  /** Answers a request; the answer to a numbered frame is numbered too, so a resume can send it again. */
+  #answer(frame: ServerFrame, numbered: boolean): void {
+    if (numbered) this.#sendReliably(frame)
+    else this.#send(frame)
   }
 
   #handle(incoming: IncomingEvent<TData>, wantsAck: boolean): unknown {
@@ -386,7 +583,7 @@ export class Connection<TData = Record<string, any>> {
     this.disconnect(CloseCode.Unauthorized, 'SESSION_EXPIRED')
   }
 
-  async #subscribe(id: number, channels: readonly string[]): Promise<void> {
+  async #subscribe(id: number, channels: readonly string[], since: Record<string, ChannelPosition> | undefined): Promise<void> {
     const results = await Promise.all(
       channels.map(async (channel): Promise<SubscribeResult> => {
         const refusal = await this.#host.authorize(this, channel, 'subscribe')
@@ -395,11 +592,50 @@ export class Connection<TData = Record<string, any>> {
           const limit = this.#host.subscriptionsPerConnection
           return { ch: channel, err: { code: ErrorCode.LimitExceeded, message: `A connection may be in at most ${limit} rooms` } }
         }
-        this.join(channel)
-        return { ch: channel }
+        return this.#joinFrom(channel, since !== undefined && Object.hasOwn(since, channel) ? since[channel] : undefined)
       }),
     )
     this.#send({ t: 'ack', id, d: results })
+  }
+
+  /**
+   * Joins `channel` and, when the client says where it left it, sends what it missed before any
+   * live message: both happen in this one turn, so nothing falls between them.
+   */
+  #joinFrom(channel: string, since: ChannelPosition | undefined): SubscribeResult {
+    const history = this.#host.history()
+    const alreadyIn = this.#rooms.has(channel)
+    this.join(channel)
+    if (history === undefined) return { ch: channel }
+    const position = history.position(channel)
+    if (since === undefined || alreadyIn) return { ch: channel, ...position, recovered: alreadyIn && since !== undefined }
+    if (since.epoch === position.epoch && since.offset > position.offset) {
+      const reason = { code: ErrorCode.InvalidOffset, message: `Offset ${since.offset} is ahead of the channel (${position.offset})` }
+      return { ch: channel, ...position, recovered: false, reason }
+    }
+    const missed = since.epoch === position.epoch ? replay(history, channel, since.offset, this) : undefined
+    if (missed === undefined || !missed.complete) return { ch: channel, ...position, recovered: false }
+    for (const frame of missed.frames) this.sendEncoded(frame)
+    return { ch: channel, epoch: position.epoch, offset: since.offset, recovered: true }
+  }
+
+  /** Answers a `hist` frame with the channel's kept messages, as the connection would have received them. */
+  async #readHistory(frame: HistoryFrame): Promise<void> {
+    const refusal = await this.#host.authorize(this, frame.ch, 'subscribe')
+    const history = this.#host.history()
+    if (refusal !== undefined || history === undefined) {
+      const err = refusal ?? { code: ErrorCode.Forbidden, message: 'This server keeps no channel history' }
+      return this.#send({ t: 'ack', id: frame.id, err })
+    }
+    const position = history.position(frame.ch)
+    const since = Math.min(frame.since ?? 0, position.offset)
+    const { entries, complete } = history.after(frame.ch, since, frame.limit ?? DEFAULT_HISTORY_LIMIT)
+    const page: HistoryPage = { ...position, complete, m: [] }
+    for (const entry of entries) {
+      if (entry.except.some((name) => name === this.id || this.#rooms.has(name))) continue
+      page.m.push(entry.data === undefined ? { o: entry.offset, e: entry.event } : { o: entry.offset, e: entry.event, d: entry.data })
+    }
+    this.#send({ t: 'ack', id: frame.id, d: page })
   }
 
   #sendError(error: ErrorPayload): void {
@@ -408,6 +644,17 @@ export class Connection<TData = Record<string, any>> {
 
   #send(frame: ServerFrame): void {
     this.sendEncoded(encodeFrame(frame))
+  }
+
+  /** Sends a frame the session must deliver even across a reconnect: numbered and kept until confirmed. */
+  #sendReliably(frame: ServerFrame): void {
+    const stream = this.#stream
+    if (stream === undefined) return this.#send(frame)
+    if (this.#state === 'closed') return
+    const encoded = stream.add(frame)
+    if (this.#state === 'open') this.sendEncoded(encoded)
+    // Detached, and more missed than a resume may replay: the session cannot be resumed any more.
+    else if (stream.overflowed) this.#end(this.#dropInfo as DisconnectInfo)
   }
 }
 

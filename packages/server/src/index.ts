@@ -5,6 +5,7 @@
 export { memoryAdapter, type Adapter, type AdapterNode, type BroadcastPacket } from './adapter.js'
 export { BroadcastOperator } from './broadcast.js'
 export { Connection, type DisconnectInfo, type EmitWithAckOptions, type EventHandler } from './connection.js'
+export { MemoryHistory, type HistoryEntry, type HistoryOptions, type HistorySlice, type HistoryStore } from './history.js'
 export type {
   Authorize,
   ChannelAction,
@@ -13,6 +14,7 @@ export type {
   Handshake,
   IncomingEvent,
   RealtimeServerOptions,
+  RecoveryOptions,
 } from './options.js'
 export type { RateLimitOptions } from './rate-limit.js'
 export { RealtimeServer, type AttachOptions, type RealtimeServerEvents } from './server.js'

@@ -41,6 +41,32 @@ export type EventMiddleware<TData> = (event: IncomingEvent<TData>, next: () => P
 /** Runs for each new connection before `connection` is emitted; throw to refuse it. */
 export type ConnectionMiddleware<TData> = (conn: Connection<TData>) => Promise<void> | void
 
+/** How sessions and channel messages are kept for clients that reconnect. */
+export interface RecoveryOptions {
+  /**
+   * Milliseconds a dropped session waits for its client to resume it, with its id, `data`, rooms
+   * and the frames sent to it. Its `disconnect` event comes when this runs out.
+   * @default 120000 (2 minutes)
+   */
+  windowMs?: number
+  /**
+   * Messages kept per channel for clients that come back.
+   * @default 1000
+   */
+  historySize?: number
+  /**
+   * Milliseconds a channel message is kept for clients that come back.
+   * @default `windowMs`
+   */
+  historyAgeMs?: number
+  /**
+   * Frames to one session (its direct events and the answers to its requests) kept until the
+   * client confirms them; a detached session that misses more can no longer be resumed.
+   * @default 1000
+   */
+  sessionFrames?: number
+}
+
 /** Options of {@link RealtimeServer}. */
 export interface RealtimeServerOptions<TData> {
   /**
@@ -78,10 +104,17 @@ export interface RealtimeServerOptions<TData> {
    */
   origins?: readonly string[] | ((origin: string) => boolean)
   /**
-   * Delivers broadcasts to the nodes of a cluster.
+   * Delivers broadcasts to the nodes of a cluster, and keeps channel history.
    * @default memoryAdapter(), one process
    */
   adapter?: Adapter
+  /**
+   * Recovery after a reconnect: sessions a client resumes within `windowMs`, and channel history
+   * replayed to clients that resubscribe. `false` turns both off: a drop ends the session and a
+   * message sent while a client was away is gone. See `docs/delivery-guarantees.md`.
+   * @default { windowMs: 120000, historySize: 1000, historyAgeMs: windowMs, sessionFrames: 1000 }
+   */
+  recovery?: RecoveryOptions | false
   /**
    * Milliseconds between heartbeats sent to each client.
    * @default 25000

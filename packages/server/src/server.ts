@@ -10,12 +10,14 @@ import {
   isRealtimeError,
   silentLogger,
   type ErrorPayload,
+  type HelloFrame,
   type Logger,
   type ServerSocket,
   type ServerSocketListener,
   type RequestInfo,
   type ServerTransport,
   type TransportHost,
+  type WelcomeFrame,
 } from '@org/realtime-core'
 import { errorResponse } from '@org/realtime-core/http'
 import { webSocketTransport } from '@org/realtime-transport-ws/server'
@@ -35,6 +37,7 @@ import type {
   EventMiddleware,
   Handshake,
   RealtimeServerOptions,
+  RecoveryOptions,
 } from './options.js'
 import { AddressLimiter, ConnectionLimiter, rateLimits } from './rate-limit.js'
 import { RoomRegistry } from './rooms.js'
@@ -46,6 +49,20 @@ export type RealtimeServerEvents<TData> = {
   connection: (conn: Connection<TData>) => void
   /** A connection ended. */
   disconnect: (conn: Connection<TData>, info: DisconnectInfo) => void
+}
+
+const unknownSession: ErrorPayload = { code: ErrorCode.UnknownSession, message: 'No session to resume under this token (unknown, or ended)' }
+
+/** The recovery settings with their defaults, or undefined when recovery is off. */
+function recoveryOptions(options: RecoveryOptions | false | undefined): Required<RecoveryOptions> | undefined {
+  if (options === false) return undefined
+  const windowMs = options?.windowMs ?? 120_000
+  return {
+    windowMs,
+    historySize: options?.historySize ?? 1000,
+    historyAgeMs: options?.historyAgeMs ?? windowMs,
+    sessionFrames: options?.sessionFrames ?? 1000,
+  }
 }
 
 /** The default `authorize`: clients join nothing by themselves. */
@@ -84,8 +101,15 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
   readonly #logger: Logger
   readonly #host: ConnectionHost<TData>
   readonly #pendingSockets = new Set<ServerSocket>()
+  /** The handshake of a socket that resumes a session, between `#accept` and `#welcome`. */
+  readonly #handshakeOf = new WeakMap<ServerSocket, Handshake>()
   readonly #hosts = new Map<ServerTransport, TransportHost>()
   readonly #addressLimiter: AddressLimiter | undefined
+  readonly #recovery: Required<RecoveryOptions> | undefined
+  /** Sessions a client may resume, by their secret token: open ones and detached ones. */
+  readonly #sessions = new Map<string, Connection<TData>>()
+  /** Detached sessions, with the timer that ends them. */
+  readonly #detached = new Map<Connection<TData>, ReturnType<typeof setTimeout>>()
   #sweep: ReturnType<typeof setInterval> | undefined
   readonly #detach: Array<() => void> = []
   #heartbeat: Heartbeat | undefined
@@ -109,6 +133,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
       ackTimeoutMs: options.ackTimeoutMs ?? 10_000,
       closeTimeoutMs: options.closeTimeoutMs ?? 1_000,
     }
+    this.#recovery = recoveryOptions(options.recovery)
     const checkOrigin = originPolicy(options.origins)
     for (const transport of this.#transports) {
       this.#hosts.set(transport, {
@@ -137,8 +162,17 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
         conn.data = await this.#authenticated({ ...conn.handshake, auth })
         conn.expiresAt = this.#expiryOf(conn.data)
       },
+      sessionFrames: this.#recovery?.sessionFrames,
+      history: () => this.#adapter.history,
+      detached: (conn) => {
+        this.#connections.delete(conn.id)
+        const timer = setTimeout(() => conn.expireSession(), this.#recovery?.windowMs)
+        timer.unref?.()
+        this.#detached.set(conn, timer)
+      },
       removed: (conn, info) => {
         this.#connections.delete(conn.id)
+        this.#forgetSession(conn)
         this.#notify('disconnect', conn, info)
       },
     }
@@ -211,7 +245,8 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
 
   #start(): void {
     if (this.#closed) throw new RealtimeError(ErrorCode.Closed, 'The server is closed')
-    this.#adapterReady ??= Promise.resolve(this.#adapter.init({ deliver: (packet) => deliver(packet, this.#connections, this.#rooms) }))
+    const history = this.#recovery === undefined ? undefined : { size: this.#recovery.historySize, ageMs: this.#recovery.historyAgeMs }
+    this.#adapterReady ??= Promise.resolve(this.#adapter.init({ deliver: (packet) => deliver(packet, this.#connections, this.#rooms), history }))
     this.#heartbeat ??= new Heartbeat(() => this.#connections.values(), this.#options.pingIntervalMs, this.#options.pingTimeoutMs)
     if (this.#addressLimiter !== undefined && this.#sweep === undefined) {
       const limiter = this.#addressLimiter
@@ -260,6 +295,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
       (conn) => new Promise<void>((resolve) => conn.on('disconnect', () => resolve())),
     )
     for (const conn of this.#connections.values()) conn.disconnect(CloseCode.GoingAway, 'server shutting down')
+    for (const conn of [...this.#detached.keys()]) conn.disconnect(CloseCode.GoingAway, 'server shutting down')
     for (const socket of this.#pendingSockets) socket.close(CloseCode.GoingAway, 'server shutting down')
     const deadline = setTimeout(() => {
       for (const conn of this.#connections.values()) conn.terminate()
@@ -307,10 +343,10 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     this.#pendingSockets.add(socket)
     const listener = startHandshake<Connection<TData>>(socket, request, transport, {
       handshakeTimeoutMs: this.#options.handshakeTimeoutMs,
-      accept: (handshake) => this.#accept(socket, handshake),
+      accept: (handshake, hello) => this.#accept(socket, handshake, hello),
       welcome: (conn) => this.#welcome(socket, conn),
       receive: (conn, text) => conn.receive(text),
-      closed: (conn, code, reason) => conn.closed({ code, reason }),
+      closed: (conn, code, reason) => conn.closed({ code, reason }, socket),
     })
     return {
       message: (text) => listener.message(text),
@@ -324,19 +360,51 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
 
   #welcome(socket: ServerSocket, conn: Connection<TData>): void {
     this.#pendingSockets.delete(socket)
+    if (conn.pendingResume !== undefined) return this.#resume(socket, conn)
     this.#connections.set(conn.id, conn)
-    conn.welcome(
-      encodeFrame({
-        t: 'welcome',
-        v: PROTOCOL_VERSION,
-        sid: conn.id,
-        pingInterval: this.#options.pingIntervalMs,
-        pingTimeout: this.#options.pingTimeoutMs,
-        maxPayload: this.#options.maxPayload,
-        ...(conn.expiresAt === undefined ? {} : { expiresAt: conn.expiresAt }),
-      }),
-    )
+    conn.welcome(this.#welcomeFrame(conn, conn.resumeError === undefined ? {} : { err: conn.resumeError }))
+    conn.resumeError = undefined
     this.#notify('connection', conn)
+  }
+
+  /** Gives the session back to its client on `socket`, under a new token; no `connection` event. */
+  #resume(socket: ServerSocket, conn: Connection<TData>): void {
+    const handshake = this.#handshakeOf.get(socket) ?? conn.handshake
+    const resumed = conn.resume(socket, handshake, (lost) =>
+      this.#welcomeFrame(conn, { resumed: true, s: conn.lastReceived, ...(lost.length === 0 ? {} : { lost: [...lost] }) }),
+    )
+    if (!resumed) {
+      socket.close(CloseCode.GoingAway, 'session ended')
+      return
+    }
+    this.#connections.set(conn.id, conn)
+  }
+
+  /** The `welcome` for `conn`, with a fresh resume token when its session can be resumed. */
+  #welcomeFrame(conn: Connection<TData>, extra: Partial<WelcomeFrame>): string {
+    this.#forgetSession(conn)
+    if (conn.resumable) {
+      conn.token = randomBytes(24).toString('base64url')
+      this.#sessions.set(conn.token, conn)
+    }
+    return encodeFrame({
+      t: 'welcome',
+      v: PROTOCOL_VERSION,
+      sid: conn.id,
+      pingInterval: this.#options.pingIntervalMs,
+      pingTimeout: this.#options.pingTimeoutMs,
+      maxPayload: this.#options.maxPayload,
+      ...(conn.expiresAt === undefined ? {} : { expiresAt: conn.expiresAt }),
+      ...(conn.token === undefined ? {} : { token: conn.token }),
+      ...extra,
+    })
+  }
+
+  #forgetSession(conn: Connection<TData>): void {
+    if (conn.token !== undefined) this.#sessions.delete(conn.token)
+    conn.token = undefined
+    clearTimeout(this.#detached.get(conn))
+    this.#detached.delete(conn)
   }
 
   /** Runs `authenticate`; any failure is `UNAUTHORIZED`, with the message of a thrown `RealtimeError`. */
@@ -353,9 +421,24 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     return expiry instanceof Date ? expiry.getTime() : expiry
   }
 
-  async #accept(socket: ServerSocket, handshake: Handshake): Promise<Connection<TData>> {
+  async #accept(socket: ServerSocket, handshake: Handshake, hello: HelloFrame): Promise<Connection<TData>> {
     const data = await this.#authenticated(handshake)
-    const conn = new Connection<TData>(randomBytes(15).toString('base64url'), socket, handshake, data, this.#host)
+    let resumeError: ErrorPayload | undefined
+    if (hello.resume !== undefined) {
+      const session = this.#recovery === undefined ? undefined : this.#sessions.get(hello.resume.token)
+      resumeError = session?.prepareResume(hello.resume) ?? (session === undefined ? unknownSession : undefined)
+      if (session !== undefined && resumeError === undefined) {
+        // The session keeps its data; the fresh credentials set when it expires.
+        session.expiresAt = this.#expiryOf(data)
+        this.#handshakeOf.set(socket, handshake)
+        return session
+      }
+      // A resume that failed its checks ends that session: its client starts afresh.
+      session?.disconnect(CloseCode.SessionReset, resumeError?.code)
+    }
+    const recoverable = hello.resume !== undefined || hello.recoverable === true
+    const conn = new Connection<TData>(randomBytes(15).toString('base64url'), socket, handshake, data, this.#host, recoverable)
+    conn.resumeError = resumeError
     conn.expiresAt = this.#expiryOf(data)
     try {
       for (const middleware of this.#connectionMiddleware) await middleware(conn)

@@ -71,8 +71,8 @@ describeTransports('acknowledgements', () => {
     await expect(conn.emitWithAck('unheard')).rejects.toMatchObject({ code: ErrorCode.UnknownEvent })
   })
 
-  it('rejects pending acks on both sides with DISCONNECTED when the connection drops', async () => {
-    const { conn, client } = await pair()
+  it('rejects pending acks on both sides with DISCONNECTED when the connection drops without recovery', async () => {
+    const { conn, client } = await pair({ recovery: false })
     const never = new Promise(() => {})
     const handled = Promise.all([
       new Promise<void>((resolve) => conn.on('slow', () => (resolve(), never))),

@@ -1,5 +1,6 @@
 import { CloseCode } from '../errors.js'
 import type { ClientSocket, ClientSocketListener } from '../transport.js'
+import { withQuery } from './client-helpers.js'
 import { PostQueue } from './post-queue.js'
 
 /**
@@ -56,7 +57,9 @@ export class HttpClientSession implements ClientSocket {
 
   close(code: number = CloseCode.Normal, reason = ''): void {
     if (this.#sessionUrl !== undefined && !this.#finished) {
-      void this.#fetch(this.#sessionUrl, { method: 'DELETE', credentials: this.#credentials, keepalive: true }).catch(() => {})
+      // The code tells the server whether the client left on purpose (1000) or gave up on a failing connection.
+      const url = withQuery(this.#sessionUrl, { code: String(code) })
+      void this.#fetch(url, { method: 'DELETE', credentials: this.#credentials, keepalive: true }).catch(() => {})
     }
     this.finish(code, reason)
   }

@@ -91,7 +91,7 @@ export abstract class HttpServerTransport<TSession extends HttpSession> implemen
           await this.#receive(session, request, host.maxPayload)
           return new Response(null, { status: 204, headers })
         case 'DELETE':
-          session.closedByClient()
+          session.closedByClient(closeCodeOfDelete(request))
           return new Response(null, { status: 204, headers })
         default:
           return errorResponse(405, ErrorCode.BadRequest, `Method ${request.method} is not allowed`, { ...headers, allow: 'GET, POST, DELETE' })
@@ -121,4 +121,10 @@ export abstract class HttpServerTransport<TSession extends HttpSession> implemen
     }
     throw new RealtimeError(ErrorCode.UnknownSession, 'No such session; it may have expired')
   }
+}
+
+/** The close code a DELETE names in its `code` parameter: 1000, or one from 3000 to 4999 (1000 when absent or invalid). */
+function closeCodeOfDelete(request: Request): number {
+  const code = Number(new URL(request.url).searchParams.get('code'))
+  return Number.isInteger(code) && code >= 3000 && code <= 4999 ? code : CloseCode.Normal
 }

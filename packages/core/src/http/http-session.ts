@@ -46,9 +46,9 @@ export abstract class HttpSession implements ServerSocket {
     this.#drop(1006, 'terminated')
   }
 
-  /** The client asked to close (DELETE): nothing more is delivered. */
-  closedByClient(): void {
-    this.#drop(1000, 'closed by the client')
+  /** The client asked to close (DELETE) with `code`: nothing more is delivered. */
+  closedByClient(code: number): void {
+    this.#drop(code, 'closed by the client')
   }
 
   #drop(code: number, reason: string): void {

@@ -19,10 +19,12 @@ export function deliver<TConn extends Recipient>(packet: BroadcastPacket, connec
     for (const conn of connections.values()) if (!excluded.has(conn)) conn.sendEncoded(frame)
     return
   }
-  for (const room of packet.rooms) {
+  for (let index = 0; index < packet.rooms.length; index++) {
+    const room = packet.rooms[index] as string
     const members = rooms.members(room)
     if (members.size === 0) continue
-    const frame = encodeFrame({ t: 'event', e: packet.event, d: packet.data, ch: room })
+    const offset = packet.offsets?.[index]
+    const frame = encodeFrame({ t: 'event', e: packet.event, d: packet.data, ch: room, ...(offset === undefined ? {} : { o: offset }) })
     for (const conn of members) {
       if (excluded.has(conn)) continue
       conn.sendEncoded(frame)

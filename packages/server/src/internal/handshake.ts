@@ -6,6 +6,7 @@ import {
   closeCodeForRefusal,
   decodeClientFrame,
   encodeFrame,
+  type HelloFrame,
   type ServerSocket,
   type ServerSocketListener,
   type TransportName,
@@ -17,8 +18,8 @@ import { toErrorPayload } from './to-error-payload.js'
 /** What the handshake needs from the server. */
 export interface HandshakeHost<TConn> {
   readonly handshakeTimeoutMs: number
-  /** Authenticates and builds the connection; throws to refuse. */
-  accept(handshake: Handshake): Promise<TConn>
+  /** Authenticates and builds (or finds, to resume) the connection; throws to refuse. */
+  accept(handshake: Handshake, hello: HelloFrame): Promise<TConn>
   /** Sends the welcome and announces the connection. */
   welcome(conn: TConn): void
   /** A frame arrived for the open connection. */
@@ -58,7 +59,7 @@ export function startHandshake<TConn>(
     }
     state = 'authenticating'
     const handshake: Handshake = { auth: frame.auth, headers: request.headers, remoteAddress: request.remoteAddress, url: request.url, transport }
-    const accepted = await host.accept(handshake)
+    const accepted = await host.accept(handshake, frame)
     if (state !== 'authenticating') {
       // The socket closed while middleware ran: release what the connection took (rooms).
       host.closed(accepted, CloseCode.Abnormal, 'closed during the handshake')

@@ -1,0 +1,61 @@
+import { encodeFrame, type ServerFrame } from '@org/realtime-core'
+
+/**
+ * The frames a server sends one session that it must be able to send again after a reconnect
+ * (direct events and the answers to numbered client frames): each gets the next sequence number
+ * `s` and is kept until the client confirms it with a `rcv` frame. Past `maxFrames` unconfirmed
+ * frames the stream stops keeping them, and the session can no longer be resumed.
+ */
+export class OutboundStream {
+  #seq = 0
+  #kept: Array<{ s: number; frame: string }> = []
+  #overflowed = false
+  readonly #maxFrames: number
+
+  constructor(maxFrames: number) {
+    this.#maxFrames = maxFrames
+  }
+
+  /** The sequence number of the last frame numbered. */
+  get seq(): number {
+    return this.#seq
+  }
+
+  /** Whether frames were dropped unconfirmed, so a resume cannot replay them. */
+  get overflowed(): boolean {
+    return this.#overflowed
+  }
+
+  /**
+   * Numbers `frame`, encodes it and keeps it until confirmed.
+   * @throws RealtimeError `INVALID_PAYLOAD` when it cannot be encoded; no number is used then.
+   */
+  add(frame: ServerFrame & { s?: number }): string {
+    frame.s = this.#seq + 1
+    const encoded = encodeFrame(frame)
+    this.#seq++
+    if (!this.#overflowed) {
+      this.#kept.push({ s: this.#seq, frame: encoded })
+      if (this.#kept.length > this.#maxFrames) {
+        this.#overflowed = true
+        this.#kept = []
+      }
+    }
+    return encoded
+  }
+
+  /** The client received every frame up to `s`: forget them. */
+  confirm(s: number): void {
+    let drop = 0
+    while (drop < this.#kept.length && (this.#kept[drop] as { s: number }).s <= s) drop++
+    if (drop > 0) this.#kept.splice(0, drop)
+  }
+
+  /** The frames after `s`, to send again; undefined when some of them are no longer kept. */
+  after(s: number): string[] | undefined {
+    if (this.#overflowed || s > this.#seq) return undefined
+    this.confirm(s)
+    const first = this.#kept[0]?.s ?? this.#seq + 1
+    return first === s + 1 ? this.#kept.map((kept) => kept.frame) : undefined
+  }
+}

@@ -1,0 +1,38 @@
+import { encodeFrame, type ChannelPosition } from '@org/realtime-core'
+import type { HistoryStore } from '../history.js'
+
+/** Who a replay is for: what a broadcast's `except` is checked against. */
+export interface ReplayRecipient {
+  readonly id: string
+  readonly rooms: ReadonlySet<string>
+}
+
+/** What a client missed on a channel, ready to send. */
+export interface Replay {
+  /** Event frames after the offset asked for, oldest first, leaving out what `except` left out. */
+  readonly frames: string[]
+  /** Whether they are every message after that offset. */
+  readonly complete: boolean
+}
+
+/** The frames of `room`'s history after `since` that `recipient` would have received live. */
+export function replay(history: HistoryStore, room: string, since: number, recipient: ReplayRecipient): Replay {
+  const { entries, complete } = history.after(room, since)
+  const frames: string[] = []
+  for (const entry of entries) {
+    if (entry.except.some((name) => name === recipient.id || recipient.rooms.has(name))) continue
+    frames.push(encodeFrame({ t: 'event', e: entry.event, d: entry.data, ch: room, o: entry.offset }))
+  }
+  return { frames, complete }
+}
+
+/**
+ * Why a client cannot resume `room` from `since`, given where the room stood when the connection
+ * joined it: `'lost'` when the room's history started over since (a new epoch), `'future'` when
+ * `since` is ahead of the room.
+ */
+export function checkPosition(current: ChannelPosition, joined: ChannelPosition, since: number): 'lost' | 'future' | undefined {
+  if (current.epoch !== joined.epoch) return 'lost'
+  if (since > current.offset) return 'future'
+  return undefined
+}
