@@ -74,7 +74,7 @@ describe('token renewal', () => {
   it('identifies the user from the token in authorize: their own channel only', async () => {
     const client = tokenClient('ada')
     await once(client, 'connect')
-    await expect(client.channel('user:ada').subscribe()).resolves.toBeUndefined()
+    await expect(client.channel('user:ada').subscribe()).resolves.toEqual({ recovered: false })
     await expect(client.channel('user:bob').subscribe()).rejects.toMatchObject({ code: ErrorCode.Forbidden })
     await expect(client.channel('user:ada').publishWithAck('note', 'hi')).rejects.toMatchObject({ code: ErrorCode.Forbidden })
   })

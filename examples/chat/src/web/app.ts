@@ -8,6 +8,8 @@ let me = ''
 let room = 'general'
 let members: string[] = []
 let reconnected = false
+/** Whether the server resumed the session after a drop: still in the room, missed messages replayed. */
+let resumed = false
 let lastTypingSent = 0
 let countdown: ReturnType<typeof setInterval> | undefined
 const typing = new TypingIndicator(showTyping, 3000)
@@ -27,14 +29,17 @@ function start(name: string): void {
   setStatus('connecting', 'connecting…')
   const current = new RealtimeClient(new URL('/realtime', location.href).href, { auth: { name } })
   client = current
-  // `connect` fires on every (re)connect: the new connection starts in no room, so join again.
+  // `connect` fires on every (re)connect. A resumed session is still in its room and gets what it
+  // missed replayed; a fresh one (server restarted, or away too long) starts in no room: join again.
   current.on('connect', () => {
     stopCountdown()
     setStatus('connected')
-    void join(room)
+    if (resumed) setComposerEnabled(true)
+    else void join(room)
   })
-  current.on('reconnect', () => {
+  current.on('reconnect', ({ recovered }) => {
     reconnected = true
+    resumed = recovered
   })
   current.on('reconnecting', ({ attempt, delayMs }) => startCountdown(attempt, delayMs))
   current.on('disconnect', ({ willReconnect }) => {
