@@ -22,6 +22,8 @@ export interface ChatServer {
   /** The page's URL, e.g. `http://127.0.0.1:3000/`. */
   url: string
   port: number
+  /** The realtime server behind the page. */
+  rt: RealtimeServer<ChatUser>
   /** Closes every realtime connection, then the HTTP server. */
   close(): Promise<void>
 }
@@ -59,6 +61,7 @@ export async function startChatServer({ port = 3000, host = '127.0.0.1', logger 
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}/`,
     port: actualPort,
+    rt,
     async close() {
       await rt.close()
       await new Promise<void>((resolve) => {

@@ -34,8 +34,10 @@ function start(name: string): void {
   current.on('connect', () => {
     stopCountdown()
     setStatus('connected')
-    if (resumed) setComposerEnabled(true)
-    else void join(room)
+    if (!resumed) return void join(room)
+    showNotice('reconnected')
+    reconnected = false
+    setComposerEnabled(true)
   })
   current.on('reconnect', ({ recovered }) => {
     reconnected = true
