@@ -302,8 +302,8 @@ export class Connection<TData = Record<string, any>> {
   prepareResume(request: ResumeRequest): ErrorPayload | undefined {
     const stream = this.#stream
     if (stream === undefined || this.#state === 'closed') return { code: ErrorCode.UnknownSession, message: 'No session to resume under this token' }
-    if (request.s > stream.seq) {
-      return { code: ErrorCode.InvalidSequence, message: `The client claims frame ${request.s}; the session sent ${stream.seq}` }
+    if (stream.after(request.s) === undefined) {
+      return { code: ErrorCode.InvalidSequence, message: `Cannot resume after frame ${request.s}: the session sent ${stream.seq}, and keeps only unconfirmed ones` }
     }
     const history = this.#host.history()
     const since = new Map<string, number>()
@@ -373,7 +373,7 @@ export class Connection<TData = Record<string, any>> {
     if (frame !== undefined && (frame.t === 'event' || frame.t === 'pub') && frame.s !== undefined && !this.#inSequence(frame)) return
     if (this.#limiter !== undefined) {
       // Malformed frames are charged too, so a flood of garbage is refused like any other.
-      const limited = frame === undefined || (frame.t !== 'pong' && frame.t !== 'ack')
+      const limited = frame === undefined || (frame.t !== 'pong' && frame.t !== 'ack' && frame.t !== 'rcv')
       const refusal =
         this.#limiter.chargeBytes(utf8Length(text)) ??
         (limited ? this.#limiter.chargeMessage(frame?.t === 'event' || frame?.t === 'pub' ? frame.e : undefined) : undefined)
