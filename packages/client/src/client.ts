@@ -102,6 +102,8 @@ export class RealtimeClient {
   #unconfirmedIn = 0
   /** Numbered frames the server has not confirmed yet, oldest first: sent again after a resume. */
   #unconfirmed: SentFrame[] = []
+  /** Acknowledgements awaited for numbered frames: a resumed session answers them, however long after. */
+  readonly #numberedAcks = new Set<number>()
   readonly #positions = new Positions()
   /** Channels left while disconnected that the dropped session still holds. */
   readonly #toUnsubscribe = new Set<string>()
@@ -264,7 +266,10 @@ export class RealtimeClient {
   #submit(frame: ClientFrame & { id?: number }, label: string, ackTimeoutMs: number | undefined | false): Promise<unknown> | undefined {
     let ack: { id: number; promise: Promise<unknown> } | undefined
     if (ackTimeoutMs !== false) {
-      ack = this.#acks.create(ackTimeoutMs ?? this.#ackTimeoutMs, label, () => this.#queue.removeAck(id))
+      ack = this.#acks.create(ackTimeoutMs ?? this.#ackTimeoutMs, label, () => {
+        this.#queue.removeAck(id)
+        this.#numberedAcks.delete(id)
+      })
       frame.id = ack.id
     }
     const id = frame.id as number
@@ -293,6 +298,7 @@ export class RealtimeClient {
       const s = ++this.#sentSeq
       encoded = `{"s":${s},${encoded.slice(1)}`
       this.#unconfirmed.push({ s, encoded, ackId })
+      if (ackId !== undefined) this.#numberedAcks.add(ackId)
     }
     this.#socket?.send(encoded)
   }
@@ -446,10 +452,9 @@ export class RealtimeClient {
    * been handled, and its numbering starts over.
    */
   #abandonSession(): void {
-    let plain = 0
-    for (const sent of this.#unconfirmed) {
-      if (sent.ackId === undefined) plain++
-      else this.#acks.reject(sent.ackId, new RealtimeError(ErrorCode.OutcomeUnknown, 'The session ended before the server confirmed this frame'))
+    const plain = this.#unconfirmed.filter((sent) => sent.ackId === undefined).length
+    for (const id of [...this.#numberedAcks]) {
+      this.#acks.reject(id, new RealtimeError(ErrorCode.OutcomeUnknown, 'The session ended before the server answered'))
     }
     if (plain > 0) this.#emit('error', new RealtimeError(ErrorCode.OutcomeUnknown, `${plain} emits may not have reached the server: the session ended first`))
     this.#unconfirmed = []
@@ -486,12 +491,12 @@ export class RealtimeClient {
       if (this.#toUnsubscribe.size > 0) this.#send({ t: 'unsub', ch: [...this.#toUnsubscribe].slice(0, MAX_CHANNELS_PER_FRAME) })
       this.#toUnsubscribe.clear()
     } else this.#abandonSession()
-    const lost = new Set(frame.lost)
+    const lost = new Set(frame.lost ?? [])
     const wanted = [...this.#channels.values()].filter((channel) => channel.wanted)
     for (const channel of wanted) if (resumed && channel.held) channel.subscribed(undefined, { recovered: !lost.has(channel.name) })
     this.#subscribeAll(wanted.filter((channel) => !channel.held))
     // Listeners restore app state (re-join a room, say) before the frames queued offline go out.
-    if (reconnected) this.#emit('reconnect', { attempts, recovered: resumed })
+    if (reconnected) this.#emit('reconnect', { attempts, recovered: resumed && lost.size === 0 })
     this.#emit('connect')
     if (this.#pause === undefined) this.#flushQueue()
   }
@@ -565,7 +570,7 @@ export class RealtimeClient {
     // resume: they wait for the next connection.
     this.#acks.rejectAll(
       new RealtimeError(ErrorCode.Disconnected, 'The connection dropped before the server answered'),
-      (id) => this.#queue.holdsAck(id) || this.#unconfirmed.some((sent) => sent.ackId === id),
+      (id) => this.#queue.holdsAck(id) || this.#numberedAcks.has(id),
     )
     if (wasConnected) {
       for (const channel of this.#channels.values()) channel.lost()

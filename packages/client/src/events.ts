@@ -33,9 +33,11 @@ export interface ReconnectEvent {
   /** Attempts it took. */
   attempts: number
   /**
-   * Whether the server resumed the session: same id, its rooms, and the frames sent while away
-   * (see each channel's `subscribed` event for its messages). False when the session was gone
-   * (outside the server's recovery window, or the server restarted): the app should reload its state.
+   * Whether the server resumed the session with nothing lost: same id, its rooms, the frames sent
+   * to it while away, and every message of its rooms replayed (each channel's `subscribed` event
+   * says the same per channel). False when the session was gone (outside the server's recovery
+   * window, or the server restarted) or some room's missed messages were no longer kept: reload
+   * the app's state.
    */
   recovered: boolean
 }

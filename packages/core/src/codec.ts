@@ -92,6 +92,9 @@ export function decodeServerFrame(text: string): ServerFrame {
       requireInteger(fields, 'maxPayload')
       optionalInteger(fields, 'expiresAt')
       optionalInteger(fields, 's')
+      if (fields.token !== undefined) requireString(fields, 'token')
+      if (fields.resumed !== undefined && typeof fields.resumed !== 'boolean') throw badFrame('field "resumed" must be a boolean')
+      if (fields.lost !== undefined && !(Array.isArray(fields.lost) && fields.lost.every(isValidName))) throw badFrame('field "lost" must be an array of channel names')
       return fields as unknown as ServerFrame
     case 'ping':
       return { t: 'ping' }

@@ -55,7 +55,8 @@ export function memoryAdapter(): Adapter {
     broadcast(packet) {
       if (history !== undefined && packet.rooms.length > 0) {
         const store = history
-        packet = { ...packet, offsets: packet.rooms.map((room) => store.append(room, packet.event, packet.data, packet.except)) }
+        const published = packet
+        packet = { ...packet, offsets: packet.rooms.map((room) => store.append(room, published)) }
       }
       node?.deliver(packet)
     },

@@ -26,7 +26,7 @@ import { BroadcastOperator, assertEmittable } from './broadcast.js'
 import type { HistoryStore } from './history.js'
 import { runMiddleware } from './internal/compose.js'
 import { OutboundStream } from './internal/outbound-stream.js'
-import { checkPosition, replay } from './internal/replay.js'
+import { checkPosition, reached, replay } from './internal/replay.js'
 import { toErrorPayload } from './internal/to-error-payload.js'
 import type { ChannelAction, EventMiddleware, Handshake, IncomingEvent } from './options.js'
 import type { ConnectionLimiter } from './rate-limit.js'
@@ -370,7 +370,8 @@ export class Connection<TData = Record<string, any>> {
     } catch (error) {
       malformed = error
     }
-    if (frame !== undefined && (frame.t === 'event' || frame.t === 'pub') && frame.s !== undefined && !this.#inSequence(frame)) return
+    // Sequence numbers count only on a connection whose client said it resumes sessions.
+    const numbered = this.#stream !== undefined && (frame?.t === 'event' || frame?.t === 'pub') && frame.s !== undefined ? frame : undefined
     if (this.#limiter !== undefined) {
       // Malformed frames are charged too, so a flood of garbage is refused like any other.
       const limited = frame === undefined || (frame.t !== 'pong' && frame.t !== 'ack' && frame.t !== 'rcv')
@@ -379,16 +380,22 @@ export class Connection<TData = Record<string, any>> {
         (limited ? this.#limiter.chargeMessage(frame?.t === 'event' || frame?.t === 'pub' ? frame.e : undefined) : undefined)
       // An `ack` carries the server's own id: its refusal must not look like an answer to a client request.
       const id = frame !== undefined && frame.t !== 'ack' && 'id' in frame ? frame.id : undefined
-      if (refusal !== undefined) return this.#refuse(refusal, id)
+      if (refusal !== undefined) return this.#refuse(refusal, id, numbered)
     }
     if (frame === undefined) this.#sendError(toErrorPayload(malformed))
-    else this.#dispatch(frame)
+    // A repeat of a numbered frame was handled when it first came; one that skips ahead ends the session.
+    else if (numbered === undefined || this.#inSequence(numbered)) this.#dispatch(frame)
   }
 
-  /** Answers a frame a limit refused, and closes a connection that keeps pushing. */
-  #refuse(refusal: ErrorPayload, id: number | undefined): void {
+  /**
+   * Answers a frame a limit refused, and closes a connection that keeps pushing. A refused
+   * numbered frame still takes its number: it was handled, by refusing it.
+   */
+  #refuse(refusal: ErrorPayload, id: number | undefined, numbered: EventFrame | PublishFrame | undefined): void {
+    // Only a frame that skips ahead is not answered: it ends the session.
+    if (numbered !== undefined && (numbered.s as number) > this.#inSeq && !this.#inSequence(numbered)) return
     if (id === undefined) this.#sendError(refusal)
-    else this.#send({ t: 'ack', id, err: refusal })
+    else this.#answer({ t: 'ack', id, err: refusal }, numbered !== undefined)
     if (this.#limiter?.abusive() === true) this.disconnect(CloseCode.RateLimited, ErrorCode.RateLimited)
   }
 
@@ -467,10 +474,10 @@ export class Connection<TData = Record<string, any>> {
       case 'pong':
         return
       case 'event':
-        this.#runEvent(frame.e, undefined, frame.d, frame.id, frame.s !== undefined)
+        this.#runEvent(frame.e, undefined, frame.d, frame.id, this.#stream !== undefined && frame.s !== undefined)
         return
       case 'pub':
-        this.#runEvent(frame.e, frame.ch, frame.d, frame.id, frame.s !== undefined)
+        this.#runEvent(frame.e, frame.ch, frame.d, frame.id, this.#stream !== undefined && frame.s !== undefined)
         return
       case 'rcv':
         this.#stream?.confirm(frame.s)
@@ -632,7 +639,7 @@ export class Connection<TData = Record<string, any>> {
     const { entries, complete } = history.after(frame.ch, since, frame.limit ?? DEFAULT_HISTORY_LIMIT)
     const page: HistoryPage = { ...position, complete, m: [] }
     for (const entry of entries) {
-      if (entry.except.some((name) => name === this.id || this.#rooms.has(name))) continue
+      if (!reached(entry, frame.ch, this)) continue
       page.m.push(entry.data === undefined ? { o: entry.offset, e: entry.event } : { o: entry.offset, e: entry.event, d: entry.data })
     }
     this.#send({ t: 'ack', id: frame.id, d: page })

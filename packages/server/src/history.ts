@@ -1,14 +1,20 @@
 import { randomBytes } from 'node:crypto'
 import type { ChannelPosition } from '@org/realtime-core'
 
-/** One message kept in a channel's history. */
-export interface HistoryEntry {
-  /** Its offset in the channel: the previous message's plus one. */
-  readonly offset: number
+/** A broadcast as the history keeps it. */
+export interface Published {
   readonly event: string
   readonly data: unknown
+  /** Every room the broadcast went to: a connection in several got it once, from the first. */
+  readonly rooms: readonly string[]
   /** Rooms and connection ids the broadcast left out; a replay leaves them out too. */
   readonly except: readonly string[]
+}
+
+/** One message kept in a channel's history. */
+export interface HistoryEntry extends Published {
+  /** Its offset in the channel: the previous message's plus one. */
+  readonly offset: number
   /** When it was published, in ms since the epoch. */
   readonly at: number
 }
@@ -34,8 +40,8 @@ export interface HistoryOptions {
  * lives where the broadcasts travel: in process for the memory adapter, in Redis for a cluster.
  */
 export interface HistoryStore {
-  /** Appends a message to `room`'s history and returns its offset. */
-  append(room: string, event: string, data: unknown, except: readonly string[]): number
+  /** Appends a broadcast to `room`'s history and returns its offset there. */
+  append(room: string, message: Published): number
   /** The epoch of `room`'s history and the offset of its last message (0 before the first). */
   position(room: string): ChannelPosition
   /** Up to `limit` messages of `room` after `offset`, oldest first. */
@@ -60,8 +66,8 @@ export class MemoryHistory implements HistoryStore {
     this.#sweep.unref?.()
   }
 
-  append(room: string, event: string, data: unknown, except: readonly string[]): number {
-    return this.#log(room).append(event, data, except, Date.now())
+  append(room: string, message: Published): number {
+    return this.#log(room).append(message, Date.now())
   }
 
   position(room: string): ChannelPosition {
@@ -109,13 +115,14 @@ class RoomLog {
     this.#ageMs = options.ageMs
   }
 
-  append(event: string, data: unknown, except: readonly string[], now: number): number {
+  append(message: Published, now: number): number {
     const offset = ++this.offset
     this.#touchedAt = now
     const capacity = this.#ring.length
     if (capacity === 0) return offset
     if (this.#count === capacity) this.#dropOldest()
-    this.#ring[(this.#head + this.#count) % capacity] = { offset, event, data, except, at: now }
+    const { event, data, rooms, except } = message
+    this.#ring[(this.#head + this.#count) % capacity] = { event, data, rooms, except, offset, at: now }
     this.#count++
     return offset
   }

@@ -374,6 +374,8 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
       this.#welcomeFrame(conn, { resumed: true, s: conn.lastReceived, ...(lost.length === 0 ? {} : { lost: [...lost] }) }),
     )
     if (!resumed) {
+      // The session ended meanwhile, or can no longer replay what was asked: the retry starts afresh.
+      conn.disconnect(CloseCode.SessionReset, ErrorCode.UnknownSession)
       socket.close(CloseCode.GoingAway, 'session ended')
       return
     }

@@ -79,6 +79,36 @@ describeTransports('session recovery', () => {
     expect(handled).toEqual(Array.from({ length: 100 }, (_, index) => index + 1))
   })
 
+  it('replays a broadcast to several rooms once, as it was delivered live', async () => {
+    const { rt, client, conn } = await pair({}, { reconnection: { initialDelayMs: 300, maxDelayMs: 300, jitter: 0 } })
+    const received = collect<number>(client, 'n')
+    await Promise.all([client.channel('a').subscribe(), client.channel('b').subscribe()])
+    const disconnected = once(client, 'disconnect')
+    conn.terminate()
+    await disconnected
+    rt.to(['a', 'b']).emit('n', 1)
+    rt.to(['b', 'a']).emit('n', 2)
+    rt.to('b').emit('n', 3)
+    await once(client, 'reconnect')
+    await until(() => received.length >= 3, 2000, 'replay')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(received).toEqual([1, 2, 3])
+  })
+
+  it('keeps an ack the server received but had not answered when the connection dropped, after a later one was answered', async () => {
+    const { client, conn } = await pair()
+    let answer: ((value: string) => void) | undefined
+    conn.on('slow', () => new Promise<string>((resolve) => (answer = resolve)))
+    conn.on('fast', () => 'fast')
+    const slow = client.emitWithAck('slow', null, { timeoutMs: 8000 })
+    await expect(client.emitWithAck('fast')).resolves.toBe('fast')
+    const disconnected = once(client, 'disconnect')
+    conn.terminate()
+    await disconnected
+    answer?.('slow')
+    await expect(slow).resolves.toBe('slow')
+  })
+
   it('completes an ack whose answer was sent while the client was away', async () => {
     const { client, conn } = await pair()
     let answer: ((value: string) => void) | undefined
@@ -200,6 +230,15 @@ describeTransports('recovery bad input', () => {
     peer.send({ t: 'sub', id: 2, ch: ['feed'], since: { feed: { epoch: first.epoch, offset: 50 } } })
     const [result] = (await peer.next((frame) => frame.t === 'ack' && frame.id === 2)).d
     expect(result).toMatchObject({ ch: 'feed', epoch: first.epoch, offset: 1, recovered: false, reason: { code: ErrorCode.InvalidOffset } })
+  })
+
+  it('charges repeated numbered frames against the rate limits', async () => {
+    const { port } = await startServer({ ...everyone, rateLimit: { messagesPerSecond: 5, burst: 5 } })
+    const peer = await rawPeer(port)
+    peer.send({ t: 'hello', v: 1, recoverable: true })
+    await peer.next((frame) => frame.t === 'welcome')
+    for (let i = 0; i < 10; i++) peer.send({ t: 'event', e: 'x', s: 1 })
+    expect(await peer.next((frame) => frame.t === 'error')).toMatchObject({ code: ErrorCode.RateLimited })
   })
 
   it('ends the session with INVALID_SEQUENCE and close 4409 when sequence numbers jump', async () => {

@@ -1,5 +1,5 @@
 import { encodeFrame, type ChannelPosition } from '@org/realtime-core'
-import type { HistoryStore } from '../history.js'
+import type { HistoryEntry, HistoryStore } from '../history.js'
 
 /** Who a replay is for: what a broadcast's `except` is checked against. */
 export interface ReplayRecipient {
@@ -20,7 +20,7 @@ export function replay(history: HistoryStore, room: string, since: number, recip
   const { entries, complete } = history.after(room, since)
   const frames: string[] = []
   for (const entry of entries) {
-    if (entry.except.some((name) => name === recipient.id || recipient.rooms.has(name))) continue
+    if (!reached(entry, room, recipient)) continue
     frames.push(encodeFrame({ t: 'event', e: entry.event, d: entry.data, ch: room, o: entry.offset }))
   }
   return { frames, complete }
@@ -35,4 +35,17 @@ export function checkPosition(current: ChannelPosition, joined: ChannelPosition,
   if (current.epoch !== joined.epoch) return 'lost'
   if (since > current.offset) return 'future'
   return undefined
+}
+
+/**
+ * Whether a live delivery of `entry` would have reached `recipient` through `room`: not left out by
+ * `except`, and not already reached through an earlier room of the same broadcast.
+ */
+export function reached(entry: HistoryEntry, room: string, recipient: ReplayRecipient): boolean {
+  if (entry.except.some((name) => name === recipient.id || recipient.rooms.has(name))) return false
+  for (const earlier of entry.rooms) {
+    if (earlier === room) return true
+    if (recipient.rooms.has(earlier)) return false
+  }
+  return true
 }
