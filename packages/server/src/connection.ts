@@ -80,6 +80,8 @@ export interface ConnectionHost<TData> {
   reauthenticate(conn: Connection<TData>, auth: unknown): Promise<void>
   /** Sessions kept after a drop: how many unconfirmed frames each keeps; undefined with `recovery: false`. */
   readonly sessionFrames: number | undefined
+  /** The client sent a frame after its welcome, so it holds the token that welcome carried. */
+  tokenReceived(conn: Connection<TData>): void
   /** The channel history, when the server keeps one. */
   history(): HistoryStore | undefined
   /** The transport dropped and the session waits for its client to resume it. */
@@ -132,6 +134,10 @@ export class Connection<TData = Record<string, any>> {
   #joinedAt: Map<string, ChannelPosition> | undefined
   /** @internal The secret that resumes this session, when it can be resumed. */
   token: string | undefined
+  /** @internal The token the last welcome replaced, valid until the client shows it got the new one. */
+  previousToken: string | undefined
+  /** Whether a welcome with a new token went out and no frame from the client came since. */
+  #tokenUnproven = false
   /** @internal Set by the server between accepting a resume and sending its welcome. */
   pendingResume: PendingResume | undefined
   /** @internal Why a requested resume failed: sent in the welcome of the fresh session. */
@@ -286,6 +292,7 @@ export class Connection<TData = Record<string, any>> {
     const socket = this.#socket as ServerSocket
     const early = this.#early ?? []
     this.#early = undefined
+    this.#tokenUnproven = this.token !== undefined
     socket.send(frame)
     for (const held of early) socket.send(held)
   }
@@ -354,6 +361,7 @@ export class Connection<TData = Record<string, any>> {
       else lost.push(room)
     }
     socket.send(welcome(lost))
+    this.#tokenUnproven = true
     for (const frame of frames) socket.send(frame)
     for (const frame of replays) socket.send(frame)
     for (const room of this.#rooms) this.#host.join(this, room)
@@ -363,6 +371,10 @@ export class Connection<TData = Record<string, any>> {
   /** @internal A frame arrived from the client. */
   receive(text: string): void {
     this.lastSeen = Date.now()
+    if (this.#tokenUnproven) {
+      this.#tokenUnproven = false
+      this.#host.tokenReceived(this)
+    }
     let frame: ClientFrame | undefined
     let malformed: unknown
     try {

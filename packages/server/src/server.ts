@@ -163,6 +163,10 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
         conn.expiresAt = this.#expiryOf(conn.data)
       },
       sessionFrames: this.#recovery?.sessionFrames,
+      tokenReceived: (conn) => {
+        this.#retireToken(conn.previousToken)
+        conn.previousToken = undefined
+      },
       history: () => this.#adapter.history,
       detached: (conn) => {
         this.#connections.delete(conn.id)
@@ -382,9 +386,17 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     this.#connections.set(conn.id, conn)
   }
 
-  /** The `welcome` for `conn`, with a fresh resume token when its session can be resumed. */
+  /**
+   * The `welcome` for `conn`, with a fresh resume token when its session can be resumed. The
+   * token it replaces stays valid until the client shows it received this one (its first frame
+   * after the welcome), so a welcome lost with its connection does not lose the session.
+   */
   #welcomeFrame(conn: Connection<TData>, extra: Partial<WelcomeFrame>): string {
-    this.#forgetSession(conn)
+    clearTimeout(this.#detached.get(conn))
+    this.#detached.delete(conn)
+    this.#retireToken(conn.previousToken)
+    conn.previousToken = conn.token
+    conn.token = undefined
     if (conn.resumable) {
       conn.token = randomBytes(24).toString('base64url')
       this.#sessions.set(conn.token, conn)
@@ -403,10 +415,15 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
   }
 
   #forgetSession(conn: Connection<TData>): void {
-    if (conn.token !== undefined) this.#sessions.delete(conn.token)
-    conn.token = undefined
+    this.#retireToken(conn.token)
+    this.#retireToken(conn.previousToken)
+    conn.token = conn.previousToken = undefined
     clearTimeout(this.#detached.get(conn))
     this.#detached.delete(conn)
+  }
+
+  #retireToken(token: string | undefined): void {
+    if (token !== undefined) this.#sessions.delete(token)
   }
 
   /** Runs `authenticate`; any failure is `UNAUTHORIZED`, with the message of a thrown `RealtimeError`. */

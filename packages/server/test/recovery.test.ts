@@ -164,6 +164,29 @@ describeTransports('session recovery', () => {
     expect(await once(channel, 'subscribed', 5000)).toEqual({ recovered: false })
   })
 
+  it('resumes with the previous token when the welcome of a resume was lost with its connection', async () => {
+    const { rt, client, conn, faulty } = await pair()
+    const id = client.id
+    const connections = collect(rt, 'connection')
+    // The next welcome is cut off on its way: the client never learns the token it carried.
+    let armed = true
+    const original = faulty.open.bind(faulty)
+    faulty.open = (url, listener) =>
+      original(url, {
+        ...listener,
+        message: (frame) => {
+          if (armed && frame.includes('"t":"welcome"')) {
+            armed = false
+            faulty.break('close')
+          } else listener.message(frame)
+        },
+      })
+    conn.terminate()
+    expect(await once(client, 'reconnect', 5000)).toEqual({ attempts: 2, recovered: true })
+    expect(client.id).toBe(id)
+    expect(connections).toEqual([])
+  })
+
   it('ends the session at once when the client disconnects on purpose', async () => {
     const { rt, client } = await pair()
     const ended = once(rt, 'disconnect', 1000)
