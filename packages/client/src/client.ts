@@ -26,7 +26,7 @@ import {
   type WelcomeFrame,
 } from '@org/realtime-core'
 import { webSocketTransport } from '@org/realtime-transport-ws/client'
-import { Channel, type ChannelHistory, type ChannelHost } from './channel.js'
+import { Channel, type ChannelHost } from './channel.js'
 import { HeartbeatWatch } from './internal/heartbeat-watch.js'
 import { Listeners, reportError, type FirstOutcome, type Listener } from './internal/listeners.js'
 import { isBuiltInTransport, loadTransport, type BuiltInTransportName } from './internal/load-transport.js'
@@ -399,11 +399,11 @@ export class RealtimeClient {
       case 'event':
         return this.#event(frame)
       case 'rcv':
-        return this.#confirmed((sent) => sent.s <= frame.s)
+        return this.#confirmed(frame.s)
       case 'ack':
         if (frame.err?.code === ErrorCode.RateLimited) this.#holdFor(frame.err.retryAfterMs)
         // Frames arrive in order: the answer to one confirms it and every frame sent before it.
-        if (frame.s !== undefined) this.#confirmed((sent, index, all) => all.findIndex((f) => f.ackId === frame.id) >= index)
+        if (frame.s !== undefined) this.#unconfirmed.splice(0, this.#unconfirmed.findIndex((sent) => sent.ackId === frame.id) + 1)
         this.#acks.settle(frame)
         return
       case 'error':
@@ -440,11 +440,11 @@ export class RealtimeClient {
     this.#send({ t: 'rcv', s: this.#receivedSeq })
   }
 
-  /** Forgets the sent frames at the start of the list that `done` says the server has. */
-  #confirmed(done: (sent: SentFrame, index: number, all: SentFrame[]) => boolean): void {
+  /** The server has every numbered frame up to `s`: forget them. */
+  #confirmed(s: number): void {
     let count = 0
-    while (count < this.#unconfirmed.length && done(this.#unconfirmed[count] as SentFrame, count, this.#unconfirmed)) count++
-    if (count > 0) this.#unconfirmed.splice(0, count)
+    while (count < this.#unconfirmed.length && (this.#unconfirmed[count] as SentFrame).s <= s) count++
+    this.#unconfirmed.splice(0, count)
   }
 
   /**
@@ -486,10 +486,11 @@ export class RealtimeClient {
     this.#scheduleRenewal(frame.expiresAt)
     if (resumed) {
       // The server has every frame up to `s`; the rest go again, before anything new.
-      this.#confirmed((sent) => sent.s <= (frame.s ?? 0))
+      this.#confirmed(frame.s ?? 0)
       for (const sent of this.#unconfirmed) this.#socket?.send(sent.encoded)
-      if (this.#toUnsubscribe.size > 0) this.#send({ t: 'unsub', ch: [...this.#toUnsubscribe].slice(0, MAX_CHANNELS_PER_FRAME) })
+      const left = [...this.#toUnsubscribe]
       this.#toUnsubscribe.clear()
+      for (let start = 0; start < left.length; start += MAX_CHANNELS_PER_FRAME) this.#send({ t: 'unsub', ch: left.slice(start, start + MAX_CHANNELS_PER_FRAME) })
     } else this.#abandonSession()
     const lost = new Set(frame.lost ?? [])
     const wanted = [...this.#channels.values()].filter((channel) => channel.wanted)

@@ -187,6 +187,19 @@ describeTransports('session recovery', () => {
     expect(connections).toEqual([])
   })
 
+  it('leaves, on resume, a channel unsubscribed while disconnected', async () => {
+    const { client, conn } = await pair({}, { reconnection: { initialDelayMs: 200, maxDelayMs: 200, jitter: 0 } })
+    await Promise.all([client.channel('kept').subscribe(), client.channel('left').subscribe()])
+    const disconnected = once(client, 'disconnect')
+    conn.terminate()
+    await disconnected
+    client.channel('left').unsubscribe()
+    await once(client, 'reconnect')
+    await until(() => !conn.rooms.has('left'), 2000, 'the server to leave the channel')
+    expect([...conn.rooms]).toEqual(['kept'])
+    expect(client.channel('kept').state).toBe('subscribed')
+  })
+
   it('ends the session at once when the client disconnects on purpose', async () => {
     const { rt, client } = await pair()
     const ended = once(rt, 'disconnect', 1000)
