@@ -20,7 +20,7 @@ export interface SseServerTransportOptions {
   sessionTimeoutMs?: number
   /**
    * Bytes of recent events kept per session for a stream that resumes with `Last-Event-ID`.
-   * @default 65536
+   * @default 16384
    */
   resumeBytes?: number
 }
@@ -54,7 +54,7 @@ class SseTransport extends HttpServerTransport<SseSession> implements SseServerT
 
   constructor(options: SseServerTransportOptions) {
     super()
-    this.#options = { keepAliveMs: options.keepAliveMs ?? 15_000, sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000, resumeBytes: options.resumeBytes ?? 65_536 }
+    this.#options = { keepAliveMs: options.keepAliveMs ?? 15_000, sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000, resumeBytes: options.resumeBytes ?? 16_384 }
   }
 
   override async close(): Promise<void> {

@@ -13,7 +13,10 @@ export type FetchHandler = (request: Request, remoteAddress: string) => Promise<
  */
 export async function serveWithFetch(request: IncomingMessage, response: ServerResponse, handler: FetchHandler, logger: Logger): Promise<void> {
   const aborted = new AbortController()
-  response.once('close', () => aborted.abort())
+  // Only a response that did not finish means the client went away: aborting builds an error and runs listeners.
+  response.once('close', () => {
+    if (!response.writableFinished) aborted.abort()
+  })
   let answer: Response
   try {
     answer = await handler(toFetchRequest(request, aborted.signal), request.socket.remoteAddress ?? '')
@@ -32,11 +35,12 @@ export async function serveWithFetch(request: IncomingMessage, response: ServerR
     response.once('finish', () => request.socket.destroy())
   }
   response.writeHead(answer.status, headers)
-  response.flushHeaders()
   if (answer.body === null) {
     response.end()
     return
   }
+  // A streamed body (server-sent events) must reach the client before its first chunk is ready.
+  response.flushHeaders()
   const reader = answer.body.getReader()
   aborted.signal.addEventListener('abort', () => void reader.cancel().catch(() => {}), { once: true })
   try {
