@@ -1,17 +1,19 @@
 /**
  * Load process of one benchmark run: `node bench/load.mjs`, driven by bench/run.mjs over IPC.
- * Holds many lean raw-`ws` connections that speak the implementation's protocol
+ * Holds many lean connections (raw `ws` sockets, or raw HTTP requests for our SSE and
+ * long-polling transports: lib/http-conns.mjs) that speak the implementation's protocol
  * (lib/protocols.mjs), and checks every message it receives: a loss, a duplicate, a reordering
  * or a wrong answer fails the run.
  */
 import { WebSocket } from 'ws'
+import { dialPolling, dialSse } from './lib/http-conns.mjs'
 import { clock, notifyParent, serveParent } from './lib/ipc.mjs'
 import { protocols } from './lib/protocols.mjs'
 import { percentile } from './lib/stats.mjs'
 
 let proto
 let baseUrl
-/** @type {Array<{ ws: WebSocket, onApp: (text: string) => void }>} */
+/** @type {Array<{ send: (text: string) => void, onApp: (text: string) => void }>} */
 const conns = []
 /** The first failure; each waiting command rejects with it. */
 let failure
@@ -24,9 +26,10 @@ function fail(error) {
 
 /** Opens one connection and resolves once the protocol's handshake is done. */
 function dial() {
+  if (proto.transport === 'sse' || proto.transport === 'polling') return dialHttp()
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(baseUrl, { perMessageDeflate: false })
-    const conn = { ws, ready: false, onApp: () => fail(new Error('application frame before the scenario started')) }
+    const conn = { ws, send: (text) => ws.send(text), ready: false, onApp: () => fail(new Error('application frame before the scenario started')) }
     const ready = () => {
       conn.ready = true
       resolve(conn)
@@ -53,6 +56,45 @@ function dial() {
   })
 }
 
+/**
+ * The same over our SSE or long-polling transport (lib/http-conns.mjs): open the HTTP session,
+ * POST `hello`, wait for `welcome` to come down.
+ */
+function dialHttp() {
+  return new Promise((resolve, reject) => {
+    const conn = { ready: false, onApp: () => fail(new Error('application frame before the scenario started')) }
+    const open = proto.transport === 'sse' ? dialSse : dialPolling
+    const timer = setTimeout(() => reject(new Error('no welcome within 20 s')), 20_000)
+    const handlers = {
+      onFrame(text) {
+        try {
+          const handled = proto.control(conn, text)
+          if (handled === 'ready') {
+            clearTimeout(timer)
+            conn.ready = true
+            resolve(conn)
+          } else if (!handled) conn.onApp(text)
+        } catch (error) {
+          fail(error)
+        }
+      },
+      onClose(reason) {
+        if (conn.ready && !closing) fail(new Error(`a connection closed during the run (${reason})`))
+        else if (!conn.ready) reject(new Error(`closed during the handshake (${reason})`))
+      },
+      onError(error) {
+        if (closing) return
+        if (conn.ready) fail(error)
+        else reject(error)
+      },
+    }
+    open(baseUrl, handlers).then((http) => {
+      conn.send = http.send
+      proto.open(conn)
+    }, reject)
+  })
+}
+
 let closing = false
 const STALL_MS = 10_000
 let fanoutDone
@@ -61,7 +103,7 @@ serveParent(
   {
     setup({ impl, port }) {
       proto = protocols[impl]
-      baseUrl = `ws://127.0.0.1:${port}${proto.path}`
+      baseUrl = `${proto.transport === undefined ? 'ws' : 'http'}://127.0.0.1:${port}${proto.path}`
     },
 
     /** Opens `count` connections, at most `concurrency` handshakes at a time. */
@@ -139,7 +181,7 @@ serveParent(
             while (s.sent < perConn && s.nextAt <= now) {
               const id = ++s.sent
               s.sentAt[id] = performance.now()
-              s.conn.ws.send(proto.request(id, { n: id, text }))
+              s.conn.send(proto.request(id, { n: id, text }))
               s.nextAt += intervalMs
             }
           }

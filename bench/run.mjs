@@ -5,12 +5,15 @@
  * within each round. Prints a Markdown table of medians (min–max) with ratios, and the targets of
  * issue 6. Exits non-zero when any run fails its correctness checks.
  *
- * Options: --full, --runs N, --only fanout,echo,idle,storm,bundle, --impls ours,ws,ws-corked,socketio,
- * --profile (write a .cpuprofile of each server run to bench/profiles/), --write (update the quick or
- * full section of bench/RESULTS.md).
+ * Options: --full, --runs N, --only fanout,echo,idle,storm,bundle,
+ * --impls ours,ws,ws-corked,socketio,ours-sse,ours-polling, --profile (write a .cpuprofile of each
+ * server run to bench/profiles/), --write (update the quick or full section of bench/RESULTS.md).
+ *
+ * `--soak [--minutes N] [--write]` runs the soak instead (bench/soak.mjs: 20,000 connections for
+ * several minutes); it is never part of the quick or full run.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { mkdirSync, existsSync } from 'node:fs'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -21,6 +24,13 @@ import idle from './scenarios/idle.mjs'
 import storm from './scenarios/storm.mjs'
 import { watchOtherLoad } from './lib/machine.mjs'
 import { implLabels, resultsTable, targetsTable } from './lib/report.mjs'
+import { measuredCommit, writeSection } from './lib/results.mjs'
+
+if (process.argv.includes('--soak')) {
+  // The soak has its own orchestrator and options; hand it the rest of the command line.
+  const { runSoak } = await import('./soak.mjs')
+  process.exit(await runSoak(process.argv.slice(2).filter((arg) => arg !== '--soak')))
+}
 
 const all = [fanout, echo, idle, storm, bundle]
 const { values: opts } = parseArgs({
@@ -41,16 +51,18 @@ const selected = all.filter((s) => !only || only.includes(s.name))
 for (const name of only ?? []) if (!all.some((s) => s.name === name)) fail(`unknown scenario "${name}" (${all.map((s) => s.name).join(', ')})`)
 for (const impl of impls ?? []) if (!(impl in implLabels)) fail(`unknown implementation "${impl}" (${Object.keys(implLabels).join(', ')})`)
 const profileDir = fileURLToPath(new URL('./profiles/', import.meta.url))
-const resultsFile = fileURLToPath(new URL('./RESULTS.md', import.meta.url))
 
-for (const pkg of ['@org/realtime-server', '@org/realtime-client']) {
-  const dist = fileURLToPath(import.meta.resolve(pkg))
-  if (!existsSync(dist)) fail(`${pkg} is not built (${dist} is missing): run \`pnpm build\` first`)
+const httpDists = ['transport-sse', 'transport-polling'].map((dir) => fileURLToPath(new URL(`../packages/${dir}/dist/server.js`, import.meta.url)))
+for (const dist of [...['@org/realtime-server', '@org/realtime-client'].map((pkg) => fileURLToPath(import.meta.resolve(pkg))), ...httpDists]) {
+  if (!existsSync(dist)) fail(`${dist} is missing: run \`pnpm build\` first`)
 }
 
-// Every connection is a file descriptor in both processes.
+// Every connection is a file descriptor in both processes; on the HTTP transports, up to two (the
+// event stream or held poll, and a POST).
+const isHttp = (impl) => impl === 'ours-sse' || impl === 'ours-polling'
 const fdLimit = Number(execFileSync('/bin/sh', ['-c', 'ulimit -n']).toString().trim())
-const needed = Math.max(...selected.map((s) => s.sizes?.[mode]?.clients ?? 0)) + 200
+const needed =
+  Math.max(...selected.map((s) => (s.sizes?.[mode]?.clients ?? 0) * (s.impls.some((impl) => isHttp(impl) && (!impls || impls.includes(impl))) ? 2 : 1))) + 200
 if (fdLimit < needed) fail(`ulimit -n is ${fdLimit}; this run needs at least ${needed} (raise it with \`ulimit -n ${needed * 2}\`)`)
 
 const started = Date.now()
@@ -100,7 +112,7 @@ const command = `pnpm bench${process.argv.slice(2).length ? ` ${process.argv.sli
 const report = [
   `Command: \`${command}\` (${mode}, ${runs} runs per implementation, took ${seconds} s)`,
   `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.type()} ${os.release()}, ulimit -n ${fdLimit}`,
-  `Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; commit ${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'packages').length ? ' with uncommitted changes in packages/' : ''}${noise}`,
+  `Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; commit ${measuredCommit()}${noise}`,
   '',
   'Medians of the runs, (min–max) beside them; ↑ higher is better, ↓ lower is better.',
   '',
@@ -113,22 +125,7 @@ if (missed.length) console.error(`\n${missed.length} target(s) of issue 6 missed
 
 if (opts.write) {
   // RESULTS.md keeps the latest quick and the latest full report, each between its markers.
-  const begin = `<!-- bench:${mode}:begin -->`
-  const end = `<!-- bench:${mode}:end -->`
-  const heading = mode === 'full' ? '## Full run (`pnpm bench --full`)' : '## Quick run (`pnpm bench`)'
-  let text = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '# Benchmark results\n'
-  if (!text.includes(begin)) text = `${text.trimEnd()}\n\n${heading}\n\n${begin}\n${end}\n`
-  const [head, rest] = text.split(begin)
-  writeFileSync(resultsFile, `${head}${begin}\n${report}\n${end}${rest.slice(rest.indexOf(end) + end.length)}`)
-  console.error(`Updated ${resultsFile}`)
-}
-
-function git(...args) {
-  try {
-    return execFileSync('git', args, { cwd: fileURLToPath(new URL('..', import.meta.url)) }).toString().trim()
-  } catch {
-    return 'unknown'
-  }
+  writeSection(mode, mode === 'full' ? '## Full run (`pnpm bench --full`)' : '## Quick run (`pnpm bench`)', report)
 }
 
 function fail(message) {

@@ -1,10 +1,13 @@
 /**
  * What a lean load client needs to speak each implementation's wire protocol, on a raw `ws`
- * socket: the handshake, heartbeat answers, and how a broadcast, an echo request and its answer
- * look. Keeping every load client this thin means the figures measure the servers.
+ * socket (or, for our HTTP transports, a lean HTTP session from lib/http-conns.mjs): the
+ * handshake, heartbeat answers, and how a broadcast, an echo request and its answer look. Keeping
+ * every load client this thin means the figures measure the servers.
  *
- * `control(ws, text)` answers protocol frames and returns 'ready' when the handshake is done,
- * true when it consumed the frame, false for an application frame.
+ * `open(socket)` runs once the socket is open; `control(socket, text)` answers protocol frames and
+ * returns 'ready' when the handshake is done, true when it consumed the frame, false for an
+ * application frame. `socket` is anything with `send(text)`. `transport` (absent for WebSocket)
+ * is 'sse' or 'polling': the load process then opens an HTTP session instead of a WebSocket.
  */
 export const protocols = {
   // docs/protocol.md: hello → welcome; answer ping; broadcasts are `event` frames with `ch`.
@@ -82,3 +85,7 @@ export const protocols = {
   },
 }
 protocols['ws-corked'] = protocols.ws
+// Our HTTP transports carry the same frames as our WebSocket (docs/protocol.md, "HTTP transports"):
+// `hello` goes up in a POST, `welcome` and everything else come down the event stream or the polls.
+protocols['ours-sse'] = { ...protocols.ours, transport: 'sse' }
+protocols['ours-polling'] = { ...protocols.ours, transport: 'polling' }

@@ -6,12 +6,17 @@ export const implLabels = {
   ws: 'raw ws',
   'ws-corked': 'raw ws, corked',
   socketio: 'Socket.IO 4.8',
+  'ours-sse': 'ours (SSE)',
+  'ours-polling': 'ours (long-polling)',
 }
 
+/** Ratio columns: [numerator, denominator, heading]. */
 const ratioColumns = [
-  ['ws', 'ours ÷ raw ws'],
-  ['ws-corked', 'ours ÷ corked ws'],
-  ['socketio', 'ours ÷ Socket.IO'],
+  ['ours', 'ws', 'ours ÷ raw ws'],
+  ['ours', 'ws-corked', 'ours ÷ corked ws'],
+  ['ours', 'socketio', 'ours ÷ Socket.IO'],
+  ['ours-sse', 'ours', 'SSE ÷ ours WebSocket'],
+  ['ours-polling', 'ours', 'polling ÷ ours WebSocket'],
 ]
 
 function format(value, digits) {
@@ -23,7 +28,7 @@ function format(value, digits) {
 export function resultsTable(scenarios, results) {
   const impls = Object.keys(implLabels)
   const lines = [
-    `| scenario | metric | ${impls.map((i) => implLabels[i]).join(' | ')} | ${ratioColumns.map(([, l]) => l).join(' | ')} |`,
+    `| scenario | metric | ${impls.map((i) => implLabels[i]).join(' | ')} | ${ratioColumns.map(([, , l]) => l).join(' | ')} |`,
     `|---|---|${impls.map(() => '---:').join('|')}|${ratioColumns.map(() => '---:').join('|')}|`,
   ]
   for (const { scenario, title } of scenarios) {
@@ -34,10 +39,10 @@ export function resultsTable(scenarios, results) {
         const s = summarize(values)
         return s.n === 1 ? format(s.median, metric.digits) : `${format(s.median, metric.digits)} (${format(s.min, metric.digits)}–${format(s.max, metric.digits)})`
       })
-      const ours = median(results, scenario.name, 'ours', metric.key)
-      const ratios = ratioColumns.map(([impl]) => {
-        const other = median(results, scenario.name, impl, metric.key)
-        return Number.isFinite(ours) && Number.isFinite(other) ? `${format(ours / other, 2)}×` : '—'
+      const ratios = ratioColumns.map(([numerator, denominator]) => {
+        const a = median(results, scenario.name, numerator, metric.key)
+        const b = median(results, scenario.name, denominator, metric.key)
+        return Number.isFinite(a) && Number.isFinite(b) ? `${format(a / b, 2)}×` : '—'
       })
       const arrow = metric.better === 'higher' ? '↑' : '↓'
       lines.push(`| ${row === 0 ? title : ''} | ${metric.label} ${arrow} | ${cells.join(' | ')} | ${ratios.join(' | ')} |`)
@@ -51,11 +56,13 @@ export function median(results, scenario, impl, key) {
   return values?.length ? summarize(values).median : NaN
 }
 
-/** Targets of issue 6 for the WebSocket transport, as medians of one invocation. */
+/** Targets of issue 6, as medians of one invocation. */
 const targets = [
   { scenario: 'fanout', label: 'fan-out server CPU per delivery ≤ 1.5 µs', value: (m) => m('ours', 'cpuPerDelivery'), max: 1.5, unit: ' µs' },
   { scenario: 'fanout', label: 'fan-out deliveries/s ≥ 3× Socket.IO', value: (m) => m('ours', 'deliveriesPerSec') / m('socketio', 'deliveriesPerSec'), min: 3, unit: '×' },
   { scenario: 'fanout', label: 'fan-out deliveries/s ≥ 0.9× corked raw ws', value: (m) => m('ours', 'deliveriesPerSec') / m('ws-corked', 'deliveriesPerSec'), min: 0.9, unit: '×' },
+  { scenario: 'fanout', label: 'SSE fan-out deliveries/s ≥ 0.5× ours WebSocket', value: (m) => m('ours-sse', 'deliveriesPerSec') / m('ours', 'deliveriesPerSec'), min: 0.5, unit: '×' },
+  { scenario: 'fanout', label: 'long-polling fan-out deliveries/s ≥ 0.25× ours WebSocket', value: (m) => m('ours-polling', 'deliveriesPerSec') / m('ours', 'deliveriesPerSec'), min: 0.25, unit: '×' },
   { scenario: 'echo', label: 'echo server CPU per round trip ≤ 1.1× raw ws', value: (m) => m('ours', 'cpuPerRoundTrip') / m('ws', 'cpuPerRoundTrip'), max: 1.1, unit: '×' },
   { scenario: 'echo', label: 'echo RTT p99 ≤ 1.1× raw ws', value: (m) => m('ours', 'p99') / m('ws', 'p99'), max: 1.1, unit: '×' },
   { scenario: 'idle', label: 'heap per idle connection ≤ 1.5× raw ws', value: (m) => m('ours', 'heapPerConn') / m('ws', 'heapPerConn'), max: 1.5, unit: '×' },

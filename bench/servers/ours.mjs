@@ -3,10 +3,11 @@ import { RealtimeServer } from '@org/realtime-server'
 
 export const path = '/realtime'
 
-export async function start() {
+/** Starts the server; `transports` replaces the default WebSocket transport (servers/ours-sse.mjs). */
+export async function start(transports) {
   // All load comes from 127.0.0.1, far past the per-address defaults of the rate limiter; ws and
   // Socket.IO have none, so it is off here.
-  const rt = new RealtimeServer({ rateLimit: false })
+  const rt = new RealtimeServer({ rateLimit: false, ...(transports === undefined ? {} : { transports }) })
   rt.on('connection', (conn) => {
     conn.join('room')
     conn.on('echo', (data) => data)

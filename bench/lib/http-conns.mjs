@@ -1,0 +1,176 @@
+/**
+ * Lean load clients for our HTTP transports (docs/protocol.md, "HTTP transports"), on Node's raw
+ * `http` module: the counterpart of a raw `ws` socket for `lib/protocols.mjs`. Each returns a
+ * connection `{ send(text), close() }` and hands every frame that comes down to `onFrame(text)`.
+ *
+ * - SSE: `GET ?transport=sse` opens an event stream on a socket of its own; its first event
+ *   (`event: session`) carries the session id; then every frame is one `data:` line.
+ * - Long-polling: `GET ?transport=polling` answers `{ sid }`; each `GET …&sid=` is held until
+ *   frames wait, which come one per line; the next poll leaves as soon as an answer is read.
+ * - Frames up (both): `POST ?transport=…&sid=…`, one frame per line, at most one POST in flight
+ *   per session; frames sent meanwhile leave together in the next POST (as the bundled client does).
+ *
+ * Every request has a deadline. A stream that ends, a close marker, or any HTTP status other than
+ * the expected one is reported through `onClose(reason)` / `onError(error)`.
+ */
+import http from 'node:http'
+
+/** Long-polls are held up to the server's `holdMs` (25 s by default); nothing else takes long. */
+const REQUEST_TIMEOUT_MS = 20_000
+const POLL_TIMEOUT_MS = 40_000
+
+/**
+ * Keep-alive sockets for POSTs and long-polls. No limit on sockets (one held poll per session,
+ * plus the POSTs in flight), and a free pool large enough that a busy run reuses them rather than
+ * opening new ones.
+ */
+const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 65_536, scheduling: 'lifo' })
+
+/** Sends `method url` with `body`, resolves with `{ status, headers, text }`. */
+function request(method, url, { body, timeoutMs = REQUEST_TIMEOUT_MS, localAddress } = {}) {
+  return new Promise((resolve, reject) => {
+    const headers = body === undefined ? {} : { 'content-type': 'text/plain;charset=UTF-8', 'content-length': Buffer.byteLength(body) }
+    const req = http.request(url, { method, agent, headers, localAddress })
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${url.slice(url.indexOf('?'))}: no answer within ${timeoutMs} ms`)))
+    req.on('error', reject)
+    req.on('response', (res) => {
+      res.setEncoding('utf8')
+      let text = ''
+      res.on('data', (chunk) => (text += chunk))
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }))
+      res.on('error', reject)
+    })
+    req.end(body)
+  })
+}
+
+/** Frames up: one POST at a time; frames queued meanwhile leave together in the next one. */
+function uplink(url, onError, localAddress) {
+  let queue = []
+  let inFlight = false
+  const flush = () => {
+    const body = queue.join('\n')
+    queue = []
+    inFlight = true
+    request('POST', url, { body, localAddress }).then(({ status, text }) => {
+      if (status !== 204) return onError(new Error(`POST answered ${status}: ${text.slice(0, 200)}`))
+      inFlight = false
+      if (queue.length > 0) flush()
+    }, onError)
+  }
+  return (text) => {
+    queue.push(text)
+    if (!inFlight) flush()
+  }
+}
+
+/**
+ * Opens an SSE session at `base` (`http://host:port/path`) and resolves once the session id has
+ * arrived, with `{ send, close }`. `handlers`: `onFrame(text)`, `onClose(reason)`, `onError(error)`.
+ */
+export function dialSse(base, { onFrame, onClose, onError }, { localAddress } = {}) {
+  return new Promise((resolve, reject) => {
+    let conn
+    let closed = false
+    // The stream has a socket of its own: it stays busy for the whole session.
+    const req = http.request(`${base}?transport=sse`, { agent: false, headers: { accept: 'text/event-stream' }, localAddress })
+    const openTimer = setTimeout(() => req.destroy(new Error(`SSE open: no session event within ${REQUEST_TIMEOUT_MS} ms`)), REQUEST_TIMEOUT_MS)
+    const failed = (error) => {
+      clearTimeout(openTimer)
+      if (conn === undefined) reject(error)
+      else if (!closed) onError(error)
+    }
+    req.on('error', failed)
+    req.on('response', (res) => {
+      if (res.statusCode !== 200) return failed(new Error(`SSE open answered ${res.statusCode}`))
+      res.setEncoding('utf8')
+      let rest = ''
+      const event = (block) => {
+        // A block is `id: n` / `event: type` / `data: …` / `retry: …` / `: comment` lines.
+        let type = 'message'
+        let data
+        for (const line of block.split('\n')) {
+          if (line.startsWith('data: ')) data = line.slice(6)
+          else if (line.startsWith('event: ')) type = line.slice(7)
+        }
+        if (data === undefined) return
+        if (type === 'message') onFrame(data)
+        else if (type === 'session') {
+          clearTimeout(openTimer)
+          const send = uplink(`${base}?transport=sse&sid=${data}`, (error) => !closed && onError(error), localAddress)
+          conn = {
+            send,
+            close() {
+              closed = true
+              res.destroy()
+            },
+          }
+          resolve(conn)
+        } else if (type === 'close') {
+          closed = true
+          onClose(`close event ${data}`)
+        }
+      }
+      res.on('data', (chunk) => {
+        let text = rest + chunk
+        let start = 0
+        for (let end = text.indexOf('\n\n'); end !== -1; end = text.indexOf('\n\n', start)) {
+          event(text.slice(start, end))
+          start = end + 2
+        }
+        rest = text.slice(start)
+      })
+      res.on('close', () => {
+        if (conn === undefined) failed(new Error('SSE stream ended before its session event'))
+        else if (!closed) {
+          closed = true
+          onClose('the event stream ended')
+        }
+      })
+    })
+    req.end()
+  })
+}
+
+/**
+ * Opens a long-polling session at `base` and resolves with `{ send, close }` once it has its
+ * session id; from then on one long-poll is always in flight. Same handlers as `dialSse`.
+ */
+export async function dialPolling(base, { onFrame, onClose, onError }, { localAddress } = {}) {
+  const open = await request('GET', `${base}?transport=polling`, { localAddress })
+  if (open.status !== 200) throw new Error(`polling open answered ${open.status}: ${open.text.slice(0, 200)}`)
+  const { sid } = JSON.parse(open.text)
+  const url = `${base}?transport=polling&sid=${sid}`
+  let closed = false
+  const failed = (error) => {
+    if (closed) return
+    closed = true
+    onError(error)
+  }
+  const poll = () => {
+    request('GET', url, { timeoutMs: POLL_TIMEOUT_MS, localAddress }).then(({ status, headers, text }) => {
+      if (closed) return
+      if (status !== 200) return failed(new Error(`long-poll answered ${status}: ${text.slice(0, 200)}`))
+      if (text.length > 0) {
+        let start = 0
+        for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+          onFrame(text.slice(start, end))
+          start = end + 1
+        }
+        onFrame(text.slice(start))
+      }
+      if (headers['x-realtime-close'] !== undefined) {
+        closed = true
+        return onClose(`x-realtime-close: ${headers['x-realtime-close']}`)
+      }
+      poll()
+    }, failed)
+  }
+  poll()
+  return {
+    send: uplink(url, failed, localAddress),
+    close() {
+      closed = true
+    },
+  }
+}
