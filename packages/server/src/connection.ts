@@ -25,7 +25,7 @@ import type { BroadcastPacket } from './adapter.js'
 import { BroadcastOperator, assertEmittable } from './broadcast.js'
 import type { HistoryStore } from './history.js'
 import { runMiddleware } from './internal/compose.js'
-import { OutboundStream } from './internal/outbound-stream.js'
+import { ResumableSession, type PendingResume } from './internal/resumable-session.js'
 import { checkPosition, reached, replay } from './internal/replay.js'
 import { toErrorPayload } from './internal/to-error-payload.js'
 import type { ChannelAction, EventMiddleware, Handshake, IncomingEvent } from './options.js'
@@ -89,14 +89,6 @@ export interface ConnectionHost<TData> {
   removed(conn: Connection<TData>, info: DisconnectInfo): void
 }
 
-/** A resume the server accepted, waiting for `resume` to replay what the client missed. */
-interface PendingResume {
-  readonly request: ResumeRequest
-  /** Where to replay each room from, and the rooms whose missed messages are gone. */
-  readonly since: ReadonlyMap<string, number>
-  readonly lost: readonly string[]
-}
-
 /** One client connection on the server, handed out by the `connection` event. */
 export class Connection<TData = Record<string, any>> {
   /** Session id, unique on this server; also accepted by `except`. */
@@ -124,26 +116,10 @@ export class Connection<TData = Record<string, any>> {
   #state: 'open' | 'detached' | 'closed' = 'open'
   /** The close this side asked for, if it did. */
   #closeIntent: DisconnectInfo | undefined
-  /** Frames to this session that a resume sends again; present when the session can be resumed. */
-  #stream: OutboundStream | undefined
-  /** The last sequence number received from the client. */
-  #inSeq = 0
-  /** Numbered frames without `id` received since the last `rcv` sent. */
-  #unconfirmed = 0
-  /** Where each room's history stood when the connection joined it. */
-  #joinedAt: Map<string, ChannelPosition> | undefined
-  /** @internal The secret that resumes this session, when it can be resumed. */
-  token: string | undefined
-  /** @internal The token the last welcome replaced, valid until the client shows it got the new one. */
-  previousToken: string | undefined
-  /** Whether a welcome with a new token went out and no frame from the client came since. */
-  #tokenUnproven = false
-  /** @internal Set by the server between accepting a resume and sending its welcome. */
-  pendingResume: PendingResume | undefined
+  /** What the session keeps so that its client can resume it; present when it can be. */
+  readonly #session: ResumableSession | undefined
   /** @internal Why a requested resume failed: sent in the welcome of the fresh session. */
   resumeError: ErrorPayload | undefined
-  /** Why the transport dropped, while detached. */
-  #dropInfo: DisconnectInfo | undefined
 
   /** @internal Created by `RealtimeServer` once the handshake succeeds. */
   constructor(id: string, socket: ServerSocket, handshake: Handshake, data: TData, host: ConnectionHost<TData>, recoverable = false) {
@@ -153,7 +129,7 @@ export class Connection<TData = Record<string, any>> {
     this.data = data
     this.#host = host
     this.#limiter = host.limiter()
-    if (recoverable && host.sessionFrames !== undefined) this.#stream = new OutboundStream(host.sessionFrames)
+    if (recoverable && host.sessionFrames !== undefined) this.#session = new ResumableSession(host.sessionFrames)
   }
 
   /** What the client presented when it connected (or last resumed the session). */
@@ -173,12 +149,35 @@ export class Connection<TData = Record<string, any>> {
 
   /** @internal The last sequence number received from the client. */
   get lastReceived(): number {
-    return this.#inSeq
+    return this.#session?.inSeq ?? 0
   }
 
   /** Whether the session can be resumed by its client after a drop (the server's `recovery` is on and the client supports it). */
   get resumable(): boolean {
-    return this.#stream !== undefined && !this.#stream.overflowed
+    return this.#session !== undefined && !this.#session.stream.overflowed
+  }
+
+  /** @internal The secret that resumes this session, when it can be resumed. */
+  get token(): string | undefined {
+    return this.#session?.token
+  }
+
+  set token(token: string | undefined) {
+    if (this.#session !== undefined) this.#session.token = token
+  }
+
+  /** @internal The token the last welcome replaced, valid until the client shows it got the new one. */
+  get previousToken(): string | undefined {
+    return this.#session?.previousToken
+  }
+
+  set previousToken(token: string | undefined) {
+    if (this.#session !== undefined) this.#session.previousToken = token
+  }
+
+  /** @internal Set by the server between accepting a resume and sending its welcome. */
+  get pendingResume(): PendingResume | undefined {
+    return this.#session?.pendingResume
   }
 
   /** Rooms (channels) this connection is in. */
@@ -191,14 +190,14 @@ export class Connection<TData = Record<string, any>> {
     if (this.#state === 'closed' || this.#rooms.has(room)) return
     this.#rooms.add(room)
     const history = this.#host.history()
-    if (history !== undefined && this.#stream !== undefined) (this.#joinedAt ??= new Map()).set(room, history.position(room))
+    if (history !== undefined && this.#session !== undefined) (this.#session.joinedAt ??= new Map()).set(room, history.position(room))
     if (this.#state === 'open') this.#host.join(this, room)
   }
 
   /** Removes this connection from `room`. */
   leave(room: string): void {
     if (!this.#rooms.delete(room)) return
-    this.#joinedAt?.delete(room)
+    this.#session?.joinedAt?.delete(room)
     this.#host.leave(this, room)
   }
 
@@ -292,7 +291,7 @@ export class Connection<TData = Record<string, any>> {
     const socket = this.#socket as ServerSocket
     const early = this.#early ?? []
     this.#early = undefined
-    this.#tokenUnproven = this.token !== undefined
+    if (this.#session !== undefined) this.#session.tokenUnproven = this.#session.token !== undefined
     socket.send(frame)
     for (const held of early) socket.send(held)
   }
@@ -307,8 +306,9 @@ export class Connection<TData = Record<string, any>> {
    * Returns why it cannot be resumed, or stores what to replay for {@link resume}.
    */
   prepareResume(request: ResumeRequest): ErrorPayload | undefined {
-    const stream = this.#stream
-    if (stream === undefined || this.#state === 'closed') return { code: ErrorCode.UnknownSession, message: 'No session to resume under this token' }
+    const session = this.#session
+    if (session === undefined || this.#state === 'closed') return { code: ErrorCode.UnknownSession, message: 'No session to resume under this token' }
+    const stream = session.stream
     if (stream.after(request.s) === undefined) {
       return { code: ErrorCode.InvalidSequence, message: `Cannot resume after frame ${request.s}: the session sent ${stream.seq}, and keeps only unconfirmed ones` }
     }
@@ -316,7 +316,7 @@ export class Connection<TData = Record<string, any>> {
     const since = new Map<string, number>()
     const lost: string[] = []
     for (const room of this.#rooms) {
-      const joined = this.#joinedAt?.get(room)
+      const joined = session.joinedAt?.get(room)
       if (history === undefined || joined === undefined) {
         lost.push(room)
         continue
@@ -327,7 +327,7 @@ export class Connection<TData = Record<string, any>> {
       if (problem === 'lost') lost.push(room)
       else since.set(room, offset)
     }
-    this.pendingResume = { request, since, lost }
+    session.pendingResume = { request, since, lost }
     return undefined
   }
 
@@ -337,17 +337,19 @@ export class Connection<TData = Record<string, any>> {
    * Returns false when the session ended in the meantime.
    */
   resume(socket: ServerSocket, handshake: Handshake, welcome: (lost: readonly string[]) => string): boolean {
-    const pending = this.pendingResume
-    this.pendingResume = undefined
-    if (pending === undefined || this.#state === 'closed') return false
-    const frames = (this.#stream as OutboundStream).after(pending.request.s)
+    const session = this.#session
+    const pending = session?.pendingResume
+    if (session === undefined || pending === undefined) return false
+    session.pendingResume = undefined
+    if (this.#state === 'closed') return false
+    const frames = session.stream.after(pending.request.s)
     if (frames === undefined) return false
     const previous = this.#state === 'open' ? this.#socket : undefined
     this.#socket = socket
     this.#handshake = handshake
     this.#state = 'open'
     this.#early = undefined
-    this.#dropInfo = undefined
+    session.dropInfo = undefined
     this.lastSeen = this.lastPingAt = Date.now()
     this.pingSentAt = 0
     // A half-open socket the server had not noticed yet: its close must not end the session.
@@ -361,7 +363,7 @@ export class Connection<TData = Record<string, any>> {
       else lost.push(room)
     }
     socket.send(welcome(lost))
-    this.#tokenUnproven = true
+    session.tokenUnproven = true
     for (const frame of frames) socket.send(frame)
     for (const frame of replays) socket.send(frame)
     for (const room of this.#rooms) this.#host.join(this, room)
@@ -371,8 +373,9 @@ export class Connection<TData = Record<string, any>> {
   /** @internal A frame arrived from the client. */
   receive(text: string): void {
     this.lastSeen = Date.now()
-    if (this.#tokenUnproven) {
-      this.#tokenUnproven = false
+    const session = this.#session
+    if (session?.tokenUnproven === true) {
+      session.tokenUnproven = false
       this.#host.tokenReceived(this)
     }
     let frame: ClientFrame | undefined
@@ -383,7 +386,7 @@ export class Connection<TData = Record<string, any>> {
       malformed = error
     }
     // Sequence numbers count only on a connection whose client said it resumes sessions.
-    const numbered = this.#stream !== undefined && (frame?.t === 'event' || frame?.t === 'pub') && frame.s !== undefined ? frame : undefined
+    const numbered = session !== undefined && (frame?.t === 'event' || frame?.t === 'pub') && frame.s !== undefined ? frame : undefined
     if (this.#limiter !== undefined) {
       // Malformed frames are charged too, so a flood of garbage is refused like any other.
       const limited = frame === undefined || (frame.t !== 'pong' && frame.t !== 'ack' && frame.t !== 'rcv')
@@ -405,7 +408,7 @@ export class Connection<TData = Record<string, any>> {
    */
   #refuse(refusal: ErrorPayload, id: number | undefined, numbered: EventFrame | PublishFrame | undefined): void {
     // Only a frame that skips ahead is not answered: it ends the session.
-    if (numbered !== undefined && (numbered.s as number) > this.#inSeq && !this.#inSequence(numbered)) return
+    if (numbered !== undefined && (numbered.s as number) > this.lastReceived && !this.#inSequence(numbered)) return
     if (id === undefined) this.#sendError(refusal)
     else this.#answer({ t: 'ack', id, err: refusal }, numbered !== undefined)
     if (this.#limiter?.abusive() === true) this.disconnect(CloseCode.RateLimited, ErrorCode.RateLimited)
@@ -416,19 +419,21 @@ export class Connection<TData = Record<string, any>> {
    * came), a gap ends the session, since the frames in it can no longer be applied in order.
    */
   #inSequence(frame: EventFrame | PublishFrame): boolean {
+    // Frames are numbered only on sessions that can be resumed.
+    const session = this.#session as ResumableSession
     const s = frame.s as number
-    if (s <= this.#inSeq) {
+    if (s <= session.inSeq) {
       this.#host.logger.debug('repeated frame dropped', { connection: this.id, s })
       return false
     }
-    if (s !== this.#inSeq + 1) {
-      this.#sendError({ code: ErrorCode.InvalidSequence, message: `Expected frame ${this.#inSeq + 1}, got ${s}` })
+    if (s !== session.inSeq + 1) {
+      this.#sendError({ code: ErrorCode.InvalidSequence, message: `Expected frame ${session.inSeq + 1}, got ${s}` })
       this.disconnect(CloseCode.SessionReset, ErrorCode.InvalidSequence)
       return false
     }
-    this.#inSeq = s
-    if (frame.id === undefined && ++this.#unconfirmed >= CONFIRM_EVERY) {
-      this.#unconfirmed = 0
+    session.inSeq = s
+    if (frame.id === undefined && ++session.unconfirmed >= CONFIRM_EVERY) {
+      session.unconfirmed = 0
       this.#send({ t: 'rcv', s })
     }
     return true
@@ -447,16 +452,18 @@ export class Connection<TData = Record<string, any>> {
 
   /** The transport is gone but the session stays: out of its rooms' deliveries, frames to it kept. */
   #detach(info: DisconnectInfo): void {
+    // Only a session that can be resumed is detached.
+    const session = this.#session as ResumableSession
     this.#state = 'detached'
     this.#socket = undefined
-    this.#dropInfo = info
+    session.dropInfo = info
     for (const room of this.#rooms) this.#host.leave(this, room)
     this.#host.detached(this)
   }
 
   /** @internal The session was not resumed in time. */
   expireSession(): void {
-    if (this.#state === 'detached') this.#end(this.#dropInfo as DisconnectInfo)
+    if (this.#state === 'detached') this.#end(this.#session?.dropInfo as DisconnectInfo)
   }
 
   /**
@@ -486,13 +493,13 @@ export class Connection<TData = Record<string, any>> {
       case 'pong':
         return
       case 'event':
-        this.#runEvent(frame.e, undefined, frame.d, frame.id, this.#stream !== undefined && frame.s !== undefined)
+        this.#runEvent(frame.e, undefined, frame.d, frame.id, this.#session !== undefined && frame.s !== undefined)
         return
       case 'pub':
-        this.#runEvent(frame.e, frame.ch, frame.d, frame.id, this.#stream !== undefined && frame.s !== undefined)
+        this.#runEvent(frame.e, frame.ch, frame.d, frame.id, this.#session !== undefined && frame.s !== undefined)
         return
       case 'rcv':
-        this.#stream?.confirm(frame.s)
+        this.#session?.stream.confirm(frame.s)
         return
       case 'hist':
         void this.#readHistory(frame)
@@ -667,13 +674,13 @@ export class Connection<TData = Record<string, any>> {
 
   /** Sends a frame the session must deliver even across a reconnect: numbered and kept until confirmed. */
   #sendReliably(frame: ServerFrame): void {
-    const stream = this.#stream
-    if (stream === undefined) return this.#send(frame)
+    const session = this.#session
+    if (session === undefined) return this.#send(frame)
     if (this.#state === 'closed') return
-    const encoded = stream.add(frame)
+    const encoded = session.stream.add(frame)
     if (this.#state === 'open') this.sendEncoded(encoded)
     // Detached, and more missed than a resume may replay: the session cannot be resumed any more.
-    else if (stream.overflowed) this.#end(this.#dropInfo as DisconnectInfo)
+    else if (session.stream.overflowed) this.#end(session.dropInfo as DisconnectInfo)
   }
 }
 

@@ -77,33 +77,36 @@ export function rateLimits(options: RateLimitOptions = {}): RateLimits {
   }
 }
 
-/** The budgets of one connection. */
+/**
+ * The budgets of one connection. Each bucket is created when first charged: until then it would
+ * be full, as a new one is, so an idle connection carries none.
+ */
 export class ConnectionLimiter {
   readonly #limits: RateLimits
-  readonly #messages: TokenBucket
-  readonly #bytes: TokenBucket
-  readonly #abuse: TokenBucket
+  #messages: TokenBucket | undefined
+  #bytes: TokenBucket | undefined
+  #abuse: TokenBucket | undefined
 
   constructor(limits: RateLimits) {
     this.#limits = limits
-    this.#messages = new TokenBucket(limits.messagesPerSecond, limits.burst)
-    this.#bytes = new TokenBucket(limits.bytesPerSecond, limits.bytesBurst)
-    this.#abuse = new TokenBucket(1, limits.abuseTolerance)
   }
 
   /** Charges a frame of `bytes`; returns the refusal, or undefined when it may be processed. */
   chargeBytes(bytes: number): ErrorPayload | undefined {
+    this.#bytes ??= new TokenBucket(this.#limits.bytesPerSecond, this.#limits.bytesBurst)
     return refusal(this.#bytes.take(bytes), 'bytes')
   }
 
   /** Charges an event, publish or subscription request; returns the refusal, if any. */
   chargeMessage(event?: string): ErrorPayload | undefined {
     const cost = event === undefined ? 1 : (this.#limits.eventCost[event] ?? 1)
+    this.#messages ??= new TokenBucket(this.#limits.messagesPerSecond, this.#limits.burst)
     return refusal(this.#messages.take(cost), 'frames')
   }
 
   /** Counts a refused frame; true when the connection has been refused too often and must close. */
   abusive(): boolean {
+    this.#abuse ??= new TokenBucket(1, this.#limits.abuseTolerance)
     return this.#abuse.take() > 0
   }
 }

@@ -15,6 +15,8 @@ import {
   type ServerSocket,
   type ServerSocketListener,
   type RequestInfo,
+  type TransportName,
+  type TransportRequest,
   type ServerTransport,
   type TransportHost,
   type WelcomeFrame,
@@ -24,7 +26,7 @@ import { webSocketTransport } from '@org/realtime-transport-ws/server'
 import { memoryAdapter, type Adapter } from './adapter.js'
 import { BroadcastOperator } from './broadcast.js'
 import { Connection, type ConnectionHost, type DisconnectInfo } from './connection.js'
-import { startHandshake } from './internal/handshake.js'
+import { Handshakes } from './internal/handshake.js'
 import { Heartbeat } from './internal/heartbeat.js'
 import { interceptRequests } from './internal/intercept-requests.js'
 import { originPolicy } from './internal/origin-policy.js'
@@ -65,6 +67,9 @@ function recoveryOptions(options: RecoveryOptions | false | undefined): Required
   }
 }
 
+/** Where the frames of a socket refused before its handshake go. */
+const ignoreSocket: ServerSocketListener = { message() {}, close() {} }
+
 /** The default `authorize`: clients join nothing by themselves. */
 const refuseAll = (): boolean => false
 
@@ -100,7 +105,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
   >
   readonly #logger: Logger
   readonly #host: ConnectionHost<TData>
-  readonly #pendingSockets = new Set<ServerSocket>()
+  readonly #handshakes: Handshakes<Connection<TData>>
   /** The handshake of a socket that resumes a session, between `#accept` and `#welcome`. */
   readonly #handshakeOf = new WeakMap<ServerSocket, Handshake>()
   readonly #hosts = new Map<ServerTransport, TransportHost>()
@@ -134,6 +139,14 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
       closeTimeoutMs: options.closeTimeoutMs ?? 1_000,
     }
     this.#recovery = recoveryOptions(options.recovery)
+    this.#handshakes = new Handshakes({
+      handshakeTimeoutMs: this.#options.handshakeTimeoutMs,
+      accept: (socket, handshake, hello) => this.#accept(socket, handshake, hello),
+      welcome: (socket, conn) => this.#welcome(socket, conn),
+      receive: (conn, text) => conn.receive(text),
+      closed: (socket, conn, code, reason) => conn.closed({ code, reason }, socket),
+      released: (remoteAddress) => this.#addressLimiter?.release(remoteAddress),
+    })
     const checkOrigin = originPolicy(options.origins)
     for (const transport of this.#transports) {
       this.#hosts.set(transport, {
@@ -300,10 +313,10 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     )
     for (const conn of this.#connections.values()) conn.disconnect(CloseCode.GoingAway, 'server shutting down')
     for (const conn of [...this.#detached.keys()]) conn.disconnect(CloseCode.GoingAway, 'server shutting down')
-    for (const socket of this.#pendingSockets) socket.close(CloseCode.GoingAway, 'server shutting down')
+    for (const socket of this.#handshakes.sockets()) socket.close(CloseCode.GoingAway, 'server shutting down')
     const deadline = setTimeout(() => {
       for (const conn of this.#connections.values()) conn.terminate()
-      for (const socket of this.#pendingSockets) socket.terminate()
+      for (const socket of this.#handshakes.sockets()) socket.terminate()
     }, this.#options.closeTimeoutMs)
     await Promise.all(gone)
     clearTimeout(deadline)
@@ -332,38 +345,21 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     return new BroadcastOperator((packet) => this.#adapter.broadcast(packet))
   }
 
-  #open(socket: ServerSocket, request: Parameters<typeof startHandshake>[1], transport: string): ServerSocketListener {
+  #open(socket: ServerSocket, request: TransportRequest, transport: TransportName): ServerSocketListener {
     if (this.#closed) {
       socket.close(CloseCode.GoingAway, 'server shutting down')
-      return { message() {}, close() {} }
+      return ignoreSocket
     }
-    const address = request.remoteAddress
-    const refusal = this.#addressLimiter?.admit(address)
+    const refusal = this.#addressLimiter?.admit(request.remoteAddress)
     if (refusal !== undefined) {
       socket.send(encodeFrame({ t: 'error', ...refusal }))
       socket.close(CloseCode.RateLimited, refusal.code)
-      return { message() {}, close() {} }
+      return ignoreSocket
     }
-    this.#pendingSockets.add(socket)
-    const listener = startHandshake<Connection<TData>>(socket, request, transport, {
-      handshakeTimeoutMs: this.#options.handshakeTimeoutMs,
-      accept: (handshake, hello) => this.#accept(socket, handshake, hello),
-      welcome: (conn) => this.#welcome(socket, conn),
-      receive: (conn, text) => conn.receive(text),
-      closed: (conn, code, reason) => conn.closed({ code, reason }, socket),
-    })
-    return {
-      message: (text) => listener.message(text),
-      close: (code, reason) => {
-        this.#pendingSockets.delete(socket)
-        this.#addressLimiter?.release(address)
-        listener.close(code, reason)
-      },
-    }
+    return this.#handshakes.start(socket, request, transport)
   }
 
   #welcome(socket: ServerSocket, conn: Connection<TData>): void {
-    this.#pendingSockets.delete(socket)
     if (conn.pendingResume !== undefined) return this.#resume(socket, conn)
     this.#connections.set(conn.id, conn)
     conn.welcome(this.#welcomeFrame(conn, conn.resumeError === undefined ? {} : { err: conn.resumeError }))

@@ -1,6 +1,8 @@
 import { CloseCode, ErrorCode, RealtimeError } from '@org/realtime-core'
-import { expect, it } from 'vitest'
-import { collect, connectedClient, createClient, describeTransports, once, rawPeer, startServer, until } from '../../../test/support.js'
+import type { Handshake } from '@org/realtime-server'
+import { describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import { RawSocket, collect, connectedClient, createClient, describeTransports, once, rawPeer, startServer, until } from '../../../test/support.js'
 
 describeTransports('handshake', (transport) => {
   it('accepts a client and gives its connection the data authenticate returned', async () => {
@@ -115,6 +117,22 @@ describeTransports('handshake', (transport) => {
     expect(raw.frames[0]).toMatchObject({ t: 'error', code: 'HANDSHAKE_TIMEOUT' })
   })
 
+  it('times out each waiting handshake handshakeTimeoutMs after it began, and none that completed', async () => {
+    const { rt, port } = await startServer({ handshakeTimeoutMs: 200 })
+    const first = await rawPeer(port)
+    const firstOpenedAt = Date.now()
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const second = await rawPeer(port)
+    const secondOpenedAt = Date.now()
+    const welcomed = await rawPeer(port)
+    await welcomed.handshake()
+    expect((await first.closed).code).toBe(CloseCode.HandshakeTimeout)
+    expect(Date.now() - firstOpenedAt).toBeGreaterThanOrEqual(150)
+    expect((await second.closed).code).toBe(CloseCode.HandshakeTimeout)
+    expect(Date.now() - secondOpenedAt).toBeGreaterThanOrEqual(150)
+    expect(rt.connections.size).toBe(1)
+  })
+
   it('welcomes with the heartbeat settings and maxPayload', async () => {
     const { port } = await startServer({ pingIntervalMs: 1234, pingTimeoutMs: 567, maxPayload: 4096 })
     const raw = await rawPeer(port)
@@ -170,5 +188,30 @@ describeTransports('connection middleware', () => {
     await marker
     expect(received).toEqual([1])
     expect(rt.connections.size).toBe(1)
+  })
+})
+
+describe('handshake headers over websocket', () => {
+  it('gives each connection the URL and the headers of its own request', async () => {
+    const { rt, port } = await startServer()
+    const handshakes: Handshake[] = []
+    rt.on('connection', (conn) => handshakes.push(conn.handshake))
+    const sockets = ['/realtime', '/realtime?room=b'].map(
+      (path, index) => new RawSocket(new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers: { 'user-agent': 'agent/1.0', 'x-trace': `t${index}` } })),
+    )
+    const opened = sockets.map((raw) => new Promise((resolve) => raw.ws.once('open', resolve)))
+    try {
+      for (const [index, raw] of sockets.entries()) {
+        await opened[index]
+        await raw.handshake()
+      }
+      expect(handshakes.map((handshake) => handshake.url)).toEqual(['/realtime', '/realtime?room=b'])
+      for (const [index, handshake] of handshakes.entries()) {
+        expect(handshake.headers).toMatchObject({ host: `127.0.0.1:${port}`, upgrade: 'websocket', 'user-agent': 'agent/1.0', 'x-trace': `t${index}` })
+      }
+      expect(handshakes[0]?.headers['sec-websocket-key']).not.toBe(handshakes[1]?.headers['sec-websocket-key'])
+    } finally {
+      for (const raw of sockets) raw.ws.terminate()
+    }
   })
 })

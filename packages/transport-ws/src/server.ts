@@ -3,10 +3,11 @@
  * @module @org/realtime-transport-ws/server
  */
 import type { IncomingMessage } from 'node:http'
+import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
-import type { HttpServerLike, ServerSocket, ServerTransport, TransportHost } from '@org/realtime-core'
+import type { HttpServerLike, ServerSocket, ServerSocketListener, ServerTransport, TransportHost } from '@org/realtime-core'
 import { pathOf } from '@org/realtime-core/http'
-import { WebSocketServer, type WebSocket } from 'ws'
+import { WebSocket, WebSocketServer, type RawData } from 'ws'
 import { FramedWriter } from './internal/framed-writer.js'
 
 /** Options of the WebSocket server transport. */
@@ -46,6 +47,7 @@ class WebSocketServerTransport implements ServerTransport {
       clientTracking: false,
       maxPayload: host.maxPayload,
       perMessageDeflate: compressed,
+      WebSocket: TransportWebSocket,
     })
     const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
       if (pathOf(request.url) !== path) {
@@ -71,33 +73,79 @@ class WebSocketServerTransport implements ServerTransport {
   }
 }
 
-function accept(ws: WebSocket, request: IncomingMessage, host: TransportHost, writer: FramedWriter, compressed: boolean): void {
-  const write = writer.forSocket(ws, compressed) ?? ((frame: string) => ws.send(frame))
-  const socket: ServerSocket = {
-    send: (frame) => {
-      if (ws.readyState === ws.OPEN) write(frame)
-    },
-    close: (code, reason = '') => ws.close(code, fitCloseReason(reason)),
-    terminate: () => ws.terminate(),
-    get bufferedAmount() {
-      return ws.bufferedAmount
-    },
-  }
-  const listener = host.open(socket, {
+/**
+ * Takes a new connection. Servers hold many idle connections, so each costs as little as can be:
+ * the WebSocket carries the transport's state of it, which lets the same three functions listen
+ * to every connection, and the server sends through one small {@link WebSocketServerSocket}.
+ */
+function accept(ws: TransportWebSocket, request: IncomingMessage, host: TransportHost, writer: FramedWriter, compressed: boolean): void {
+  const socket = new WebSocketServerSocket(ws, writer, writer.target(ws, compressed))
+  ws.listener = host.open(socket, {
     url: request.url ?? '/',
     headers: request.headers,
     remoteAddress: request.socket.remoteAddress ?? '',
   })
-  // Set when ws refuses a frame; ws has then already sent this code in its close frame.
-  let refusedWith: number | undefined
-  ws.on('message', (data, isBinary) => {
-    if (isBinary) ws.close(CLOSE_UNSUPPORTED_DATA, 'text frames only')
-    else listener.message(String(data))
-  })
-  ws.on('error', (error: Error & { code?: string }) => {
-    refusedWith = error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? CLOSE_MESSAGE_TOO_BIG : CLOSE_PROTOCOL_ERROR
-  })
-  ws.once('close', (code, reason) => listener.close(refusedWith ?? code, String(reason)))
+  // ws emits 'close' once.
+  ws.on('message', onMessage).on('error', onError).on('close', onClose)
+}
+
+/** `ws`'s WebSocket with what the transport keeps of the connection; `WebSocketServer` creates these. */
+class TransportWebSocket extends WebSocket {
+  /** Where the connection's frames and its end go. */
+  listener: ServerSocketListener = NO_LISTENER
+  /** Set when ws refuses a frame; ws has then already sent this code in its close frame. */
+  refusedWith: number | undefined
+}
+
+const NO_LISTENER: ServerSocketListener = { message() {}, close() {} }
+
+// ws calls its listeners on the WebSocket they listen to: one of ours, created by our WebSocketServer.
+
+function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  if (isBinary) this.close(CLOSE_UNSUPPORTED_DATA, 'text frames only')
+  else (this as TransportWebSocket).listener.message(String(data))
+}
+
+function onError(this: WebSocket, error: Error & { code?: string }): void {
+  const ws = this as TransportWebSocket
+  ws.refusedWith = error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? CLOSE_MESSAGE_TOO_BIG : CLOSE_PROTOCOL_ERROR
+}
+
+function onClose(this: WebSocket, code: number, reason: Buffer): void {
+  const ws = this as TransportWebSocket
+  ws.listener.close(ws.refusedWith ?? code, String(reason))
+}
+
+/** What the server sends through on one connection. */
+class WebSocketServerSocket implements ServerSocket {
+  readonly #ws: WebSocket
+  readonly #writer: FramedWriter
+  /** Where `#writer` writes this connection's frames; undefined when they go through `ws.send`. */
+  readonly #target: Socket | undefined
+
+  constructor(ws: WebSocket, writer: FramedWriter, target: Socket | undefined) {
+    this.#ws = ws
+    this.#writer = writer
+    this.#target = target
+  }
+
+  send(frame: string): void {
+    if (this.#ws.readyState !== WebSocket.OPEN) return
+    if (this.#target === undefined) this.#ws.send(frame)
+    else this.#writer.write(this.#target, frame)
+  }
+
+  close(code: number, reason = ''): void {
+    this.#ws.close(code, fitCloseReason(reason))
+  }
+
+  terminate(): void {
+    this.#ws.terminate()
+  }
+
+  get bufferedAmount(): number {
+    return this.#ws.bufferedAmount
+  }
 }
 
 const CLOSE_PROTOCOL_ERROR = 1002

@@ -13,75 +13,154 @@ import {
   type TransportRequest,
 } from '@org/realtime-core'
 import type { Handshake } from '../options.js'
+import { SharedValues } from './shared-values.js'
 import { toErrorPayload } from './to-error-payload.js'
 
-/** What the handshake needs from the server. */
+/** What the handshake needs from the server: one object for every connection. */
 export interface HandshakeHost<TConn> {
   readonly handshakeTimeoutMs: number
   /** Authenticates and builds (or finds, to resume) the connection; throws to refuse. */
-  accept(handshake: Handshake, hello: HelloFrame): Promise<TConn>
+  accept(socket: ServerSocket, handshake: Handshake, hello: HelloFrame): Promise<TConn>
   /** Sends the welcome and announces the connection. */
-  welcome(conn: TConn): void
+  welcome(socket: ServerSocket, conn: TConn): void
   /** A frame arrived for the open connection. */
   receive(conn: TConn, text: string): void
   /** The open connection, or one accepted while its socket closed, is gone. */
-  closed(conn: TConn, code: number, reason: string): void
+  closed(socket: ServerSocket, conn: TConn, code: number, reason: string): void
+  /** A socket opened by a peer at `remoteAddress` closed, whatever its handshake reached. */
+  released(remoteAddress: string): void
 }
 
-/** Receives frames for a connection that is still in its handshake, then for the connection. */
-export function startHandshake<TConn>(
-  socket: ServerSocket,
-  request: TransportRequest,
-  transport: TransportName,
-  host: HandshakeHost<TConn>,
-): ServerSocketListener {
-  let conn: TConn | undefined
-  let state: 'waiting' | 'authenticating' | 'open' | 'closed' = 'waiting'
-  const timer = setTimeout(
-    () => refuse(new RealtimeError(ErrorCode.HandshakeTimeout, 'No handshake received in time'), CloseCode.HandshakeTimeout),
-    host.handshakeTimeoutMs,
-  )
+/** What a socket opened with, kept until its handshake is done. */
+interface Opening {
+  readonly request: TransportRequest
+  readonly transport: TransportName
+  /** When the handshake runs out of time, on the `performance.now()` clock. */
+  readonly deadline: number
+}
 
-  const refuse = (error: unknown, closeCode?: number): void => {
-    clearTimeout(timer)
-    if (state === 'closed') return
-    state = 'closed'
-    const payload = toErrorPayload(error, ErrorCode.Forbidden)
-    socket.send(encodeFrame({ t: 'error', code: payload.code, message: payload.message }))
-    socket.close(closeCode ?? closeCodeForRefusal(payload.code), payload.code)
+/**
+ * The handshakes of a server's sockets. Each socket gets a {@link SocketHandshake}, which
+ * receives its frames while it waits for `hello`, then for its connection. Every handshake has
+ * the same time to complete, so the one that started first is due first: one timer, armed for
+ * that one, watches them all.
+ */
+export class Handshakes<TConn> {
+  readonly host: HandshakeHost<TConn>
+  /** Header values many connections send alike, each kept once. */
+  readonly sharedValues = new SharedValues()
+  /** Sockets neither welcomed nor closed, in the order they opened, with what they opened with. */
+  readonly #pending = new Map<SocketHandshake<TConn>, Opening>()
+  #timer: ReturnType<typeof setTimeout> | undefined
+
+  constructor(host: HandshakeHost<TConn>) {
+    this.host = host
   }
 
-  const hello = async (text: string): Promise<void> => {
+  /** Starts the handshake of a socket that just opened; returns where its frames go. */
+  start(socket: ServerSocket, request: TransportRequest, transport: TransportName): ServerSocketListener {
+    const handshake = new SocketHandshake(this, socket, request.remoteAddress)
+    this.#pending.set(handshake, { request, transport, deadline: performance.now() + this.host.handshakeTimeoutMs })
+    this.#timer ??= setTimeout(this.#expire, this.host.handshakeTimeoutMs)
+    return handshake
+  }
+
+  /** Sockets whose handshake is not done yet. */
+  *sockets(): IterableIterator<ServerSocket> {
+    for (const handshake of this.#pending.keys()) yield handshake.socket
+  }
+
+  /** What `handshake` opened with, while it is not done. */
+  opening(handshake: SocketHandshake<TConn>): Opening | undefined {
+    return this.#pending.get(handshake)
+  }
+
+  /** `handshake` was welcomed, or its socket closed. */
+  settled(handshake: SocketHandshake<TConn>): void {
+    this.#pending.delete(handshake)
+    if (this.#pending.size === 0 && this.#timer !== undefined) {
+      clearTimeout(this.#timer)
+      this.#timer = undefined
+    }
+  }
+
+  /** Refuses the handshakes that ran out of time, and waits for the next one due. */
+  readonly #expire = (): void => {
+    this.#timer = undefined
+    const now = performance.now()
+    for (const [handshake, { deadline }] of this.#pending) {
+      if (deadline > now) {
+        this.#timer = setTimeout(this.#expire, deadline - now)
+        return
+      }
+      handshake.timedOut()
+    }
+  }
+}
+
+/** Receives frames for a socket that is still in its handshake, then for its connection. */
+export class SocketHandshake<TConn> implements ServerSocketListener {
+  readonly socket: ServerSocket
+  readonly #handshakes: Handshakes<TConn>
+  readonly #remoteAddress: string
+  #state: 'waiting' | 'authenticating' | 'open' | 'closed' = 'waiting'
+  #conn: TConn | undefined
+
+  constructor(handshakes: Handshakes<TConn>, socket: ServerSocket, remoteAddress: string) {
+    this.#handshakes = handshakes
+    this.socket = socket
+    this.#remoteAddress = remoteAddress
+  }
+
+  message(text: string): void {
+    if (this.#state === 'open') return this.#handshakes.host.receive(this.#conn as TConn, text)
+    if (this.#state !== 'waiting') return
+    this.#hello(text).catch((error: unknown) => this.#refuse(error))
+  }
+
+  close(code: number, reason: string): void {
+    const wasOpen = this.#state === 'open'
+    this.#state = 'closed'
+    this.#handshakes.settled(this)
+    const host = this.#handshakes.host
+    host.released(this.#remoteAddress)
+    if (wasOpen) host.closed(this.socket, this.#conn as TConn, code, reason)
+  }
+
+  /** The handshake ran out of time. */
+  timedOut(): void {
+    this.#refuse(new RealtimeError(ErrorCode.HandshakeTimeout, 'No handshake received in time'), CloseCode.HandshakeTimeout)
+  }
+
+  #refuse(error: unknown, closeCode?: number): void {
+    if (this.#state === 'closed') return
+    this.#state = 'closed'
+    const payload = toErrorPayload(error, ErrorCode.Forbidden)
+    this.socket.send(encodeFrame({ t: 'error', code: payload.code, message: payload.message }))
+    this.socket.close(closeCode ?? closeCodeForRefusal(payload.code), payload.code)
+  }
+
+  async #hello(text: string): Promise<void> {
     const frame = decodeClientFrame(text)
     if (frame.t !== 'hello') throw new RealtimeError(ErrorCode.BadFrame, 'Malformed frame: the first frame must be "hello"')
     if (frame.v !== PROTOCOL_VERSION) {
       throw new RealtimeError(ErrorCode.UnsupportedVersion, `Protocol version ${frame.v} is not supported; this server speaks ${PROTOCOL_VERSION}`)
     }
-    state = 'authenticating'
-    const handshake: Handshake = { auth: frame.auth, headers: request.headers, remoteAddress: request.remoteAddress, url: request.url, transport }
-    const accepted = await host.accept(handshake, frame)
-    if (state !== 'authenticating') {
+    this.#state = 'authenticating'
+    const { request, transport } = this.#handshakes.opening(this) as Opening
+    const shared = this.#handshakes.sharedValues
+    shared.shareHeaders(request.headers)
+    const handshake: Handshake = { auth: frame.auth, headers: request.headers, remoteAddress: request.remoteAddress, url: shared.shareUrl(request.url), transport }
+    const host = this.#handshakes.host
+    const accepted = await host.accept(this.socket, handshake, frame)
+    if (this.#state !== 'authenticating') {
       // The socket closed while middleware ran: release what the connection took (rooms).
-      host.closed(accepted, CloseCode.Abnormal, 'closed during the handshake')
+      host.closed(this.socket, accepted, CloseCode.Abnormal, 'closed during the handshake')
       return
     }
-    clearTimeout(timer)
-    state = 'open'
-    conn = accepted
-    host.welcome(accepted)
-  }
-
-  return {
-    message(text) {
-      if (state === 'open') return host.receive(conn as TConn, text)
-      if (state !== 'waiting') return
-      hello(text).catch((error: unknown) => refuse(error))
-    },
-    close(code, reason) {
-      clearTimeout(timer)
-      const wasOpen = state === 'open'
-      state = 'closed'
-      if (wasOpen) host.closed(conn as TConn, code, reason)
-    },
+    this.#state = 'open'
+    this.#conn = accepted
+    this.#handshakes.settled(this)
+    host.welcome(this.socket, accepted)
   }
 }

@@ -29,18 +29,23 @@ export class FramedWriter {
     this.#corked.clear()
   }
 
-  /** A writer for `ws`, or undefined when the fast path does not apply to it. */
-  forSocket(ws: WebSocket, compressed: boolean): ((text: string) => void) | undefined {
+  /**
+   * The network socket under `ws` that {@link write} may write to, or undefined when the fast path
+   * does not apply to it (send through `ws` itself then).
+   */
+  target(ws: WebSocket, compressed: boolean): Socket | undefined {
     const socket = (ws as unknown as WsInternals)._socket
-    if (compressed || socket === undefined || typeof Sender?.frame !== 'function') return undefined
-    return (text) => {
-      if (!this.#corked.has(socket)) {
-        if (this.#corked.size === 0) process.nextTick(this.#uncorkAll)
-        this.#corked.add(socket)
-        socket.cork()
-      }
-      socket.write(this.#frame(text))
+    return compressed || typeof Sender?.frame !== 'function' ? undefined : socket
+  }
+
+  /** Writes `text` as one text frame to `socket`, a {@link target}. */
+  write(socket: Socket, text: string): void {
+    if (!this.#corked.has(socket)) {
+      if (this.#corked.size === 0) process.nextTick(this.#uncorkAll)
+      this.#corked.add(socket)
+      socket.cork()
     }
+    socket.write(this.#frame(text))
   }
 
   /** The frame of `text`, header and payload in one buffer, so each recipient costs one write. */

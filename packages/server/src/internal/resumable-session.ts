@@ -1,0 +1,40 @@
+import type { ChannelPosition, ResumeRequest } from '@org/realtime-core'
+import type { DisconnectInfo } from '../connection.js'
+import { OutboundStream } from './outbound-stream.js'
+
+/** A resume the server accepted, waiting for `resume` to replay what the client missed. */
+export interface PendingResume {
+  readonly request: ResumeRequest
+  /** Where to replay each room from, and the rooms whose missed messages are gone. */
+  readonly since: ReadonlyMap<string, number>
+  readonly lost: readonly string[]
+}
+
+/**
+ * What a connection keeps only when its client can resume the session after a drop (the server's
+ * `recovery` is on and the client asked for it); connections without it keep none of this.
+ */
+export class ResumableSession {
+  /** Frames to this session that a resume sends again. */
+  readonly stream: OutboundStream
+  /** The last sequence number received from the client. */
+  inSeq = 0
+  /** Numbered frames without `id` received since the last `rcv` sent. */
+  unconfirmed = 0
+  /** Where each room's history stood when the connection joined it. */
+  joinedAt: Map<string, ChannelPosition> | undefined
+  /** The secret that resumes this session, when it can be resumed. */
+  token: string | undefined
+  /** The token the last welcome replaced, valid until the client shows it got the new one. */
+  previousToken: string | undefined
+  /** Whether a welcome with a new token went out and no frame from the client came since. */
+  tokenUnproven = false
+  /** Set between accepting a resume and sending its welcome. */
+  pendingResume: PendingResume | undefined
+  /** Why the transport dropped, while detached. */
+  dropInfo: DisconnectInfo | undefined
+
+  constructor(sessionFrames: number) {
+    this.stream = new OutboundStream(sessionFrames)
+  }
+}
