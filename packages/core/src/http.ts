@@ -5,6 +5,7 @@
  */
 export { HttpRefusal, closeCodeOf, formatCloseHeader, parseCloseHeader, withQuery } from './http/client-helpers.js'
 export { checkCors } from './http/cors.js'
+export { DIRECT_BODY, type DirectTarget } from './http/direct-body.js'
 export { HttpClientSession } from './http/http-client-session.js'
 export { HttpServerTransport } from './http/http-server-transport.js'
 export { HttpSession } from './http/http-session.js'

@@ -3,7 +3,8 @@
  * @module @org/realtime-transport-sse/server
  */
 import { ErrorCode, type RequestInfo, type TransportHost } from '@org/realtime-core'
-import { HttpServerTransport, errorResponse } from '@org/realtime-core/http'
+import { DIRECT_BODY, HttpServerTransport, errorResponse, type DirectTarget } from '@org/realtime-core/http'
+import type { EventStreamBody } from './internal/event-stream-body.js'
 import { SseSession } from './internal/sse-session.js'
 
 /** Options of the SSE server transport. */
@@ -77,7 +78,7 @@ class SseTransport extends HttpServerTransport<SseSession> implements SseServerT
       remoteAddress: info.remoteAddress,
     })
     // From event 0: what the server sent while opening (a refusal, say) goes out first.
-    return this.#respond(session.stream(request.signal, 0) as ReadableStream<Uint8Array>, headers)
+    return this.#respond(session.stream(request.signal, 0) as EventStreamBody, headers)
   }
 
   protected resume(session: SseSession, request: Request, headers: Record<string, string>): Response {
@@ -93,7 +94,10 @@ class SseTransport extends HttpServerTransport<SseSession> implements SseServerT
     return this.#respond(stream, headers)
   }
 
-  #respond(stream: ReadableStream<Uint8Array>, headers: Record<string, string>): Response {
-    return new Response(stream, { status: 200, headers: { ...headers, ...STREAM_HEADERS } })
+  #respond(body: EventStreamBody, headers: Record<string, string>): Response {
+    const response = new Response(body.stream, { status: 200, headers: { ...headers, ...STREAM_HEADERS } })
+    // On a Node.js server, the bridge writes the events' text straight to the socket.
+    Object.defineProperty(response, DIRECT_BODY, { value: (target: DirectTarget) => body.takeOver(target) })
+    return response
   }
 }

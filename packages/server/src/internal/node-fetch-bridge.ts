@@ -1,7 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Readable } from 'node:stream'
 import { ErrorCode, type Logger } from '@org/realtime-core'
-import { errorResponse } from '@org/realtime-core/http'
+import { DIRECT_BODY, errorResponse } from '@org/realtime-core/http'
+
+/** What a `Response` offers under {@link DIRECT_BODY}. */
+type TakeOver = (target: ServerResponse) => boolean
 
 /** Answers a fetch-API request. */
 export type FetchHandler = (request: Request, remoteAddress: string) => Promise<Response>
@@ -39,31 +42,55 @@ export async function serveWithFetch(request: IncomingMessage, response: ServerR
     response.end()
     return
   }
-  // A streamed body (server-sent events) must reach the client before its first chunk is ready.
-  response.flushHeaders()
+  const takeOver = (answer as unknown as Record<symbol, TakeOver | undefined>)[DIRECT_BODY]
+  if (typeof takeOver === 'function' && takeOver(response)) {
+    // The body writes to `response` itself from now on (and ends it); the client going away
+    // aborts the request's signal, which the body's owner listens to.
+    if (!response.headersSent) response.flushHeaders()
+    return
+  }
   const reader = answer.body.getReader()
   aborted.signal.addEventListener('abort', () => void reader.cancel().catch(() => {}), { once: true })
+  // A body that is whole at once (a long-poll answer, an error) leaves in one write, with a
+  // content-length. A streamed one (server-sent events) must reach the client before its next
+  // chunk is ready: what it has so far, or its headers, go out at the end of this turn.
+  let held: Uint8Array | undefined
+  let waiting: ReturnType<typeof setImmediate> | undefined = setImmediate(() => {
+    waiting = undefined
+    if (held === undefined) response.flushHeaders()
+    else response.write(held)
+    held = undefined
+  })
   try {
     for (;;) {
       const { done, value } = await reader.read()
       if (done) break
+      if (waiting !== undefined && held === undefined) {
+        held = value
+        continue
+      }
+      if (held !== undefined) response.write(held)
+      held = undefined
       // Honour backpressure, so a client that does not read shows up in the transport's bufferedAmount.
       if (!response.write(value)) await new Promise((resolve) => response.once('drain', resolve).once('close', resolve))
     }
   } catch {
     // The stream was errored (session terminated) or cancelled (client gone).
   }
-  response.end()
+  clearImmediate(waiting)
+  response.end(held)
 }
 
-function headersOf(request: IncomingMessage): Headers {
-  const headers = new Headers()
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value === undefined) continue
-    if (Array.isArray(value)) for (const item of value) headers.append(name, item)
-    else headers.set(name, value)
+/** The request's headers as `Request` takes them: repeated ones (only `set-cookie` in Node.js) joined as `Headers` joins them. */
+function headersOf(request: IncomingMessage): Record<string, string> {
+  const headers = request.headers
+  for (const name in headers) {
+    if (typeof headers[name] === 'string') continue
+    const copy: Record<string, string> = {}
+    for (const [key, value] of Object.entries(headers)) if (value !== undefined) copy[key] = Array.isArray(value) ? value.join(', ') : value
+    return copy
   }
-  return headers
+  return headers as Record<string, string>
 }
 
 function toFetchRequest(request: IncomingMessage, signal: AbortSignal): Request {

@@ -1,21 +1,34 @@
 import { HttpSession } from '@org/realtime-core/http'
+import { EventStreamBody } from './event-stream-body.js'
 
-const encoder = new TextEncoder()
-
-/** A sent frame kept for a stream that resumes with `Last-Event-ID`. */
-interface Kept {
-  id: number
-  event: string
-}
+/** `id: <n>\ndata: <frame>\n\n` is the frame plus this many characters and the digits of `n`. */
+const EVENT_OVERHEAD = 'id: \ndata: \n\n'.length
 
 /**
  * One SSE connection. Every frame becomes an event with an increasing `id:`; the last frames are
  * kept (up to `resumeBytes`) so a stream that drops and comes back with `Last-Event-ID` continues
  * where it stopped. The close is an `event: close` whose data is `{ code, reason }`.
+ *
+ * The events of one turn of the event loop leave together, in one write to the stream, at the
+ * end of that turn.
  */
 export class SseSession extends HttpSession {
-  #stream: ReadableStreamDefaultController<Uint8Array> | undefined
-  #kept: Kept[] = []
+  /** Sessions with events waiting to be written at the end of this turn. */
+  static readonly #waiting = new Set<SseSession>()
+  static #flushQueued = false
+  static readonly #flushAll = (): void => {
+    SseSession.#flushQueued = false
+    for (const session of SseSession.#waiting) session.#flush()
+    SseSession.#waiting.clear()
+  }
+
+  #body: EventStreamBody | undefined
+  /** Events of this turn, not yet written to the stream. */
+  #batch = ''
+  /** Frames kept for resuming: event ids `#keptFirstId`… are `#kept[#keptHead]`… */
+  #kept: string[] = []
+  #keptHead = 0
+  #keptFirstId = 1
   #keptBytes = 0
   #nextId = 1
   #unflushedBytes = 0
@@ -31,83 +44,113 @@ export class SseSession extends HttpSession {
   }
 
   get bufferedAmount(): number {
-    return this.#stream === undefined ? this.#unflushedBytes : Math.max(0, -(this.#stream.desiredSize ?? 0))
+    return this.#body === undefined ? this.#unflushedBytes : this.#batch.length + this.#body.bufferedAmount
   }
 
   send(frame: string): void {
     if (this.ended) return
-    const event = `id: ${this.#nextId}\ndata: ${frame}\n\n`
-    this.#keep({ id: this.#nextId++, event })
+    const id = this.#nextId++
+    const event = `id: ${id}\ndata: ${frame}\n\n`
+    this.#keep(frame, event.length)
     this.#write(event)
   }
 
-  /** Starts a response stream: from the beginning, or after event `lastEventId` when resuming. */
-  stream(signal: AbortSignal, lastEventId?: number): ReadableStream<Uint8Array> | undefined {
+  /** Starts a response body: from the beginning, or after event `lastEventId` when resuming. */
+  stream(signal: AbortSignal, lastEventId?: number): EventStreamBody | undefined {
     if (lastEventId !== undefined && !this.#canResumeAfter(lastEventId)) return undefined
-    this.#stream?.close()
-    let current: ReadableStreamDefaultController<Uint8Array> | undefined
-    const start = (controller: ReadableStreamDefaultController<Uint8Array>): void => {
-      current = controller
-      this.#stream = controller
-      this.attach()
-      controller.enqueue(encoder.encode(`retry: 1000\nevent: session\ndata: ${this.id}\n\n`))
-      for (const kept of this.#kept) if (lastEventId !== undefined && kept.id > lastEventId) controller.enqueue(encoder.encode(kept.event))
-      this.#unflushedBytes = 0
-      if (this.#closeEvent !== undefined) this.#finish()
-    }
+    this.#flush()
+    this.#body?.end()
+    const body = new EventStreamBody(() => detached())
     const detached = (): void => {
-      if (current === undefined || this.#stream !== current) return
-      this.#stream = undefined
+      if (this.#body !== body) return
+      this.#body = undefined
+      this.#batch = ''
       this.detach()
     }
-    // Queue sizes in bytes, with no high-water mark: `desiredSize` is minus the bytes not yet read.
-    const stream = new ReadableStream<Uint8Array>({ start, cancel: detached }, new ByteLengthQueuingStrategy({ highWaterMark: 0 }))
+    this.#body = body
+    this.attach()
+    let text = `retry: 1000\nevent: session\ndata: ${this.id}\n\n`
+    if (lastEventId !== undefined) {
+      for (let id = Math.max(lastEventId + 1, this.#keptFirstId); id < this.#nextId; id++) {
+        text += `id: ${id}\ndata: ${this.#kept[this.#keptHead + id - this.#keptFirstId]}\n\n`
+      }
+    }
+    body.write(text)
+    this.#unflushedBytes = 0
+    if (this.#closeEvent !== undefined) this.#finish()
     signal.addEventListener('abort', detached, { once: true })
-    return stream
+    return body
   }
 
   /** Writes a comment line so proxies do not cut an idle stream. */
   keepAlive(): void {
-    this.#stream?.enqueue(encoder.encode(': keep-alive\n\n'))
+    if (this.#body !== undefined) this.#write(': keep-alive\n\n')
   }
 
   protected deliverClose(code: number, reason: string): void {
     this.#closeEvent = `event: close\ndata: ${JSON.stringify({ code, reason })}\n\n`
-    if (this.#stream !== undefined) this.#finish()
+    if (this.#body !== undefined) this.#finish()
   }
 
   protected abort(): void {
-    const stream = this.#stream
-    this.#stream = undefined
-    try {
-      stream?.error(new Error('terminated'))
-    } catch {
-      // already closed
-    }
+    const body = this.#body
+    this.#body = undefined
+    this.#batch = ''
+    body?.fail()
   }
 
   #finish(): void {
-    const stream = this.#stream
-    this.#stream = undefined
-    stream?.enqueue(encoder.encode(this.#closeEvent as string))
-    stream?.close()
+    const body = this.#body
+    const text = this.#batch + (this.#closeEvent as string)
+    this.#body = undefined
+    this.#batch = ''
+    body?.end(text)
     this.remove()
   }
 
-  #write(event: string): void {
-    if (this.#stream === undefined) this.#unflushedBytes += event.length
-    else this.#stream.enqueue(encoder.encode(event))
+  #write(text: string): void {
+    if (this.#body === undefined) {
+      this.#unflushedBytes += text.length
+      return
+    }
+    if (this.#batch.length === 0) {
+      SseSession.#waiting.add(this)
+      if (!SseSession.#flushQueued) {
+        SseSession.#flushQueued = true
+        queueMicrotask(SseSession.#flushAll)
+      }
+    }
+    this.#batch += text
   }
 
-  #keep(kept: Kept): void {
-    this.#kept.push(kept)
-    this.#keptBytes += kept.event.length
-    while (this.#keptBytes > this.resumeBytes && this.#kept.length > 1) this.#keptBytes -= (this.#kept.shift() as Kept).event.length
+  #flush(): void {
+    if (this.#batch.length === 0) return
+    const text = this.#batch
+    this.#batch = ''
+    this.#body?.write(text)
+  }
+
+  #keep(frame: string, eventLength: number): void {
+    this.#kept.push(frame)
+    this.#keptBytes += eventLength
+    while (this.#keptBytes > this.resumeBytes && this.#kept.length - this.#keptHead > 1) {
+      this.#keptBytes -= this.#eventLength(this.#keptFirstId++, this.#kept[this.#keptHead] as string)
+      this.#kept[this.#keptHead++] = ''
+    }
+    // Drop the forgotten slots now and then, rather than shifting the array on every event.
+    if (this.#keptHead > 64 && this.#keptHead * 2 > this.#kept.length) {
+      this.#kept = this.#kept.slice(this.#keptHead)
+      this.#keptHead = 0
+    }
+  }
+
+  #eventLength(id: number, frame: string): number {
+    return EVENT_OVERHEAD + String(id).length + frame.length
   }
 
   /** Whether every event after `lastEventId` is still kept. */
   #canResumeAfter(lastEventId: number): boolean {
-    const oldest = this.#kept[0]?.id ?? this.#nextId
+    const oldest = this.#kept.length > this.#keptHead ? this.#keptFirstId : this.#nextId
     return lastEventId >= oldest - 1 && lastEventId < this.#nextId
   }
 }
