@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { randomFillSync } from 'node:crypto'
 import { createServer, type Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
@@ -55,6 +55,11 @@ export type RealtimeServerEvents<TData> = {
 
 const unknownSession: ErrorPayload = { code: ErrorCode.UnknownSession, message: 'No session to resume under this token (unknown, or ended)' }
 
+/** A failed `authenticate` as the `UNAUTHORIZED` error the client gets. */
+function unauthorized(error: unknown): RealtimeError {
+  return new RealtimeError(ErrorCode.Unauthorized, isRealtimeError(error) ? error.message : 'Authentication failed')
+}
+
 /** The recovery settings with their defaults, or undefined when recovery is off. */
 function recoveryOptions(options: RecoveryOptions | false | undefined): Required<RecoveryOptions> | undefined {
   if (options === false) return undefined
@@ -65,6 +70,29 @@ function recoveryOptions(options: RecoveryOptions | false | undefined): Required
     historyAgeMs: options?.historyAgeMs ?? windowMs,
     sessionFrames: options?.sessionFrames ?? 1000,
   }
+}
+
+/**
+ * Random bytes for session ids and resume tokens, drawn from the system's generator a pool at a
+ * time: one call then serves hundreds of connections. Each byte is handed out once.
+ */
+const randomPool = Buffer.alloc(4096)
+let randomOffset = randomPool.length
+
+/** `bytes` fresh random bytes, as base64url. */
+function randomId(bytes: number): string {
+  if (randomOffset + bytes > randomPool.length) {
+    randomFillSync(randomPool)
+    randomOffset = 0
+  }
+  const id = randomPool.toString('base64url', randomOffset, randomOffset + bytes)
+  randomOffset += bytes
+  return id
+}
+
+/** Whether `value` has a `then` method, as what `await` would wait for. */
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function'
 }
 
 /** Where the frames of a socket refused before its handshake go. */
@@ -362,7 +390,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
   #welcome(socket: ServerSocket, conn: Connection<TData>): void {
     if (conn.pendingResume !== undefined) return this.#resume(socket, conn)
     this.#connections.set(conn.id, conn)
-    conn.welcome(this.#welcomeFrame(conn, conn.resumeError === undefined ? {} : { err: conn.resumeError }))
+    conn.welcome(this.#welcomeFrame(conn, conn.resumeError === undefined ? undefined : { err: conn.resumeError }))
     conn.resumeError = undefined
     this.#notify('connection', conn)
   }
@@ -387,14 +415,14 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
    * token it replaces stays valid until the client shows it received this one (its first frame
    * after the welcome), so a welcome lost with its connection does not lose the session.
    */
-  #welcomeFrame(conn: Connection<TData>, extra: Partial<WelcomeFrame>): string {
+  #welcomeFrame(conn: Connection<TData>, extra?: Pick<WelcomeFrame, 'err' | 'resumed' | 's' | 'lost'>): string {
     clearTimeout(this.#detached.get(conn))
     this.#detached.delete(conn)
     this.#retireToken(conn.previousToken)
     conn.previousToken = conn.token
     conn.token = undefined
     if (conn.resumable) {
-      conn.token = randomBytes(24).toString('base64url')
+      conn.token = randomId(24)
       this.#sessions.set(conn.token, conn)
     }
     return encodeFrame({
@@ -422,13 +450,24 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     if (token !== undefined) this.#sessions.delete(token)
   }
 
-  /** Runs `authenticate`; any failure is `UNAUTHORIZED`, with the message of a thrown `RealtimeError`. */
-  async #authenticated(handshake: Handshake): Promise<TData> {
+  /**
+   * Runs `authenticate`; any failure is `UNAUTHORIZED`, with the message of a thrown `RealtimeError`.
+   * A synchronous `authenticate` gives its data without a promise.
+   */
+  #authenticated(handshake: Handshake): TData | Promise<TData> {
+    let data: TData | PromiseLike<TData>
     try {
-      return (await this.#authenticate(handshake)) ?? ({} as TData)
+      data = this.#authenticate(handshake)
     } catch (error) {
-      throw new RealtimeError(ErrorCode.Unauthorized, isRealtimeError(error) ? error.message : 'Authentication failed')
+      throw unauthorized(error)
     }
+    if (!isThenable(data)) return data ?? ({} as TData)
+    return Promise.resolve(data).then(
+      (resolved) => resolved ?? ({} as TData),
+      (error: unknown) => {
+        throw unauthorized(error)
+      },
+    )
   }
 
   #expiryOf(data: TData): number | undefined {
@@ -436,8 +475,15 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     return expiry instanceof Date ? expiry.getTime() : expiry
   }
 
-  async #accept(socket: ServerSocket, handshake: Handshake, hello: HelloFrame): Promise<Connection<TData>> {
-    const data = await this.#authenticated(handshake)
+  /** The connection for a valid `hello`; synchronous unless `authenticate` or a middleware is not. */
+  #accept(socket: ServerSocket, handshake: Handshake, hello: HelloFrame): Connection<TData> | Promise<Connection<TData>> {
+    const data = this.#authenticated(handshake)
+    if (data instanceof Promise) return data.then((resolved) => this.#connectionFor(socket, handshake, hello, resolved))
+    return this.#connectionFor(socket, handshake, hello, data)
+  }
+
+  /** The session `hello` resumes, or a new connection once the connection middleware accepted it. */
+  #connectionFor(socket: ServerSocket, handshake: Handshake, hello: HelloFrame, data: TData): Connection<TData> | Promise<Connection<TData>> {
     let resumeError: ErrorPayload | undefined
     if (hello.resume !== undefined) {
       const session = this.#recovery === undefined ? undefined : this.#sessions.get(hello.resume.token)
@@ -452,9 +498,13 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
       session?.disconnect(CloseCode.SessionReset, resumeError?.code)
     }
     const recoverable = hello.resume !== undefined || hello.recoverable === true
-    const conn = new Connection<TData>(randomBytes(15).toString('base64url'), socket, handshake, data, this.#host, recoverable)
+    const conn = new Connection<TData>(randomId(15), socket, handshake, data, this.#host, recoverable)
     conn.resumeError = resumeError
     conn.expiresAt = this.#expiryOf(data)
+    return this.#connectionMiddleware.length === 0 ? conn : this.#runConnectionMiddleware(conn)
+  }
+
+  async #runConnectionMiddleware(conn: Connection<TData>): Promise<Connection<TData>> {
     try {
       for (const middleware of this.#connectionMiddleware) await middleware(conn)
     } catch (error) {

@@ -141,6 +141,52 @@ describeTransports('handshake', (transport) => {
   })
 })
 
+/** The text of the first frame a raw WebSocket gets after sending `hello`. */
+async function welcomeText(port: number, hello: object): Promise<string> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/realtime`)
+  try {
+    const text = new Promise<string>((resolve) => ws.once('message', (data) => resolve(String(data))))
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
+    ws.send(JSON.stringify(hello))
+    return await text
+  } finally {
+    ws.terminate()
+  }
+}
+
+describe('welcome text', () => {
+  const sid = '"sid":"[A-Za-z0-9_-]{20}"'
+
+  it('carries its fields in the order of the protocol', async () => {
+    const { port } = await startServer({ pingIntervalMs: 1234, pingTimeoutMs: 567, maxPayload: 4096 })
+    const text = await welcomeText(port, { t: 'hello', v: 1 })
+    expect(text).toMatch(new RegExp(`^\\{"t":"welcome","v":1,${sid},"pingInterval":1234,"pingTimeout":567,"maxPayload":4096\\}$`))
+  })
+
+  it('adds expiresAt, then the token of a session that can be resumed', async () => {
+    const { port } = await startServer({ expiresAt: () => 4_102_444_800_000 })
+    const text = await welcomeText(port, { t: 'hello', v: 1, recoverable: true })
+    const rest = '"pingInterval":25000,"pingTimeout":20000,"maxPayload":1048576,"expiresAt":4102444800000,"token":"[A-Za-z0-9_-]{32}"'
+    expect(text).toMatch(new RegExp(`^\\{"t":"welcome","v":1,${sid},${rest}\\}$`))
+  })
+
+  it('ends with why a resume failed', async () => {
+    const { port } = await startServer()
+    const text = await welcomeText(port, { t: 'hello', v: 1, resume: { token: 'unknown', s: 0 } })
+    expect(text).toMatch(new RegExp(`^\\{"t":"welcome","v":1,${sid},"pingInterval":25000,"pingTimeout":20000,"maxPayload":1048576,"token":"[^"]+","err":\\{"code":"UNKNOWN_SESSION","message":"[^"]+"\\}\\}$`))
+  })
+
+  it('gives every connection a different session id and token', async () => {
+    // Enough connections to use up several batches of random bytes.
+    const { port } = await startServer({ rateLimit: false })
+    const welcomes = await Promise.all(Array.from({ length: 250 }, () => welcomeText(port, { t: 'hello', v: 1, recoverable: true })))
+    const frames = welcomes.map((text) => JSON.parse(text))
+    expect(frames.every((frame) => frame.t === 'welcome')).toBe(true)
+    expect(new Set(frames.map((frame) => frame.sid)).size).toBe(250)
+    expect(new Set(frames.map((frame) => frame.token)).size).toBe(250)
+  })
+})
+
 describeTransports('listener failures', () => {
   it('keeps a connection whose connection listener throws, and logs the error', async () => {
     const logged: string[] = []

@@ -19,8 +19,11 @@ import { toErrorPayload } from './to-error-payload.js'
 /** What the handshake needs from the server: one object for every connection. */
 export interface HandshakeHost<TConn> {
   readonly handshakeTimeoutMs: number
-  /** Authenticates and builds (or finds, to resume) the connection; throws to refuse. */
-  accept(socket: ServerSocket, handshake: Handshake, hello: HelloFrame): Promise<TConn>
+  /**
+   * Authenticates and builds (or finds, to resume) the connection; throws (or rejects) to refuse.
+   * Returns the connection itself when nothing it runs is asynchronous.
+   */
+  accept(socket: ServerSocket, handshake: Handshake, hello: HelloFrame): TConn | Promise<TConn>
   /** Sends the welcome and announces the connection. */
   welcome(socket: ServerSocket, conn: TConn): void
   /** A frame arrived for the open connection. */
@@ -115,7 +118,14 @@ export class SocketHandshake<TConn> implements ServerSocketListener {
   message(text: string): void {
     if (this.#state === 'open') return this.#handshakes.host.receive(this.#conn as TConn, text)
     if (this.#state !== 'waiting') return
-    this.#hello(text).catch((error: unknown) => this.#refuse(error))
+    try {
+      const accepted = this.#hello(text)
+      // A synchronous `authenticate` and no middleware: welcomed in this turn, with no promise.
+      if (!(accepted instanceof Promise)) return this.#open(accepted)
+      accepted.then((conn) => this.#open(conn)).catch((error: unknown) => this.#refuse(error))
+    } catch (error) {
+      this.#refuse(error)
+    }
   }
 
   close(code: number, reason: string): void {
@@ -140,7 +150,8 @@ export class SocketHandshake<TConn> implements ServerSocketListener {
     this.socket.close(closeCode ?? closeCodeForRefusal(payload.code), payload.code)
   }
 
-  async #hello(text: string): Promise<void> {
+  /** Checks `hello` and asks the server for the connection. */
+  #hello(text: string): TConn | Promise<TConn> {
     const frame = decodeClientFrame(text)
     if (frame.t !== 'hello') throw new RealtimeError(ErrorCode.BadFrame, 'Malformed frame: the first frame must be "hello"')
     if (frame.v !== PROTOCOL_VERSION) {
@@ -151,8 +162,12 @@ export class SocketHandshake<TConn> implements ServerSocketListener {
     const shared = this.#handshakes.sharedValues
     shared.shareHeaders(request.headers)
     const handshake: Handshake = { auth: frame.auth, headers: request.headers, remoteAddress: request.remoteAddress, url: shared.shareUrl(request.url), transport }
+    return this.#handshakes.host.accept(this.socket, handshake, frame)
+  }
+
+  /** The server accepted the connection: welcome it, unless its socket closed meanwhile. */
+  #open(accepted: TConn): void {
     const host = this.#handshakes.host
-    const accepted = await host.accept(this.socket, handshake, frame)
     if (this.#state !== 'authenticating') {
       // The socket closed while middleware ran: release what the connection took (rooms).
       host.closed(this.socket, accepted, CloseCode.Abnormal, 'closed during the handshake')

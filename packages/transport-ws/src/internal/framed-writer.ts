@@ -1,17 +1,10 @@
 import type { Socket } from 'node:net'
-import * as wsModule from 'ws'
 import type { WebSocket } from 'ws'
 
 /** What `ws` exposes of a server connection, under names it does not document. */
 interface WsInternals {
   _socket?: Socket
 }
-
-/** `ws`'s frame builder: exported as `Sender` (and `WebSocket.Sender` in CommonJS), missing from its type definitions. */
-type FrameBuilder = { frame(data: Buffer, options: typeof FRAME_OPTIONS): Buffer | Buffer[] } | undefined
-const Sender = (wsModule as unknown as { Sender?: FrameBuilder }).Sender
-
-const FRAME_OPTIONS = { fin: true, rsv1: false, opcode: 1, mask: false, readOnly: true } as const
 
 /**
  * Writes text frames to many `ws` connections fast: a frame is built once for every recipient of
@@ -34,8 +27,7 @@ export class FramedWriter {
    * does not apply to it (send through `ws` itself then).
    */
   target(ws: WebSocket, compressed: boolean): Socket | undefined {
-    const socket = (ws as unknown as WsInternals)._socket
-    return compressed || typeof Sender?.frame !== 'function' ? undefined : socket
+    return compressed ? undefined : (ws as unknown as WsInternals)._socket
   }
 
   /** Writes `text` as one text frame to `socket`, a {@link target}. */
@@ -53,9 +45,30 @@ export class FramedWriter {
     // Comparing a string with itself is a pointer check: a broadcast frames its text once.
     if (text !== this.#lastText) {
       this.#lastText = text
-      const framed = (Sender as NonNullable<FrameBuilder>).frame(Buffer.from(text), FRAME_OPTIONS)
-      this.#lastFrame = Array.isArray(framed) ? Buffer.concat(framed) : framed
+      this.#lastFrame = textFrame(text)
     }
     return this.#lastFrame
   }
+}
+
+/**
+ * `text` as one unmasked WebSocket text frame (RFC 6455 section 5.2: FIN and opcode 1, then the
+ * payload length in 7, 7+16 or 7+64 bits), encoded straight into a buffer of its exact size.
+ */
+export function textFrame(text: string): Buffer {
+  const length = Buffer.byteLength(text)
+  const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10
+  const frame = Buffer.allocUnsafe(headerLength + length)
+  frame[0] = 0x81
+  if (length < 126) frame[1] = length
+  else if (length < 65_536) {
+    frame[1] = 126
+    frame.writeUInt16BE(length, 2)
+  } else {
+    frame[1] = 127
+    frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2)
+    frame.writeUInt32BE(length >>> 0, 6)
+  }
+  frame.write(text, headerLength)
+  return frame
 }
