@@ -20,6 +20,8 @@ export interface AdapterNode {
   deliver(packet: BroadcastPacket): void
   /** How much channel history to keep, or undefined when the server keeps none (`recovery: false`). */
   readonly history: HistoryOptions | undefined
+  /** Whether `room` has members on this node: its history must not be forgotten while it does. */
+  hasMembers(room: string): boolean
 }
 
 /**
@@ -47,7 +49,7 @@ export function memoryAdapter(): Adapter {
   return {
     init(target) {
       node = target
-      history = target.history === undefined ? undefined : new MemoryHistory(target.history)
+      history = target.history === undefined ? undefined : new MemoryHistory(target.history, (room) => target.hasMembers(room))
     },
     get history() {
       return history

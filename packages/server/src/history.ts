@@ -52,16 +52,20 @@ export interface HistoryStore {
 
 /**
  * History kept in this process: a ring buffer of `size` messages per channel, each kept for
- * `ageMs`. A channel whose history stayed empty for `ageMs` is forgotten, with its epoch: a client
- * that comes back after that is told its messages could not be recovered.
+ * `ageMs`. A channel whose history stayed empty for `ageMs`, and that `inUse` does not claim, is
+ * forgotten with its epoch: a client that comes back after that is told its messages could not be
+ * recovered.
  */
 export class MemoryHistory implements HistoryStore {
   readonly #logs = new Map<string, RoomLog>()
   readonly #options: HistoryOptions
+  readonly #inUse: (room: string) => boolean
   readonly #sweep: ReturnType<typeof setInterval>
 
-  constructor(options: HistoryOptions) {
+  /** @param inUse - whether a room still has members, whose position must stay valid. */
+  constructor(options: HistoryOptions, inUse: (room: string) => boolean = () => false) {
     this.#options = options
+    this.#inUse = inUse
     this.#sweep = setInterval(() => this.#forgetIdle(Date.now()), Math.max(1000, Math.min(options.ageMs, 60_000)))
     this.#sweep.unref?.()
   }
@@ -94,7 +98,7 @@ export class MemoryHistory implements HistoryStore {
   }
 
   #forgetIdle(now: number): void {
-    for (const [room, log] of this.#logs) if (log.idleSince(now)) this.#logs.delete(room)
+    for (const [room, log] of this.#logs) if (log.idleSince(now) && !this.#inUse(room)) this.#logs.delete(room)
   }
 }
 

@@ -291,7 +291,13 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
   #start(): void {
     if (this.#closed) throw new RealtimeError(ErrorCode.Closed, 'The server is closed')
     const history = this.#recovery === undefined ? undefined : { size: this.#recovery.historySize, ageMs: this.#recovery.historyAgeMs }
-    this.#adapterReady ??= Promise.resolve(this.#adapter.init({ deliver: (packet) => deliver(packet, this.#connections, this.#rooms), history }))
+    this.#adapterReady ??= Promise.resolve(
+      this.#adapter.init({
+        deliver: (packet) => deliver(packet, this.#connections, this.#rooms),
+        history,
+        hasMembers: (room) => this.#rooms.members(room).size > 0,
+      }),
+    )
     this.#heartbeat ??= new Heartbeat(() => this.#connections.values(), this.#options.pingIntervalMs, this.#options.pingTimeoutMs)
     if (this.#addressLimiter !== undefined && this.#sweep === undefined) {
       const limiter = this.#addressLimiter

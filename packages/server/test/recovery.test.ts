@@ -150,6 +150,20 @@ describeTransports('session recovery', () => {
     expect(received).toEqual([1, 2])
   })
 
+  it('keeps the position of a quiet channel while it has members, so a resume after it went quiet recovers it', async () => {
+    // The history forgets channels silent for historyAgeMs; its sweep runs every second here.
+    const { rt, client, conn } = await pair({ recovery: { historyAgeMs: 100 } })
+    const channel = client.channel('quiet')
+    const received = collect<number>(channel, 'n')
+    await channel.subscribe()
+    rt.to('quiet').emit('n', 1)
+    await until(() => received.length === 1, 2000, 'first message')
+    await new Promise((resolve) => setTimeout(resolve, 1300))
+    const subscribed = once(channel, 'subscribed', 5000)
+    conn.terminate()
+    expect(await subscribed).toEqual({ recovered: true })
+  })
+
   it('reports recovered: false for a channel whose missed messages left the history', async () => {
     const { rt, client, conn } = await pair(
       { recovery: { windowMs: 100, historySize: 3 } },
