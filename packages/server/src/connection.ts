@@ -26,7 +26,7 @@ import { BroadcastOperator, assertEmittable } from './broadcast.js'
 import type { HistoryStore } from './history.js'
 import { runMiddleware } from './internal/compose.js'
 import { ResumableSession, type PendingResume } from './internal/resumable-session.js'
-import { checkPosition, reached, replay } from './internal/replay.js'
+import { reached, replay } from './internal/replay.js'
 import { toErrorPayload } from './internal/to-error-payload.js'
 import type { ChannelAction, EventMiddleware, Handshake, IncomingEvent } from './options.js'
 import type { ConnectionLimiter } from './rate-limit.js'
@@ -306,29 +306,8 @@ export class Connection<TData = Record<string, any>> {
    * Returns why it cannot be resumed, or stores what to replay for {@link resume}.
    */
   prepareResume(request: ResumeRequest): ErrorPayload | undefined {
-    const session = this.#session
-    if (session === undefined || this.#state === 'closed') return { code: ErrorCode.UnknownSession, message: 'No session to resume under this token' }
-    const stream = session.stream
-    if (stream.after(request.s) === undefined) {
-      return { code: ErrorCode.InvalidSequence, message: `Cannot resume after frame ${request.s}: the session sent ${stream.seq}, and keeps only unconfirmed ones` }
-    }
-    const history = this.#host.history()
-    const since = new Map<string, number>()
-    const lost: string[] = []
-    for (const room of this.#rooms) {
-      const joined = session.joinedAt?.get(room)
-      if (history === undefined || joined === undefined) {
-        lost.push(room)
-        continue
-      }
-      const offset = request.ch !== undefined && Object.hasOwn(request.ch, room) ? (request.ch[room] as number) : joined.offset
-      const problem = checkPosition(history.position(room), joined, offset)
-      if (problem === 'future') return { code: ErrorCode.InvalidOffset, message: `Offset ${offset} of "${room}" is ahead of the channel` }
-      if (problem === 'lost') lost.push(room)
-      else since.set(room, offset)
-    }
-    session.pendingResume = { request, since, lost }
-    return undefined
+    if (this.#session === undefined || this.#state === 'closed') return { code: ErrorCode.UnknownSession, message: 'No session to resume under this token' }
+    return this.#session.prepare(request, this.#rooms, this.#host.history())
   }
 
   /**

@@ -1,6 +1,8 @@
-import type { ChannelPosition, ResumeRequest } from '@org/realtime-core'
+import { ErrorCode, type ChannelPosition, type ErrorPayload, type ResumeRequest } from '@org/realtime-core'
 import type { DisconnectInfo } from '../connection.js'
+import type { HistoryStore } from '../history.js'
 import { OutboundStream } from './outbound-stream.js'
+import { checkPosition } from './replay.js'
 
 /** A resume the server accepted, waiting for `resume` to replay what the client missed. */
 export interface PendingResume {
@@ -36,5 +38,32 @@ export class ResumableSession {
 
   constructor(sessionFrames: number) {
     this.stream = new OutboundStream(sessionFrames)
+  }
+
+  /**
+   * Checks a client's request to resume this session, in `rooms`, given the channel history now.
+   * Returns why it cannot be resumed, or stores in `pendingResume` where to replay each room from.
+   */
+  prepare(request: ResumeRequest, rooms: ReadonlySet<string>, history: HistoryStore | undefined): ErrorPayload | undefined {
+    if (this.stream.after(request.s) === undefined) {
+      const message = `Cannot resume after frame ${request.s}: the session sent ${this.stream.seq}, and keeps only unconfirmed ones`
+      return { code: ErrorCode.InvalidSequence, message }
+    }
+    const since = new Map<string, number>()
+    const lost: string[] = []
+    for (const room of rooms) {
+      const joined = this.joinedAt?.get(room)
+      if (history === undefined || joined === undefined) {
+        lost.push(room)
+        continue
+      }
+      const offset = request.ch !== undefined && Object.hasOwn(request.ch, room) ? (request.ch[room] as number) : joined.offset
+      const problem = checkPosition(history.position(room), joined, offset)
+      if (problem === 'future') return { code: ErrorCode.InvalidOffset, message: `Offset ${offset} of "${room}" is ahead of the channel` }
+      if (problem === 'lost') lost.push(room)
+      else since.set(room, offset)
+    }
+    this.pendingResume = { request, since, lost }
+    return undefined
   }
 }
