@@ -457,8 +457,7 @@ export class RealtimeClient {
       this.#acks.reject(id, new RealtimeError(ErrorCode.OutcomeUnknown, 'The session ended before the server answered'))
     }
     if (plain > 0) this.#emit('error', new RealtimeError(ErrorCode.OutcomeUnknown, `${plain} emits may not have reached the server: the session ended first`))
-    this.#unconfirmed = []
-    this.#sentSeq = this.#receivedSeq = this.#unconfirmedIn = 0
+    this.#restartNumbering()
     for (const channel of this.#channels.values()) channel.released()
     this.#toUnsubscribe.clear()
     this.#positions.keepOnly(new Set([...this.#channels.values()].filter((channel) => channel.wanted).map((channel) => channel.name)))
@@ -616,6 +615,11 @@ export class RealtimeClient {
     this.#acks.rejectAll(error)
     for (const channel of this.#channels.values()) channel.failed(error)
     this.#token = undefined
+    this.#restartNumbering()
+  }
+
+  /** A new session numbers its frames from 1, and nothing of the old one is sent again. */
+  #restartNumbering(): void {
     this.#unconfirmed = []
     this.#sentSeq = this.#receivedSeq = this.#unconfirmedIn = 0
   }

@@ -25,6 +25,7 @@ import type { BroadcastPacket } from './adapter.js'
 import { BroadcastOperator, assertEmittable } from './broadcast.js'
 import type { HistoryStore } from './history.js'
 import { runMiddleware } from './internal/compose.js'
+import { isThenable } from './internal/is-thenable.js'
 import { ResumableSession, type PendingResume } from './internal/resumable-session.js'
 import { reached, replay } from './internal/replay.js'
 import { toErrorPayload } from './internal/to-error-payload.js'
@@ -305,9 +306,9 @@ export class Connection<TData = Record<string, any>> {
    * @internal Checks a client's request to resume this session, given the channel history now.
    * Returns why it cannot be resumed, or stores what to replay for {@link resume}.
    */
-  prepareResume(request: ResumeRequest): ErrorPayload | undefined {
+  prepareResume(request: ResumeRequest, handshake: Handshake): ErrorPayload | undefined {
     if (this.#session === undefined || this.#state === 'closed') return { code: ErrorCode.UnknownSession, message: 'No session to resume under this token' }
-    return this.#session.prepare(request, this.#rooms, this.#host.history())
+    return this.#session.prepare(request, handshake, this.#rooms, this.#host.history())
   }
 
   /**
@@ -315,7 +316,7 @@ export class Connection<TData = Record<string, any>> {
    * go: `welcome`, the frames to the session the client missed, and each room's missed messages.
    * Returns false when the session ended in the meantime.
    */
-  resume(socket: ServerSocket, handshake: Handshake, welcome: (lost: readonly string[]) => string): boolean {
+  resume(socket: ServerSocket, welcome: (lost: readonly string[]) => string): boolean {
     const session = this.#session
     const pending = session?.pendingResume
     if (session === undefined || pending === undefined) return false
@@ -325,7 +326,7 @@ export class Connection<TData = Record<string, any>> {
     if (frames === undefined) return false
     const previous = this.#state === 'open' ? this.#socket : undefined
     this.#socket = socket
-    this.#handshake = handshake
+    this.#handshake = pending.handshake
     this.#state = 'open'
     this.#early = undefined
     session.dropInfo = undefined
@@ -661,8 +662,4 @@ export class Connection<TData = Record<string, any>> {
     // Detached, and more missed than a resume may replay: the session cannot be resumed any more.
     else if (session.stream.overflowed) this.#end(session.dropInfo as DisconnectInfo)
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function'
 }

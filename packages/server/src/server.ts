@@ -29,6 +29,7 @@ import { Connection, type ConnectionHost, type DisconnectInfo } from './connecti
 import { Handshakes } from './internal/handshake.js'
 import { Heartbeat } from './internal/heartbeat.js'
 import { interceptRequests } from './internal/intercept-requests.js'
+import { isThenable } from './internal/is-thenable.js'
 import { originPolicy } from './internal/origin-policy.js'
 import { serveWithFetch } from './internal/node-fetch-bridge.js'
 import { TypedEmitter } from './typed-emitter.js'
@@ -90,11 +91,6 @@ function randomId(bytes: number): string {
   return id
 }
 
-/** Whether `value` has a `then` method, as what `await` would wait for. */
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function'
-}
-
 /** Where the frames of a socket refused before its handshake go. */
 const ignoreSocket: ServerSocketListener = { message() {}, close() {} }
 
@@ -134,8 +130,6 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
   readonly #logger: Logger
   readonly #host: ConnectionHost<TData>
   readonly #handshakes: Handshakes<Connection<TData>>
-  /** The handshake of a socket that resumes a session, between `#accept` and `#welcome`. */
-  readonly #handshakeOf = new WeakMap<ServerSocket, Handshake>()
   readonly #hosts = new Map<ServerTransport, TransportHost>()
   readonly #addressLimiter: AddressLimiter | undefined
   readonly #recovery: Required<RecoveryOptions> | undefined
@@ -403,8 +397,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
 
   /** Gives the session back to its client on `socket`, under a new token; no `connection` event. */
   #resume(socket: ServerSocket, conn: Connection<TData>): void {
-    const handshake = this.#handshakeOf.get(socket) ?? conn.handshake
-    const resumed = conn.resume(socket, handshake, (lost) =>
+    const resumed = conn.resume(socket, (lost) =>
       this.#welcomeFrame(conn, { resumed: true, s: conn.lastReceived, ...(lost.length === 0 ? {} : { lost: [...lost] }) }),
     )
     if (!resumed) {
@@ -422,8 +415,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
    * after the welcome), so a welcome lost with its connection does not lose the session.
    */
   #welcomeFrame(conn: Connection<TData>, extra?: Pick<WelcomeFrame, 'err' | 'resumed' | 's' | 'lost'>): string {
-    clearTimeout(this.#detached.get(conn))
-    this.#detached.delete(conn)
+    this.#stopWaiting(conn)
     this.#retireToken(conn.previousToken)
     conn.previousToken = conn.token
     conn.token = undefined
@@ -448,6 +440,11 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     this.#retireToken(conn.token)
     this.#retireToken(conn.previousToken)
     conn.token = conn.previousToken = undefined
+    this.#stopWaiting(conn)
+  }
+
+  /** A detached session is back or gone: its window no longer runs. */
+  #stopWaiting(conn: Connection<TData>): void {
     clearTimeout(this.#detached.get(conn))
     this.#detached.delete(conn)
   }
@@ -493,11 +490,10 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     let resumeError: ErrorPayload | undefined
     if (hello.resume !== undefined) {
       const session = this.#recovery === undefined ? undefined : this.#sessions.get(hello.resume.token)
-      resumeError = session?.prepareResume(hello.resume) ?? (session === undefined ? unknownSession : undefined)
+      resumeError = session?.prepareResume(hello.resume, handshake) ?? (session === undefined ? unknownSession : undefined)
       if (session !== undefined && resumeError === undefined) {
         // The session keeps its data; the fresh credentials set when it expires.
         session.expiresAt = this.#expiryOf(data)
-        this.#handshakeOf.set(socket, handshake)
         return session
       }
       // A resume that failed its checks ends that session: its client starts afresh.

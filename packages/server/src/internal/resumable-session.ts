@@ -1,12 +1,15 @@
 import { ErrorCode, type ChannelPosition, type ErrorPayload, type ResumeRequest } from '@org/realtime-core'
 import type { DisconnectInfo } from '../connection.js'
 import type { HistoryStore } from '../history.js'
+import type { Handshake } from '../options.js'
 import { OutboundStream } from './outbound-stream.js'
 import { checkPosition } from './replay.js'
 
 /** A resume the server accepted, waiting for `resume` to replay what the client missed. */
 export interface PendingResume {
   readonly request: ResumeRequest
+  /** What the resuming client presented: the session's handshake once resumed. */
+  readonly handshake: Handshake
   /** Where to replay each room from, and the rooms whose missed messages are gone. */
   readonly since: ReadonlyMap<string, number>
   readonly lost: readonly string[]
@@ -44,7 +47,7 @@ export class ResumableSession {
    * Checks a client's request to resume this session, in `rooms`, given the channel history now.
    * Returns why it cannot be resumed, or stores in `pendingResume` where to replay each room from.
    */
-  prepare(request: ResumeRequest, rooms: ReadonlySet<string>, history: HistoryStore | undefined): ErrorPayload | undefined {
+  prepare(request: ResumeRequest, handshake: Handshake, rooms: ReadonlySet<string>, history: HistoryStore | undefined): ErrorPayload | undefined {
     if (this.stream.after(request.s) === undefined) {
       const message = `Cannot resume after frame ${request.s}: the session sent ${this.stream.seq}, and keeps only unconfirmed ones`
       return { code: ErrorCode.InvalidSequence, message }
@@ -63,7 +66,7 @@ export class ResumableSession {
       if (problem === 'lost') lost.push(room)
       else since.set(room, offset)
     }
-    this.pendingResume = { request, since, lost }
+    this.pendingResume = { request, handshake, since, lost }
     return undefined
   }
 }
