@@ -32,7 +32,9 @@ export interface HistoryOptions {
 export interface HistoryMessage {
   /** Its offset in the channel. */
   offset: number
+  /** The event name it was broadcast with. */
   event: string
+  /** The event data; `undefined` when it had none. */
   data: unknown
 }
 

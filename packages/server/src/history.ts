@@ -3,7 +3,9 @@ import type { ChannelPosition } from '@org/realtime-core'
 
 /** A broadcast as the history keeps it. */
 export interface Published {
+  /** Event name. */
   readonly event: string
+  /** Event data, as the broadcast gave it (kept by reference, not copied). */
   readonly data: unknown
   /** Every room the broadcast went to: a connection in several got it once, from the first. */
   readonly rooms: readonly string[]
