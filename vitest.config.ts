@@ -9,10 +9,10 @@ export default defineConfig({
     // Convention: `@org/realtime-<dir>` is packages/<dir>/src/index.ts and its subpath
     // `@org/realtime-<dir>/<name>` is packages/<dir>/src/<name>.ts (the tsup entry names).
     alias: [
-      // Tests run in Node, so take the "node" build of the WebSocket client.
+      // Tests run in Node, so take the "node" builds of the WebSocket and SSE clients.
       {
-        find: /^@org\/realtime-transport-ws\/client$/,
-        replacement: `${packages}transport-ws/src/client-node.ts`,
+        find: /^@org\/realtime-transport-(ws|sse)\/client$/,
+        replacement: `${packages}transport-$1/src/client-node.ts`,
       },
       { find: /^@org\/realtime-([\w-]+)\/([\w-]+)$/, replacement: `${packages}$1/src/$2.ts` },
       { find: /^@org\/realtime-([\w-]+)$/, replacement: `${packages}$1/src/index.ts` },

@@ -1,4 +1,4 @@
-import { parseCloseHeader } from '@org/realtime-core/http'
+import { parseCloseHeader } from '@org/realtime-core/http-client'
 import { FrameLog } from './frame-log.js'
 
 /**

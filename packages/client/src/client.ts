@@ -7,20 +7,17 @@ import {
   RESERVED_EVENTS,
   RealtimeError,
   backoffDelay,
-  decodeServerFrame,
   encodeFrame,
   errorCodeForClose,
   isFinalCloseCode,
   isRealtimeError,
   isValidName,
-  utf8Length,
   type ClientFrame,
   type ClientSocket,
   type ClientTransport,
   type ErrorPayload,
   type EventFrame,
   type HistoryPage,
-  type ServerFrame,
   type SubscribeResult,
   type TransportName,
   type WelcomeFrame,
@@ -30,6 +27,7 @@ import { Channel, type ChannelHost } from './channel.js'
 import { HeartbeatWatch } from './internal/heartbeat-watch.js'
 import { Listeners, reportError, type FirstOutcome, type Listener } from './internal/listeners.js'
 import { isBuiltInTransport, loadTransport, type BuiltInTransportName } from './internal/load-transport.js'
+import { parseServerFrame } from './internal/parse-server-frame.js'
 import { Positions } from './internal/positions.js'
 import { OfflineQueue } from './offline-queue.js'
 import type { ClientLifecycleEvents, ClientState, DisconnectReason } from './events.js'
@@ -314,7 +312,9 @@ export class RealtimeClient {
   /** Encodes `frame`, refusing what the server would refuse for its size. */
   #encode(frame: ClientFrame): string {
     const encoded = encodeFrame(frame)
-    if (utf8Length(encoded) + (this.#token === undefined ? 0 : SEQUENCE_FIELD_BYTES) > this.#maxPayload) {
+    const room = this.#maxPayload - (this.#token === undefined ? 0 : SEQUENCE_FIELD_BYTES)
+    // At most 3 bytes of UTF-8 per UTF-16 unit: only long frames need counting.
+    if (encoded.length * 3 > room && new TextEncoder().encode(encoded).length > room) {
       throw new RealtimeError(ErrorCode.PayloadTooLarge, `The frame is larger than the server's maxPayload (${this.#maxPayload} bytes)`)
     }
     return encoded
@@ -382,13 +382,8 @@ export class RealtimeClient {
 
   #receive(text: string): void {
     this.#heartbeat.seen()
-    let frame: ServerFrame
-    try {
-      frame = decodeServerFrame(text)
-    } catch (error) {
-      this.#emit('error', error as RealtimeError)
-      return
-    }
+    const frame = parseServerFrame(text)
+    if (frame === undefined) return this.#emit('error', new RealtimeError(ErrorCode.BadFrame, 'The server sent a frame that is not a JSON object'))
     if ((frame.t === 'event' || frame.t === 'ack') && frame.s !== undefined && !this.#isNext(frame.s)) return
     switch (frame.t) {
       case 'welcome':

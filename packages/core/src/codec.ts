@@ -3,15 +3,11 @@ import {
   MAX_CHANNELS_PER_FRAME,
   MAX_HISTORY_LIMIT,
   MAX_NAME_LENGTH,
-  type AckFrame,
   type ClientFrame,
   type ErrorPayload,
-  type EventFrame,
   type Frame,
   type ServerFrame,
 } from './protocol.js'
-
-type Fields = Record<string, unknown>
 
 /**
  * Encodes a frame as the JSON text sent on the wire.
@@ -25,56 +21,97 @@ export function encodeFrame(frame: Frame): string {
   }
 }
 
+/** How a field is checked, and what the error says when it is not valid. */
+interface Rule {
+  readonly test: (value: unknown) => boolean
+  /** Completes "field "x" must be …". */
+  readonly is: string
+}
+
+/**
+ * The fields a frame type must (`name`) or may (`name?`) carry, by frame type. Fields not listed
+ * are passed through untouched (`d` and `auth` hold anything).
+ */
+type Shapes = Record<string, Record<string, Rule>>
+
+type Fields = Record<string, unknown>
+
+// The messages spell the limits out: a template would keep bundlers from dropping the rules a
+// browser never uses (codec.test.ts checks they match the constants).
+
+const integer: Rule = { test: isInteger, is: 'a non-negative integer' }
+const string: Rule = { test: (value) => typeof value === 'string', is: 'a string' }
+const boolean: Rule = { test: (value) => typeof value === 'boolean', is: 'a boolean' }
+const name: Rule = { test: isValidName, is: 'a string of 1 to 256 characters' }
+const names: Rule = { test: (value) => Array.isArray(value) && value.every(isValidName), is: 'an array of channel names' }
+const absent: Rule = { test: (value) => value === undefined, is: 'absent (a client publishes with a "pub" frame)' }
+const error: Rule = {
+  test: (value) => isObject(value) && typeof value.code === 'string' && typeof value.message === 'string',
+  is: 'an object { code: string, message: string }',
+}
+const channelList: Rule = {
+  test: (value) => Array.isArray(value) && value.length > 0 && value.length <= MAX_CHANNELS_PER_FRAME && value.every(isValidName),
+  is: 'an array of 1 to 100 channel names',
+}
+const historyLimit: Rule = { test: (value) => isInteger(value) && value >= 1 && value <= MAX_HISTORY_LIMIT, is: 'an integer from 1 to 1000' }
+const resume: Rule = {
+  // As many channels as the session's rooms: bounded by maxPayload, not by a count.
+  test: (value) =>
+    isObject(value) &&
+    typeof value.token === 'string' &&
+    isInteger(value.s) &&
+    (value.ch === undefined || (isObject(value.ch) && Object.entries(value.ch).every(([channel, offset]) => isValidName(channel) && isInteger(offset)))),
+  is: 'an object { token: string, s: integer, ch?: { [channel]: integer } }',
+}
+const positions: Rule = {
+  test: (value) =>
+    isObject(value) &&
+    Object.keys(value).length <= MAX_CHANNELS_PER_FRAME &&
+    Object.entries(value).every(([channel, position]) => isValidName(channel) && isObject(position) && typeof position.epoch === 'string' && isInteger(position.offset)),
+  is: 'an object mapping at most 100 channel names to { epoch: string, offset: integer }',
+}
+
+const ack = { id: integer, 's?': integer, 'err?': error }
+
+const clientShapes: Shapes = {
+  hello: { v: integer, 'recoverable?': boolean, 'resume?': resume },
+  auth: { id: integer },
+  pong: {},
+  event: { e: name, 'id?': integer, 's?': integer, 'o?': integer, 'ch?': absent },
+  pub: { ch: name, e: name, 'id?': integer, 's?': integer },
+  ack,
+  sub: { id: integer, ch: channelList, 'since?': positions },
+  rcv: { s: integer },
+  hist: { id: integer, ch: name, 'since?': integer, 'limit?': historyLimit },
+  unsub: { 'id?': integer, ch: channelList },
+}
+
+const serverShapes: Shapes = {
+  welcome: {
+    v: integer,
+    sid: string,
+    pingInterval: integer,
+    pingTimeout: integer,
+    maxPayload: integer,
+    'expiresAt?': integer,
+    's?': integer,
+    'token?': string,
+    'resumed?': boolean,
+    'lost?': names,
+  },
+  ping: {},
+  event: { e: name, 'id?': integer, 's?': integer, 'o?': integer, 'ch?': name },
+  ack,
+  rcv: { s: integer },
+  error: { code: string, message: string },
+}
+
 /**
  * Decodes and validates a frame sent by a client.
  * @throws RealtimeError `BAD_FRAME` for malformed input, `UNKNOWN_FRAME` for a type clients may not send.
  */
 export function decodeClientFrame(text: string): ClientFrame {
-  const fields = parseObject(text)
-  switch (fields.t) {
-    case 'hello':
-      requireInteger(fields, 'v')
-      if (fields.recoverable !== undefined && typeof fields.recoverable !== 'boolean') throw badFrame('field "recoverable" must be a boolean')
-      if (fields.resume !== undefined) validateResume(fields.resume)
-      return fields as unknown as ClientFrame
-    case 'auth':
-      requireInteger(fields, 'id')
-      return fields as unknown as ClientFrame
-    case 'pong':
-      return { t: 'pong' }
-    case 'event':
-      return validateEvent(fields, false)
-    case 'pub':
-      requireName(fields, 'ch')
-      requireName(fields, 'e')
-      optionalId(fields)
-      optionalInteger(fields, 's')
-      return fields as unknown as ClientFrame
-    case 'ack':
-      return validateAck(fields)
-    case 'sub':
-      requireInteger(fields, 'id')
-      requireChannelList(fields)
-      if (fields.since !== undefined) validatePositions(fields.since)
-      return fields as unknown as ClientFrame
-    case 'rcv':
-      requireInteger(fields, 's')
-      return { t: 'rcv', s: fields.s as number }
-    case 'hist':
-      requireInteger(fields, 'id')
-      requireName(fields, 'ch')
-      optionalInteger(fields, 'since')
-      if (fields.limit !== undefined && !(isInteger(fields.limit) && fields.limit >= 1 && fields.limit <= MAX_HISTORY_LIMIT)) {
-        throw badFrame(`field "limit" must be an integer from 1 to ${MAX_HISTORY_LIMIT}`)
-      }
-      return fields as unknown as ClientFrame
-    case 'unsub':
-      optionalId(fields)
-      requireChannelList(fields)
-      return fields as unknown as ClientFrame
-    default:
-      throw unknownType(fields.t)
-  }
+  return decode(text, clientShapes) as ClientFrame
 }
 
 /**
@@ -82,81 +119,36 @@ export function decodeClientFrame(text: string): ClientFrame {
  * @throws RealtimeError `BAD_FRAME` for malformed input, `UNKNOWN_FRAME` for a type servers may not send.
  */
 export function decodeServerFrame(text: string): ServerFrame {
-  const fields = parseObject(text)
-  switch (fields.t) {
-    case 'welcome':
-      requireInteger(fields, 'v')
-      requireString(fields, 'sid')
-      requireInteger(fields, 'pingInterval')
-      requireInteger(fields, 'pingTimeout')
-      requireInteger(fields, 'maxPayload')
-      optionalInteger(fields, 'expiresAt')
-      optionalInteger(fields, 's')
-      if (fields.token !== undefined) requireString(fields, 'token')
-      if (fields.resumed !== undefined && typeof fields.resumed !== 'boolean') throw badFrame('field "resumed" must be a boolean')
-      if (fields.lost !== undefined && !(Array.isArray(fields.lost) && fields.lost.every(isValidName))) throw badFrame('field "lost" must be an array of channel names')
-      return fields as unknown as ServerFrame
-    case 'ping':
-      return { t: 'ping' }
-    case 'event':
-      return validateEvent(fields, true)
-    case 'ack':
-      return validateAck(fields)
-    case 'rcv':
-      requireInteger(fields, 's')
-      return { t: 'rcv', s: fields.s as number }
-    case 'error':
-      requireString(fields, 'code')
-      requireString(fields, 'message')
-      return fields as unknown as ServerFrame
-    default:
-      throw unknownType(fields.t)
-  }
+  return decode(text, serverShapes) as ServerFrame
 }
 
-function parseObject(text: string): Fields {
+function decode(text: string, shapes: Shapes): unknown {
   if (typeof text !== 'string') throw badFrame('a frame must be text')
-  let value: unknown
+  let fields: unknown
   try {
-    value = JSON.parse(text)
+    fields = JSON.parse(text)
   } catch {
     throw badFrame('a frame must be valid JSON')
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badFrame('a frame must be a JSON object')
-  const fields = value as Fields
+  if (!isObject(fields)) throw badFrame('a frame must be a JSON object')
   if (typeof fields.t !== 'string') throw badFrame('a frame must have a string field "t"')
-  return fields
-}
-
-function validateEvent(fields: Fields, fromServer: boolean): EventFrame {
-  requireName(fields, 'e')
-  optionalId(fields)
-  optionalInteger(fields, 's')
-  optionalInteger(fields, 'o')
-  if (fromServer && fields.ch !== undefined) requireName(fields, 'ch')
-  else if (!fromServer && fields.ch !== undefined) throw badFrame('field "ch" is not allowed on a client event; use a "pub" frame')
-  return fields as unknown as EventFrame
-}
-
-function validateAck(fields: Fields): AckFrame {
-  requireInteger(fields, 'id')
-  optionalInteger(fields, 's')
-  if (fields.err !== undefined) {
-    const err = requireObject(fields.err, 'err')
-    requireString(err, 'code', 'err.code')
-    requireString(err, 'message', 'err.message')
-    const { code, message, retryAfterMs } = err as unknown as ErrorPayload
+  const shape = Object.hasOwn(shapes, fields.t) ? shapes[fields.t] : undefined
+  if (shape === undefined) throw new RealtimeError(ErrorCode.UnknownFrame, `Unknown frame type ${JSON.stringify(fields.t.slice(0, 32))}`)
+  for (const [key, rule] of Object.entries(shape)) {
+    const optional = key.endsWith('?')
+    const field = optional ? key.slice(0, -1) : key
+    const value = fields[field]
+    if (!(optional && value === undefined) && !rule.test(value)) throw badFrame(`field "${field}" must be ${rule.is}`)
+  }
+  // Heartbeats and receipts are rebuilt: a peer cannot make them carry anything else.
+  if (fields.t === 'ping' || fields.t === 'pong') return { t: fields.t }
+  if (fields.t === 'rcv') return { t: 'rcv', s: fields.s }
+  if (fields.t === 'ack' && fields.err !== undefined) {
+    // Only the fields of an ErrorPayload reach the app.
+    const { code, message, retryAfterMs } = fields.err as ErrorPayload
     fields.err = typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) ? { code, message, retryAfterMs } : { code, message }
   }
-  return fields as unknown as AckFrame
-}
-
-function requireString(fields: Fields, key: string, label = key): void {
-  if (typeof fields[key] !== 'string') throw badFrame(`field "${label}" must be a string`)
-}
-
-function requireName(fields: Fields, key: string): void {
-  if (!isValidName(fields[key])) throw badFrame(`field "${key}" must be a string of 1 to ${MAX_NAME_LENGTH} characters`)
+  return fields
 }
 
 /** Whether `value` is a valid event or channel name: a string of 1 to {@link MAX_NAME_LENGTH} characters. */
@@ -168,63 +160,12 @@ function isInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
 }
 
-function requireInteger(fields: Fields, key: string, label = key): void {
-  if (!isInteger(fields[key])) throw badFrame(`field "${label}" must be a non-negative integer`)
-}
-
-function optionalInteger(fields: Fields, key: string): void {
-  if (fields[key] !== undefined) requireInteger(fields, key)
-}
-
-function optionalId(fields: Fields): void {
-  optionalInteger(fields, 'id')
-}
-
-function requireObject(value: unknown, label: string): Fields {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badFrame(`field "${label}" must be an object`)
-  return value as Fields
-}
-
-function validateResume(value: unknown): void {
-  const resume = requireObject(value, 'resume')
-  requireString(resume, 'token', 'resume.token')
-  requireInteger(resume, 's', 'resume.s')
-  if (resume.ch === undefined) return
-  // As many as the session's rooms: bounded by maxPayload, not by a count.
-  for (const [channel, offset] of Object.entries(requireObject(resume.ch, 'resume.ch'))) {
-    if (!isValidName(channel) || !isInteger(offset)) throw badFrame('field "resume.ch" must map channel names to non-negative integers')
-  }
-}
-
-function validatePositions(value: unknown): void {
-  for (const [channel, position] of boundedEntries(requireObject(value, 'since'), 'since')) {
-    const fields = requireObject(position, `since.${channel.slice(0, 32)}`)
-    if (!isValidName(channel) || typeof fields.epoch !== 'string' || !isInteger(fields.offset)) {
-      throw badFrame('field "since" must map channel names to { epoch: string, offset: integer }')
-    }
-  }
-}
-
-function boundedEntries(fields: Fields, label: string): Array<[string, unknown]> {
-  const entries = Object.entries(fields)
-  if (entries.length > MAX_CHANNELS_PER_FRAME) throw badFrame(`field "${label}" may name at most ${MAX_CHANNELS_PER_FRAME} channels`)
-  return entries
-}
-
-function requireChannelList(fields: Fields): void {
-  const list = fields.ch
-  if (!Array.isArray(list) || list.length === 0 || list.length > MAX_CHANNELS_PER_FRAME) {
-    throw badFrame(`field "ch" must be an array of 1 to ${MAX_CHANNELS_PER_FRAME} channel names`)
-  }
-  if (!list.every(isValidName)) throw badFrame(`every channel name must be a string of 1 to ${MAX_NAME_LENGTH} characters`)
+function isObject(value: unknown): value is Fields {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
 
 function badFrame(detail: string): RealtimeError {
   return new RealtimeError(ErrorCode.BadFrame, `Malformed frame: ${detail}`)
-}
-
-function unknownType(type: unknown): RealtimeError {
-  return new RealtimeError(ErrorCode.UnknownFrame, `Unknown frame type ${JSON.stringify(String(type).slice(0, 32))}`)
 }
 
 /** Length of `text` in bytes once encoded as UTF-8, without allocating. */

@@ -65,11 +65,9 @@ export const ErrorCode = {
 /** One of the values of {@link ErrorCode}. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
-const knownCodes: ReadonlySet<string> = new Set(Object.values(ErrorCode))
-
 /** Whether `value` is one of the codes in {@link ErrorCode}. */
 export function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'string' && knownCodes.has(value)
+  return (Object.values(ErrorCode) as unknown[]).includes(value)
 }
 
 /**
@@ -139,19 +137,18 @@ export const CloseCode = {
 /** One of the values of {@link CloseCode}. */
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]
 
-const finalCloseCodes: ReadonlySet<number> = new Set([
-  CloseCode.BadRequest,
-  CloseCode.Unauthorized,
-  CloseCode.Forbidden,
-  CloseCode.UnsupportedVersion,
-])
-
 /**
  * Whether a close with `code` sent by the server means "do not come back": a deliberate
  * disconnect, a refused handshake or an unsupported protocol version.
  */
 export function isFinalCloseCode(code: number): boolean {
-  return code === CloseCode.Normal || finalCloseCodes.has(code)
+  return (
+    code === CloseCode.Normal ||
+    code === CloseCode.BadRequest ||
+    code === CloseCode.Unauthorized ||
+    code === CloseCode.Forbidden ||
+    code === CloseCode.UnsupportedVersion
+  )
 }
 
 /** The close code that goes with refusing a handshake for `code`. */
@@ -165,26 +162,17 @@ export function closeCodeForRefusal(code: string): CloseCode {
 
 /** The error code a client reports for a close with `code`, if the code carries one. */
 export function errorCodeForClose(code: number): ErrorCode | undefined {
-  switch (code) {
-    case CloseCode.MessageTooBig:
-      return ErrorCode.PayloadTooLarge
-    case CloseCode.BadRequest:
-      return ErrorCode.BadFrame
-    case CloseCode.Unauthorized:
-      return ErrorCode.Unauthorized
-    case CloseCode.Forbidden:
-      return ErrorCode.Forbidden
-    case CloseCode.HandshakeTimeout:
-      return ErrorCode.HandshakeTimeout
-    case CloseCode.UnsupportedVersion:
-      return ErrorCode.UnsupportedVersion
-    case CloseCode.RateLimited:
-      return ErrorCode.RateLimited
-    case CloseCode.SlowConsumer:
-      return ErrorCode.SlowConsumer
-    case CloseCode.SessionReset:
-      return ErrorCode.InvalidSequence
-    default:
-      return undefined
-  }
+  return errorCodesByClose[code]
+}
+
+const errorCodesByClose: Partial<Record<number, ErrorCode>> = {
+  [CloseCode.MessageTooBig]: ErrorCode.PayloadTooLarge,
+  [CloseCode.BadRequest]: ErrorCode.BadFrame,
+  [CloseCode.Unauthorized]: ErrorCode.Unauthorized,
+  [CloseCode.Forbidden]: ErrorCode.Forbidden,
+  [CloseCode.HandshakeTimeout]: ErrorCode.HandshakeTimeout,
+  [CloseCode.UnsupportedVersion]: ErrorCode.UnsupportedVersion,
+  [CloseCode.RateLimited]: ErrorCode.RateLimited,
+  [CloseCode.SlowConsumer]: ErrorCode.SlowConsumer,
+  [CloseCode.SessionReset]: ErrorCode.InvalidSequence,
 }

@@ -3,7 +3,7 @@
  * @module @org/realtime-transport-polling/client
  */
 import type { ClientSocket, ClientSocketListener, ClientTransport } from '@org/realtime-core'
-import { HttpClientSession, HttpRefusal, closeCodeOf, parseCloseHeader, withQuery } from '@org/realtime-core/http'
+import { HttpClientSession, HttpRefusal, closeCodeOf, parseCloseHeader, withQuery } from '@org/realtime-core/http-client'
 
 /** Options of the long-polling client transport. */
 export interface PollingClientTransportOptions {

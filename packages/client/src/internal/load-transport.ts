@@ -7,8 +7,8 @@ export type BuiltInTransportName = 'websocket' | 'sse' | 'polling'
 const loaders: Record<BuiltInTransportName, () => Promise<ClientTransport>> = {
   websocket: async () => webSocketTransport(),
   // Loaded on first use, so bundlers split them off and pages that never fall back never load them.
-  sse: async () => (await import('@org/realtime-transport-sse/client')).sseTransport(),
-  polling: async () => (await import('@org/realtime-transport-polling/client')).pollingTransport(),
+  sse: async () => (await import('./http-transports.js')).sseTransport(),
+  polling: async () => (await import('./http-transports.js')).pollingTransport(),
 }
 
 /** Whether `name` names a built-in transport. */

@@ -1,4 +1,13 @@
-import { CloseCode } from '../errors.js'
+/**
+ * Close codes the client half reports, as numbers rather than `CloseCode`: this file is loaded
+ * lazily with the SSE and long-polling transports, and importing the errors module, which the
+ * client's entry loads too, would make bundlers split it into a chunk of its own.
+ */
+export const NORMAL_CLOSE = 1000
+/** See {@link NORMAL_CLOSE}. */
+export const ABNORMAL_CLOSE = 1006
+const UNAUTHORIZED_CLOSE = 4401
+const FORBIDDEN_CLOSE = 4403
 
 /** `url` (absolute, or relative to the page) with `params` set in its query. */
 export function withQuery(url: string, params: Record<string, string>): string {
@@ -19,9 +28,9 @@ export class HttpRefusal extends Error {
  * WebSocket close codes 4401 and 4403; anything else is a lost connection, retried.
  */
 export function closeCodeOf(error: unknown): number {
-  if (error instanceof HttpRefusal && error.status === 403) return CloseCode.Forbidden
-  if (error instanceof HttpRefusal && error.status === 401) return CloseCode.Unauthorized
-  return CloseCode.Abnormal
+  if (error instanceof HttpRefusal && error.status === 403) return FORBIDDEN_CLOSE
+  if (error instanceof HttpRefusal && error.status === 401) return UNAUTHORIZED_CLOSE
+  return ABNORMAL_CLOSE
 }
 
 /** The `x-realtime-close` header of the long-polling transport: `<code> <reason, URI-encoded>`. */
@@ -32,6 +41,6 @@ export function formatCloseHeader(code: number, reason: string): string {
 /** Reads an `x-realtime-close` header; an unreadable one counts as a lost connection. */
 export function parseCloseHeader(header: string): { code: number; reason: string } {
   const match = /^(\d{4})(?: (.*))?$/.exec(header.trim())
-  if (match === null) return { code: CloseCode.Abnormal, reason: 'unreadable close header' }
+  if (match === null) return { code: ABNORMAL_CLOSE, reason: 'unreadable close header' }
   return { code: Number(match[1]), reason: decodeURIComponent(match[2] ?? '') }
 }

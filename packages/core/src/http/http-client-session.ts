@@ -1,6 +1,5 @@
-import { CloseCode } from '../errors.js'
 import type { ClientSocket, ClientSocketListener } from '../transport.js'
-import { withQuery } from './client-helpers.js'
+import { NORMAL_CLOSE, withQuery } from './client-helpers.js'
 import { PostQueue } from './post-queue.js'
 
 /**
@@ -55,7 +54,7 @@ export class HttpClientSession implements ClientSocket {
     this.#post?.send(frame)
   }
 
-  close(code: number = CloseCode.Normal, reason = ''): void {
+  close(code: number = NORMAL_CLOSE, reason = ''): void {
     if (this.#sessionUrl !== undefined && !this.#finished) {
       // The code tells the server whether the client left on purpose (1000) or gave up on a failing connection.
       const url = withQuery(this.#sessionUrl, { code: String(code) })

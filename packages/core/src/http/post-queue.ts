@@ -1,5 +1,3 @@
-import { utf8Length } from '../codec.js'
-
 /** Options of {@link PostQueue}. */
 export interface PostQueueOptions {
   /** Where the frames go: the transport URL with `transport` and `sid`. */
@@ -11,6 +9,12 @@ export interface PostQueueOptions {
   /** `RequestInit.credentials` of every POST. */
   credentials?: RequestCredentials
 }
+
+/**
+ * Counts bytes for batching. Not `utf8Length` from the codec: this file is loaded lazily with the
+ * HTTP transports and must not share a module with the client's entry.
+ */
+const utf8 = new TextEncoder()
 
 /**
  * Sends frames up in POST bodies, one frame per line, one POST at a time: frames sent while a POST
@@ -69,7 +73,7 @@ export class PostQueue {
     let bytes = 0
     let count = 0
     for (const frame of this.#pending) {
-      const size = utf8Length(frame) + 1
+      const size = utf8.encode(frame).byteLength + 1
       if (count > 0 && bytes + size > this.#maxBytes) break
       bytes += size
       count++

@@ -1,0 +1,82 @@
+import type { ClientSocket, ClientSocketListener, ClientTransport } from '@org/realtime-core'
+import { ABNORMAL_CLOSE, HttpClientSession, closeCodeOf, withQuery } from '@org/realtime-core/http-client'
+import type { SseEvent } from './parse-sse.js'
+
+/** The subset of the WHATWG `EventSource` constructor the transport uses. */
+export interface EventSourceConstructor {
+  new (url: string, init?: { withCredentials?: boolean }): EventSourceLike
+}
+
+/** The subset of a WHATWG `EventSource` the transport uses. */
+export interface EventSourceLike {
+  addEventListener(type: string, listener: (event: { data: string }) => void): void
+  onerror: ((event: unknown) => void) | null
+  close(): void
+}
+
+/** Options of the SSE client transport. */
+export interface SseClientTransportOptions {
+  /**
+   * The `EventSource` implementation, or `false` to read the stream with fetch (in the Node.js
+   * build only: the browser build has no stream reader of its own, and fails to open without an
+   * `EventSource`).
+   * @default globalThis.EventSource where it exists (browsers), else fetch streaming (Node.js)
+   */
+  EventSource?: EventSourceConstructor | false
+  /**
+   * The fetch implementation, for POSTs and for the stream without `EventSource`.
+   * @default globalThis.fetch
+   */
+  fetch?: typeof fetch
+  /**
+   * Send cookies to a server on another origin.
+   * @default false
+   */
+  withCredentials?: boolean
+}
+
+/**
+ * Reads the event stream at `url` with fetch, handing each event to `onEvent`; resolves when the
+ * stream ends. Only the Node.js build has one: browsers have `EventSource`.
+ */
+export type StreamReader = (fetchImpl: typeof fetch, url: string, credentials: RequestCredentials, signal: AbortSignal, onEvent: (event: SseEvent) => void) => Promise<void>
+
+/** The transport, reading the stream with `EventSource`, or with `readStream` where there is none. */
+export function createTransport(options: SseClientTransportOptions, readStream: StreamReader | undefined): ClientTransport {
+  const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis)
+  const EventSourceImpl = options.EventSource === undefined ? (globalThis as { EventSource?: EventSourceConstructor }).EventSource : options.EventSource || undefined
+  const credentials: RequestCredentials = options.withCredentials === true ? 'include' : 'same-origin'
+  return {
+    name: 'sse',
+    open(url: string, listener: ClientSocketListener): ClientSocket {
+      const session = new HttpClientSession(listener, fetchImpl, credentials)
+      const onEvent = ({ type, data }: SseEvent): void => {
+        if (type === 'message') session.received(data)
+        else if (type === 'session') session.started(withQuery(url, { transport: 'sse', sid: data }))
+        else if (type === 'close') {
+          const { code, reason } = JSON.parse(data) as { code: number; reason: string }
+          session.finish(code, reason)
+        }
+      }
+      const streamUrl = withQuery(url, { transport: 'sse' })
+      if (EventSourceImpl !== undefined) {
+        const source = new EventSourceImpl(streamUrl, { withCredentials: options.withCredentials === true })
+        for (const type of ['message', 'session', 'close']) source.addEventListener(type, (event) => onEvent({ type, data: event.data }))
+        // EventSource would retry on its own, into a new session: the client reconnects instead.
+        source.onerror = () => session.finish(ABNORMAL_CLOSE, 'the event stream failed')
+        session.stopDelivery = () => source.close()
+      } else if (readStream === undefined) {
+        queueMicrotask(() => session.finish(ABNORMAL_CLOSE, 'No EventSource implementation: pass one as the `EventSource` option'))
+      } else {
+        const aborted = new AbortController()
+        session.stopDelivery = () => aborted.abort()
+        readStream(fetchImpl, streamUrl, credentials, aborted.signal, onEvent).then(
+          () => session.finish(ABNORMAL_CLOSE, 'the event stream ended'),
+          (error: unknown) => session.finish(closeCodeOf(error), error instanceof Error ? error.message : 'the event stream failed'),
+        )
+      }
+      return session
+    },
+  }
+}
+
