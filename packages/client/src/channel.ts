@@ -1,5 +1,5 @@
-import { ErrorCode, RealtimeError, type ErrorPayload } from '@org/realtime-core'
-import { Listeners, reportError, type Listener } from './internal/listeners.js'
+import { ErrorCode, RealtimeError, type ErrorPayload, type HistoryPage } from '@org/realtime-core'
+import { Listeners, type Listener } from './internal/listeners.js'
 
 /** Where a channel stands. */
 export type ChannelState = 'unsubscribed' | 'subscribing' | 'subscribed'
@@ -28,25 +28,11 @@ export interface HistoryOptions {
   limit?: number
 }
 
-/** One message of a channel's history. */
-export interface HistoryMessage {
-  /** Its offset in the channel. */
-  offset: number
-  /** The event name it was broadcast with. */
-  event: string
-  /** The event data; `undefined` when it had none. */
-  data: unknown
-}
-
-/** What {@link Channel.history} resolves with. */
-export interface ChannelHistory {
-  /** The messages, oldest first. */
-  messages: HistoryMessage[]
-  /** Offset of the channel's last message. */
-  offset: number
-  /** False when messages after `since` are no longer kept: `messages` starts later than asked. */
-  complete: boolean
-}
+/**
+ * What {@link Channel.history} resolves with: the channel's `epoch` and last `offset`, whether the
+ * page is `complete`, and its `messages`, oldest first.
+ */
+export type ChannelHistory = HistoryPage
 
 /** @internal What a channel needs from its client. */
 export interface ChannelHost {
@@ -158,7 +144,7 @@ export class Channel {
 
   /** @internal An event broadcast to this channel arrived. */
   dispatch(event: string, data: unknown): void {
-    this.#listeners.call(event, data)
+    this.#listeners.emit(event, data)
   }
 
   /** @internal The server answered a subscription request, or resumed the session that held it. */
@@ -168,8 +154,7 @@ export class Channel {
     this.#state = 'subscribed'
     this.#held = true
     for (const waiter of this.#waiting.splice(0)) waiter.resolve(event)
-    const outcome = this.#listeners.call('subscribed', event)
-    if (outcome !== undefined && 'error' in outcome) reportError(outcome.error)
+    this.#listeners.emit('subscribed', event)
   }
 
   /** @internal The connection dropped: the subscription holds again once the server confirms it anew. */

@@ -25,7 +25,7 @@ import {
 import { webSocketTransport } from '@org/realtime-transport-ws/client'
 import { Channel, type ChannelHost } from './channel.js'
 import { HeartbeatWatch } from './internal/heartbeat-watch.js'
-import { Listeners, reportError, type FirstOutcome, type Listener } from './internal/listeners.js'
+import { Listeners, type FirstOutcome, type Listener } from './internal/listeners.js'
 import { isBuiltInTransport, loadTransport, type BuiltInTransportName } from './internal/load-transport.js'
 import { parseServerFrame } from './internal/parse-server-frame.js'
 import { Positions } from './internal/positions.js'
@@ -130,10 +130,7 @@ export class RealtimeClient {
         else if (held) this.#toUnsubscribe.add(channel.name)
       },
       publish: (channel, event, data, timeoutMs) => this.#submit({ t: 'pub', ch: channel, e: checkName(event), d: data }, event, timeoutMs),
-      history: async (channel, { since, limit }) => {
-        const page = (await this.#submit({ t: 'hist', ch: channel, since, limit } as ClientFrame, 'history', undefined)) as HistoryPage
-        return { offset: page.offset, complete: page.complete, messages: page.m.map(({ o, e, d }) => ({ offset: o, event: e, data: d })) }
-      },
+      history: (channel, { since, limit }) => this.#submit({ t: 'hist', ch: channel, since, limit } as ClientFrame, 'history', undefined) as Promise<HistoryPage>,
       offset: (channel) => this.#positions.offset(channel),
     }
     if (options.autoConnect !== false) this.connect()
@@ -222,9 +219,14 @@ export class RealtimeClient {
    */
   async reauthenticate(): Promise<void> {
     if (this.#state !== 'connected') return
-    const auth = typeof this.#auth === 'function' ? await (this.#auth as () => unknown)() : this.#auth
+    const auth = await this.#credentials()
     const answer = (await this.#submit({ t: 'auth', auth } as ClientFrame, 'auth', undefined)) as { expiresAt?: number } | undefined
     this.#scheduleRenewal(answer?.expiresAt)
+  }
+
+  /** The `auth` option's value, or what its function returns. */
+  async #credentials(): Promise<unknown> {
+    return typeof this.#auth === 'function' ? (this.#auth as () => unknown)() : this.#auth
   }
 
   /** Renews the credentials 30 s before `expiresAt` (halfway for shorter lifetimes), when an `auth` function can provide fresh ones. */
@@ -365,7 +367,7 @@ export class RealtimeClient {
   async #hello(socket: ClientSocket): Promise<void> {
     let hello: string
     try {
-      const auth = typeof this.#auth === 'function' ? await (this.#auth as () => unknown)() : this.#auth
+      const auth = await this.#credentials()
       const resume = this.#token === undefined ? undefined : { token: this.#token, s: this.#receivedSeq, ch: this.#positions.offsets() }
       hello = this.#encode({ t: 'hello', v: PROTOCOL_VERSION, auth, recoverable: true, resume })
     } catch (error) {
@@ -383,7 +385,7 @@ export class RealtimeClient {
   #receive(text: string): void {
     this.#heartbeat.seen()
     const frame = parseServerFrame(text)
-    if (frame === undefined) return this.#emit('error', new RealtimeError(ErrorCode.BadFrame, 'The server sent a frame that is not a JSON object'))
+    if (frame === undefined) return this.#emit('error', new RealtimeError(ErrorCode.BadFrame, 'Malformed frame from the server: not a JSON object'))
     if ((frame.t === 'event' || frame.t === 'ack') && frame.s !== undefined && !this.#isNext(frame.s)) return
     switch (frame.t) {
       case 'welcome':
@@ -446,7 +448,7 @@ export class RealtimeClient {
    * A new session replaced the one that dropped: what was sent on the old one may or may not have
    * been handled, and its numbering starts over.
    */
-  #abandonSession(): void {
+  #abandonSession(wanted: Channel[]): void {
     const plain = this.#unconfirmed.filter((sent) => sent.ackId === undefined).length
     for (const id of [...this.#numberedAcks]) {
       this.#acks.reject(id, new RealtimeError(ErrorCode.OutcomeUnknown, 'The session ended before the server answered'))
@@ -455,7 +457,7 @@ export class RealtimeClient {
     this.#restartNumbering()
     for (const channel of this.#channels.values()) channel.released()
     this.#toUnsubscribe.clear()
-    this.#positions.keepOnly(new Set([...this.#channels.values()].filter((channel) => channel.wanted).map((channel) => channel.name)))
+    this.#positions.keepOnly(new Set(wanted.map((channel) => channel.name)))
   }
 
   #welcome(frame: WelcomeFrame): void {
@@ -482,12 +484,12 @@ export class RealtimeClient {
       // The server has every frame up to `s`; the rest go again, before anything new.
       this.#confirmed(frame.s ?? 0)
       for (const sent of this.#unconfirmed) this.#socket?.send(sent.encoded)
-      const left = [...this.#toUnsubscribe]
+      for (const ch of inFrames([...this.#toUnsubscribe])) this.#send({ t: 'unsub', ch })
       this.#toUnsubscribe.clear()
-      for (let start = 0; start < left.length; start += MAX_CHANNELS_PER_FRAME) this.#send({ t: 'unsub', ch: left.slice(start, start + MAX_CHANNELS_PER_FRAME) })
-    } else this.#abandonSession()
-    const lost = new Set(frame.lost ?? [])
+    }
     const wanted = [...this.#channels.values()].filter((channel) => channel.wanted)
+    if (!resumed) this.#abandonSession(wanted)
+    const lost = new Set(frame.lost)
     for (const channel of wanted) if (resumed && channel.held) channel.subscribed(undefined, { recovered: !lost.has(channel.name) })
     this.#subscribeAll(wanted.filter((channel) => !channel.held))
     // Listeners restore app state (re-join a room, say) before the frames queued offline go out.
@@ -498,15 +500,13 @@ export class RealtimeClient {
 
   /** Sends `sub` frames for `channels`, as few as the per-frame limit allows. */
   #subscribeAll(channels: Channel[]): void {
-    if (this.#state !== 'connected') return
-    for (let start = 0; start < channels.length; start += MAX_CHANNELS_PER_FRAME) this.#subscribe(channels.slice(start, start + MAX_CHANNELS_PER_FRAME))
+    if (this.#state === 'connected') for (const batch of inFrames(channels)) this.#subscribe(batch)
   }
 
   #subscribe(channels: Channel[]): void {
     const names = channels.map((channel) => channel.name)
     const { id, promise } = this.#acks.create(this.#ackTimeoutMs, 'subscribe')
-    const since = this.#positions.since(names)
-    this.#send(since === undefined ? { t: 'sub', id, ch: names } : { t: 'sub', id, ch: names, since })
+    this.#send({ t: 'sub', id, ch: names, since: this.#positions.since(names) })
     promise.then(
       (results) => {
         for (const result of results as SubscribeResult[]) {
@@ -528,10 +528,8 @@ export class RealtimeClient {
   #event(frame: EventFrame): void {
     if (frame.ch !== undefined && frame.o !== undefined) this.#positions.received(frame.ch, frame.o)
     if (frame.ch !== undefined) this.#channels.get(frame.ch)?.dispatch(frame.e, frame.d)
-    const outcome = this.#listeners.call(frame.e, frame.d)
-    if (frame.id === undefined) {
-      if (outcome !== undefined && 'error' in outcome) reportError(outcome.error)
-    } else void this.#answer(frame.id, frame.e, outcome)
+    if (frame.id === undefined) this.#listeners.emit(frame.e, frame.d)
+    else void this.#answer(frame.id, frame.e, this.#listeners.call(frame.e, frame.d))
   }
 
   /** Answers the server's `emitWithAck` with what the first listener returned or threw. */
@@ -633,9 +631,15 @@ export class RealtimeClient {
   }
 
   #emit<K extends keyof ClientLifecycleEvents>(event: K, ...args: Parameters<ClientLifecycleEvents[K]>): void {
-    const outcome = this.#listeners.call(event, args[0])
-    if (outcome !== undefined && 'error' in outcome) reportError(outcome.error)
+    this.#listeners.emit(event, args[0])
   }
+}
+
+/** `list` in slices of as many as one frame may name. */
+function inFrames<T>(list: T[]): T[][] {
+  const slices: T[][] = []
+  for (let start = 0; start < list.length; start += MAX_CHANNELS_PER_FRAME) slices.push(list.slice(start, start + MAX_CHANNELS_PER_FRAME))
+  return slices
 }
 
 /** `event` if it may be sent. */

@@ -7,12 +7,12 @@ import { describe, expect, it } from 'vitest'
 const entry = fileURLToPath(new URL('../dist/index.js', import.meta.url))
 
 /**
- * Size budgets, minified + gzip, summed over the files a page loads. Today's sizes (recovery
- * included) sit under them; issue 6 aims lower (5 KB for the client with WebSocket, 8 KB with every
- * transport).
+ * Size budgets, minified + gzip, summed over the files a page loads. Every transport: issue 6's
+ * target (socket.io-client is 13.5 KB). The client with WebSocket alone sits at ~6.3 KB, above
+ * the issue's 5 KB (bench/RESULTS.md says why): its budget holds today's size so it only shrinks.
  */
-const INITIAL_BUDGET = 8 * 1024
-const EVERY_TRANSPORT_BUDGET = 11 * 1024
+const INITIAL_BUDGET = 6.5 * 1024
+const EVERY_TRANSPORT_BUDGET = 8 * 1024
 
 /**
  * Bundles the built client the way an app's bundler does for a browser, splitting what is loaded

@@ -1,8 +1,10 @@
+import { createServer as createHttpServer } from 'node:http'
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { ErrorCode, type RealtimeError } from '@org/realtime-core'
 import { RealtimeServer, type Connection } from '@org/realtime-server'
-import { expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { WebSocketServer } from 'ws'
 import { allServerTransports, collect, connectedClient, createClient, describeTransports, once, startServer, until } from '../../../test/support.js'
 
 /** A port nothing listens on (yet). */
@@ -80,5 +82,37 @@ describeTransports('client robustness', () => {
     expect(error.code).toBe(ErrorCode.HandshakeTimeout)
     await once(client, 'connect')
     expect(calls).toBeGreaterThanOrEqual(2)
+  })
+})
+
+describe('client robustness against a server that sends odd frames', () => {
+  it('reports a frame that is not a JSON object, skips one of an unknown type, and keeps receiving', async () => {
+    // A server that welcomes the client, then sends garbage, a frame type from a later version,
+    // and an event.
+    const http = createHttpServer()
+    const wss = new WebSocketServer({ server: http })
+    wss.on('connection', (ws) => {
+      ws.once('message', () => {
+        ws.send(JSON.stringify({ t: 'welcome', v: 1, sid: 's1', pingInterval: 5000, pingTimeout: 5000, maxPayload: 1000 }))
+        ws.send('not json')
+        ws.send('["an array"]')
+        ws.send('{"t":"teleport","to":"mars"}')
+        ws.send('{"t":"event","e":"news","d":1}')
+      })
+    })
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
+    try {
+      const client = createClient(`http://127.0.0.1:${(http.address() as AddressInfo).port}/realtime`)
+      const errors = collect<RealtimeError>(client, 'error')
+      const news = await once(client, 'news')
+      expect(news).toBe(1)
+      expect(errors.map((error) => error.code)).toEqual([ErrorCode.BadFrame, ErrorCode.BadFrame])
+      expect(client.connected).toBe(true)
+      client.disconnect()
+    } finally {
+      for (const ws of wss.clients) ws.terminate()
+      wss.close()
+      await new Promise((resolve) => http.close(resolve))
+    }
   })
 })

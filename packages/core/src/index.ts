@@ -33,6 +33,7 @@ export {
   type Frame,
   type HelloFrame,
   type HistoryFrame,
+  type HistoryMessage,
   type HistoryPage,
   type PingFrame,
   type PongFrame,

@@ -173,12 +173,25 @@ export interface HistoryFrame {
   limit?: number
 }
 
-/** The answer to a `hist` frame. */
+/** One message of a channel's history. */
+export interface HistoryMessage {
+  /** Its offset in the channel. */
+  offset: number
+  /** The event name it was broadcast with. */
+  event: string
+  /** The event data; absent (`undefined`) when it had none. */
+  data?: unknown
+}
+
+/**
+ * The answer to a `hist` frame, and what `channel.history()` resolves with. `offset` is the
+ * channel's last offset, in `epoch`: offsets of another epoch select nothing meaningful.
+ */
 export interface HistoryPage extends ChannelPosition {
-  /** False when messages after `since` are no longer kept: `m` starts later than asked. */
+  /** False when messages after `since` are no longer kept: `messages` starts later than asked. */
   complete: boolean
   /** The messages, oldest first. */
-  m: Array<{ o: number; e: string; d?: unknown }>
+  messages: HistoryMessage[]
 }
 
 /** Client → server: subscribe to channels. Answered by an `ack` whose `d` is a {@link SubscribeResult} array. */

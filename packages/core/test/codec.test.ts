@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { ErrorCode, RealtimeError, decodeClientFrame, decodeServerFrame, encodeFrame } from '@org/realtime-core'
+import {
+  ErrorCode,
+  MAX_CHANNELS_PER_FRAME,
+  MAX_HISTORY_LIMIT,
+  MAX_NAME_LENGTH,
+  RealtimeError,
+  decodeClientFrame,
+  decodeServerFrame,
+  encodeFrame,
+} from '@org/realtime-core'
 
 /** The example frames of docs/protocol.md, by frame type: the spec is the fixture. */
 function specExamples(): Map<string, string[]> {
@@ -99,6 +108,21 @@ describe('decoder on malformed input', () => {
     const frame = decodeClientFrame('{"t":"event","e":"x","d":{"__proto__":{"polluted":1}}}') as { d: object }
     expect(Object.getPrototypeOf(frame.d)).toBe(Object.prototype)
     expect(({} as { polluted?: number }).polluted).toBeUndefined()
+  })
+
+  it('names the field and the current limits in its messages', () => {
+    const message = (text: string): string => {
+      try {
+        decodeClientFrame(text)
+      } catch (error) {
+        return (error as RealtimeError).message
+      }
+      throw new Error(`${text} was accepted`)
+    }
+    expect(message('{"t":"event","e":""}')).toBe(`Malformed frame: field "e" must be a string of 1 to ${MAX_NAME_LENGTH} characters`)
+    expect(message('{"t":"sub","id":1,"ch":[]}')).toContain(`an array of 1 to ${MAX_CHANNELS_PER_FRAME} channel names`)
+    expect(message('{"t":"sub","id":1,"ch":["a"],"since":[]}')).toContain(`at most ${MAX_CHANNELS_PER_FRAME} channel names`)
+    expect(message('{"t":"hist","id":1,"ch":"a","limit":0}')).toContain(`an integer from 1 to ${MAX_HISTORY_LIMIT}`)
   })
 
   it('strips unknown members of an ack error', () => {

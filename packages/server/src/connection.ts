@@ -636,10 +636,10 @@ export class Connection<TData = Record<string, any>> {
     const position = history.position(frame.ch)
     const since = Math.min(frame.since ?? 0, position.offset)
     const { entries, complete } = history.after(frame.ch, since, frame.limit ?? DEFAULT_HISTORY_LIMIT)
-    const page: HistoryPage = { ...position, complete, m: [] }
+    const page: HistoryPage = { ...position, complete, messages: [] }
     for (const entry of entries) {
       if (!reached(entry, frame.ch, this)) continue
-      page.m.push(entry.data === undefined ? { o: entry.offset, e: entry.event } : { o: entry.offset, e: entry.event, d: entry.data })
+      page.messages.push(entry.data === undefined ? { offset: entry.offset, event: entry.event } : { offset: entry.offset, event: entry.event, data: entry.data })
     }
     this.#send({ t: 'ack', id: frame.id, d: page })
   }

@@ -228,6 +228,7 @@ describeTransports('session recovery', () => {
     rt.to('log').except(client.id as string).emit('n', 'hidden')
     const page = await client.channel('log').history({ since: 2, limit: 2 })
     expect(page).toEqual({
+      epoch: expect.any(String),
       offset: 6,
       complete: true,
       messages: [

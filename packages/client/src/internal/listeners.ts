@@ -42,10 +42,16 @@ export class Listeners {
     }
     return first
   }
+
+  /** Calls every listener of `event`, reporting each exception asynchronously. */
+  emit(event: string, data: unknown): void {
+    const first = this.call(event, data)
+    if (first !== undefined && 'error' in first) reportError(first.error)
+  }
 }
 
 /** Rethrows `error` outside the current call stack, where the platform reports uncaught errors. */
-export function reportError(error: unknown): void {
+function reportError(error: unknown): void {
   queueMicrotask(() => {
     throw error
   })
