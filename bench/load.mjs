@@ -109,6 +109,7 @@ serveParent(
     /** Opens `count` connections, at most `concurrency` handshakes at a time. */
     async connect({ count, concurrency }) {
       const startedAt = clock()
+      const cpu = process.cpuUsage()
       let next = 0
       const worker = async () => {
         while (next < count) {
@@ -117,7 +118,9 @@ serveParent(
         }
       }
       await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker))
-      return { ms: clock() - startedAt, open: conns.length }
+      const ms = clock() - startedAt
+      const { user, system } = process.cpuUsage(cpu)
+      return { ms, open: conns.length, loadCpu: (user + system) / 1000 / ms }
     },
 
     /** Starts checking a fan-out of `msgs` messages (see fanoutReceive). */

@@ -19,13 +19,13 @@ export default {
   run(impl, size, { serverFlags }) {
     return withProcesses(impl, serverFlags, async ({ server, load }) => {
       await server.call('cpuStart')
-      const { ms, open } = await load.call('connect', { count: size.clients, concurrency: size.clients }, 120_000)
+      const { ms, open, loadCpu } = await load.call('connect', { count: size.clients, concurrency: size.clients }, 120_000)
       const { cpuUs } = await server.call('cpuStop')
       const connected = await server.call('connections')
       if (open !== size.clients || connected !== size.clients) {
         throw new Error(`storm: ${open} open at the client, ${connected} at the server, expected ${size.clients}`)
       }
-      return { connPerSec: size.clients / (ms / 1000), cpuPerConn: cpuUs / size.clients }
+      return { connPerSec: size.clients / (ms / 1000), cpuPerConn: cpuUs / size.clients, serverCpu: cpuUs / 1000 / ms, loadCpu }
     })
   },
 }

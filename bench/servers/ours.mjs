@@ -1,5 +1,6 @@
 /** (a) This library over WebSocket, used the way an application would. */
 import { RealtimeServer } from '@org/realtime-server'
+import { listenOptions } from './listen-options.mjs'
 
 export const path = '/realtime'
 
@@ -12,7 +13,7 @@ export async function start(transports) {
     conn.join('room')
     conn.on('echo', (data) => data)
   })
-  const port = await rt.listen(0, { host: '127.0.0.1' })
+  const port = await rt.listen(0, listenOptions)
   return {
     port,
     broadcast: (data) => rt.to('room').emit('m', data),

@@ -1,6 +1,7 @@
 /** (c) Socket.IO 4.8, WebSocket transport only on both ends, default options otherwise. */
 import { createServer } from 'node:http'
 import { Server } from 'socket.io'
+import { listenOptions } from './listen-options.mjs'
 
 export const path = '/socket.io/?EIO=4&transport=websocket'
 
@@ -11,7 +12,7 @@ export async function start() {
     socket.join('room')
     socket.on('echo', (data, ack) => ack(data))
   })
-  await new Promise((resolve) => http.listen(0, '127.0.0.1', resolve))
+  await new Promise((resolve) => http.listen({ port: 0, ...listenOptions }, resolve))
   return {
     port: http.address().port,
     broadcast: (data) => io.to('room').emit('m', data),

@@ -4,6 +4,7 @@
  */
 import { createServer } from 'node:http'
 import { WebSocketServer } from 'ws'
+import { listenOptions } from './listen-options.mjs'
 
 export const path = '/'
 
@@ -19,7 +20,7 @@ export async function start({ broadcastTo = sendEach } = {}) {
     })
     ws.on('close', () => room.delete(ws))
   })
-  await new Promise((resolve) => http.listen(0, '127.0.0.1', resolve))
+  await new Promise((resolve) => http.listen({ port: 0, ...listenOptions }, resolve))
   return {
     port: http.address().port,
     broadcast: (data) => broadcastTo(room, JSON.stringify({ e: 'm', d: data })),

@@ -17,6 +17,6 @@ export type {
   RecoveryOptions,
 } from './options.js'
 export type { RateLimitOptions } from './rate-limit.js'
-export { RealtimeServer, type AttachOptions, type RealtimeServerEvents } from './server.js'
+export { RealtimeServer, type AttachOptions, type ListenOptions, type RealtimeServerEvents } from './server.js'
 export { TypedEmitter, type EventMap } from './typed-emitter.js'
 export { CloseCode, ErrorCode, RealtimeError, isRealtimeError, type Logger } from '@org/realtime-core'

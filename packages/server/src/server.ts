@@ -106,6 +106,22 @@ export interface AttachOptions {
   path?: string
 }
 
+/** Options of {@link RealtimeServer.listen}. */
+export interface ListenOptions extends AttachOptions {
+  /**
+   * Address to listen on.
+   * @default every address (`::`, or `0.0.0.0` without IPv6)
+   */
+  host?: string
+  /**
+   * Longest queue of connections the operating system accepts before the server takes them.
+   * Raise it (and the system's `net.core.somaxconn`) for many clients connecting at once, as after
+   * a deploy: a connection refused by a full queue waits a second or more before its next try.
+   * @default 511
+   */
+  backlog?: number
+}
+
 /**
  * The realtime server: accepts clients over its transports, keeps rooms, and delivers events.
  *
@@ -265,7 +281,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
    * Starts an HTTP server of its own on `port` (0 picks a free one) and attaches to it.
    * Resolves with the port it listens on. `close()` closes that HTTP server too.
    */
-  async listen(port: number, options: AttachOptions & { host?: string } = {}): Promise<number> {
+  async listen(port: number, options: ListenOptions = {}): Promise<number> {
     const httpServer = createServer((_request, response) => {
       response.writeHead(404).end()
     })
@@ -273,7 +289,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     this.attach(httpServer, options)
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject)
-      httpServer.listen(port, options.host, () => {
+      httpServer.listen({ port, host: options.host, backlog: options.backlog }, () => {
         httpServer.off('error', reject)
         resolve()
       })
