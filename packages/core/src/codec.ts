@@ -28,16 +28,27 @@ interface Rule {
   readonly is: string
 }
 
+/** The fields a frame type carries, each with its rule and whether it may be absent. */
+type Shape = ReadonlyArray<readonly [field: string, rule: Rule, optional: boolean]>
+
+type Shapes = Record<string, Shape>
+
 /**
- * The fields a frame type must (`name`) or may (`name?`) carry, by frame type. Fields not listed
- * are passed through untouched (`d` and `auth` hold anything).
+ * The shapes of a table listing, by frame type, the fields a frame must (`name`) or may (`name?`)
+ * carry. Fields not listed are passed through untouched (`d` and `auth` hold anything).
  */
-type Shapes = Record<string, Record<string, Rule>>
+function compile(table: Record<string, Record<string, Rule>>): Shapes {
+  const shapes: Shapes = {}
+  for (const [type, fields] of Object.entries(table)) {
+    shapes[type] = Object.entries(fields).map(([key, rule]) => (key.endsWith('?') ? [key.slice(0, -1), rule, true] : [key, rule, false]))
+  }
+  return shapes
+}
 
 type Fields = Record<string, unknown>
 
-// The messages spell the limits out: a template would keep bundlers from dropping the rules a
-// browser never uses (codec.test.ts checks they match the constants).
+// The messages spell the limits out, and the tables are marked pure: otherwise bundlers would keep
+// them in browser bundles, which never decode (codec.test.ts checks the limits match the constants).
 
 const integer: Rule = { test: isInteger, is: 'a non-negative integer' }
 const string: Rule = { test: (value) => typeof value === 'string', is: 'a string' }
@@ -73,7 +84,7 @@ const positions: Rule = {
 
 const ack = { id: integer, 's?': integer, 'err?': error }
 
-const clientShapes: Shapes = {
+const clientShapes = /* @__PURE__ */ compile({
   hello: { v: integer, 'recoverable?': boolean, 'resume?': resume },
   auth: { id: integer },
   pong: {},
@@ -84,9 +95,9 @@ const clientShapes: Shapes = {
   rcv: { s: integer },
   hist: { id: integer, ch: name, 'since?': integer, 'limit?': historyLimit },
   unsub: { 'id?': integer, ch: channelList },
-}
+})
 
-const serverShapes: Shapes = {
+const serverShapes = /* @__PURE__ */ compile({
   welcome: {
     v: integer,
     sid: string,
@@ -104,7 +115,7 @@ const serverShapes: Shapes = {
   ack,
   rcv: { s: integer },
   error: { code: string, message: string },
-}
+})
 
 /**
  * Decodes and validates a frame sent by a client.
@@ -134,9 +145,7 @@ function decode(text: string, shapes: Shapes): unknown {
   if (typeof fields.t !== 'string') throw badFrame('a frame must have a string field "t"')
   const shape = Object.hasOwn(shapes, fields.t) ? shapes[fields.t] : undefined
   if (shape === undefined) throw new RealtimeError(ErrorCode.UnknownFrame, `Unknown frame type ${JSON.stringify(fields.t.slice(0, 32))}`)
-  for (const [key, rule] of Object.entries(shape)) {
-    const optional = key.endsWith('?')
-    const field = optional ? key.slice(0, -1) : key
+  for (const [field, rule, optional] of shape) {
     const value = fields[field]
     if (!(optional && value === undefined) && !rule.test(value)) throw badFrame(`field "${field}" must be ${rule.is}`)
   }
