@@ -35,11 +35,13 @@ function check(conn, key, data) {
 
 function onApp(conn, text) {
   const frame = JSON.parse(text)
-  if (frame.t !== 'event') return tally.unexpected++
-  if (frame.e === 'm' && frame.ch === `r${conn.room}`) {
+  if (Array.isArray(frame)) {
+    // A channel event: [channel, offset, event, data].
+    const [channel, , event, data] = frame
+    if (event !== 'm' || channel !== `r${conn.room}`) return tally.unexpected++
     tally.roomReceived++
-    check(conn, 'nextRoom', frame.d)
-  } else if (frame.e === 'all' && frame.ch === undefined) {
+    check(conn, 'nextRoom', data)
+  } else if (frame.t === 'event' && frame.e === 'all' && frame.ch === undefined) {
     tally.allReceived++
     check(conn, 'nextAll', frame.d)
   } else tally.unexpected++

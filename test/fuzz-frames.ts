@@ -6,7 +6,7 @@ export const protocolDoc = readFileSync(new URL('../docs/protocol.md', import.me
 /** Every example frame line of the spec's "## Examples" section. */
 export function specExamples(doc: string = protocolDoc): string[] {
   const section = doc.slice(doc.indexOf('\n## Examples'))
-  return [...section.matchAll(/^```\w+\n([\s\S]*?)^```$/gm)].flatMap((match) => (match[1] ?? '').split('\n').filter((line) => line.length > 0))
+  return [...section.matchAll(/^```[\w-]+\n([\s\S]*?)^```$/gm)].flatMap((match) => (match[1] ?? '').split('\n').filter((line) => line.length > 0))
 }
 
 /** JSON text as a tree that can hold what `JSON.stringify` never writes: raw number tokens, duplicate and `__proto__` keys. */

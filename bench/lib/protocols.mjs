@@ -10,7 +10,8 @@
  * is 'sse' or 'polling': the load process then opens an HTTP session instead of a WebSocket.
  */
 export const protocols = {
-  // docs/protocol.md: hello → welcome; answer ping; broadcasts are `event` frames with `ch`.
+  // docs/protocol.md: hello → welcome; answer ping; channel broadcasts are compact channel
+  // events, `[channel, offset, event, data]`.
   ours: {
     path: '/realtime',
     open: (ws) => ws.send('{"t":"hello","v":1}'),
@@ -24,9 +25,9 @@ export const protocols = {
       return false
     },
     broadcast(text) {
-      const frame = JSON.parse(text)
-      if (frame.t !== 'event' || frame.e !== 'm' || frame.ch !== 'room') throw new Error(`unexpected frame ${text.slice(0, 80)}`)
-      return frame.d
+      const [channel, , event, data] = JSON.parse(text)
+      if (channel !== 'room' || event !== 'm') throw new Error(`unexpected frame ${text.slice(0, 80)}`)
+      return data
     },
     request: (id, data) => JSON.stringify({ t: 'event', e: 'echo', d: data, id }),
     reply(text) {

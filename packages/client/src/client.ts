@@ -526,8 +526,10 @@ export class RealtimeClient {
   }
 
   #event(frame: EventFrame): void {
-    if (frame.ch !== undefined && frame.o !== undefined) this.#positions.received(frame.ch, frame.o)
-    if (frame.ch !== undefined) this.#channels.get(frame.ch)?.dispatch(frame.e, frame.d)
+    if (frame.ch !== undefined) {
+      if (frame.o !== undefined) this.#positions.received(frame.ch, frame.o)
+      this.#channels.get(frame.ch)?.dispatch(frame.e, frame.d)
+    }
     if (frame.id === undefined) this.#listeners.emit(frame.e, frame.d)
     else void this.#answer(frame.id, frame.e, this.#listeners.call(frame.e, frame.d))
   }

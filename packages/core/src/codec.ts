@@ -3,8 +3,10 @@ import {
   MAX_CHANNELS_PER_FRAME,
   MAX_HISTORY_LIMIT,
   MAX_NAME_LENGTH,
+  type ChannelEventFrame,
   type ClientFrame,
   type ErrorPayload,
+  type EventFrame,
   type Frame,
   type ServerFrame,
 } from './protocol.js'
@@ -14,8 +16,23 @@ import {
  * @throws RealtimeError `INVALID_PAYLOAD` when the data cannot be represented as JSON.
  */
 export function encodeFrame(frame: Frame): string {
+  return stringify(frame)
+}
+
+/**
+ * Encodes an event broadcast to `channel` in the compact form, a {@link ChannelEventFrame}.
+ * `offset` is the event's offset in the channel, or undefined when the server keeps no history.
+ * Data that an object would leave out (`undefined`, a function, a symbol) is left out here too.
+ * @throws RealtimeError `INVALID_PAYLOAD` when the data cannot be represented as JSON.
+ */
+export function encodeChannelEvent(channel: string, offset: number | undefined, event: string, data: unknown): string {
+  const omitted = data === undefined || typeof data === 'function' || typeof data === 'symbol'
+  return stringify(omitted ? [channel, offset ?? 0, event] : [channel, offset ?? 0, event, data])
+}
+
+function stringify(value: unknown): string {
   try {
-    return JSON.stringify(frame)
+    return JSON.stringify(value)
   } catch (cause) {
     throw new RealtimeError(ErrorCode.InvalidPayload, 'The payload cannot be encoded as JSON', { cause })
   }
@@ -122,18 +139,19 @@ const serverShapes = /* @__PURE__ */ compile({
  * @throws RealtimeError `BAD_FRAME` for malformed input, `UNKNOWN_FRAME` for a type clients may not send.
  */
 export function decodeClientFrame(text: string): ClientFrame {
-  return decode(text, clientShapes) as ClientFrame
+  return decode(text, clientShapes, false) as ClientFrame
 }
 
 /**
- * Decodes and validates a frame sent by a server.
+ * Decodes and validates a frame sent by a server. A channel event in the compact form
+ * ({@link ChannelEventFrame}) comes back as the {@link EventFrame} it stands for.
  * @throws RealtimeError `BAD_FRAME` for malformed input, `UNKNOWN_FRAME` for a type servers may not send.
  */
 export function decodeServerFrame(text: string): ServerFrame {
-  return decode(text, serverShapes) as ServerFrame
+  return decode(text, serverShapes, true) as ServerFrame
 }
 
-function decode(text: string, shapes: Shapes): unknown {
+function decode(text: string, shapes: Shapes, channelEvents: boolean): unknown {
   if (typeof text !== 'string') throw badFrame('a frame must be text')
   let fields: unknown
   try {
@@ -141,7 +159,8 @@ function decode(text: string, shapes: Shapes): unknown {
   } catch {
     throw badFrame('a frame must be valid JSON')
   }
-  if (!isObject(fields)) throw badFrame('a frame must be a JSON object')
+  if (channelEvents && Array.isArray(fields)) return channelEvent(fields)
+  if (!isObject(fields)) throw badFrame(channelEvents ? 'a frame must be a JSON object or a channel event array' : 'a frame must be a JSON object')
   if (typeof fields.t !== 'string') throw badFrame('a frame must have a string field "t"')
   const shape = Object.hasOwn(shapes, fields.t) ? shapes[fields.t] : undefined
   if (shape === undefined) throw new RealtimeError(ErrorCode.UnknownFrame, `Unknown frame type ${JSON.stringify(fields.t.slice(0, 32))}`)
@@ -158,6 +177,18 @@ function decode(text: string, shapes: Shapes): unknown {
     fields.err = typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) ? { code, message, retryAfterMs } : { code, message }
   }
   return fields
+}
+
+/** The event frame that a compact channel event stands for. */
+function channelEvent(fields: unknown[]): EventFrame {
+  const [ch, o, e, d] = fields
+  if (fields.length < 3 || fields.length > 4 || !isValidName(ch) || !isInteger(o) || !isValidName(e)) {
+    throw badFrame('a channel event must be [channel, offset, event] or [channel, offset, event, data]')
+  }
+  const frame: EventFrame = { t: 'event', e, ch }
+  if (fields.length === 4) frame.d = d
+  if (o > 0) frame.o = o
+  return frame
 }
 
 /** Whether `value` is a valid event or channel name: a string of 1 to {@link MAX_NAME_LENGTH} characters. */

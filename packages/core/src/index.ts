@@ -3,7 +3,7 @@
  * @module @org/realtime-core
  */
 export { backoffDelay, type BackoffOptions } from './backoff.js'
-export { decodeClientFrame, decodeServerFrame, encodeFrame, isValidName, utf8Length } from './codec.js'
+export { decodeClientFrame, decodeServerFrame, encodeChannelEvent, encodeFrame, isValidName, utf8Length } from './codec.js'
 export {
   CloseCode,
   ErrorCode,
@@ -25,6 +25,7 @@ export {
   RESERVED_EVENTS,
   type AckFrame,
   type AuthFrame,
+  type ChannelEventFrame,
   type ChannelPosition,
   type ClientFrame,
   type ErrorFrame,

@@ -129,6 +129,15 @@ export interface EventFrame {
   s?: number
 }
 
+/**
+ * Server → client: an event broadcast to a channel, in the compact form servers send it in,
+ * `[channel, offset, event]` or `[channel, offset, event, data]`. It means the same as an
+ * {@link EventFrame} with `ch`, `e`, `d` when present, and `o` unless `offset` is 0 (the server
+ * keeps no history; offsets count from 1). An array, because channel messages are most of the
+ * traffic: it carries about 30 bytes less than the object and parses faster.
+ */
+export type ChannelEventFrame = [channel: string, offset: number, event: string, data?: unknown]
+
 /** Client → server: publish an event to the other subscribers of a channel. */
 export interface PublishFrame {
   t: 'pub'

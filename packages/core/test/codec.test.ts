@@ -8,14 +8,16 @@ import {
   RealtimeError,
   decodeClientFrame,
   decodeServerFrame,
+  encodeChannelEvent,
   encodeFrame,
+  type EventFrame,
 } from '@org/realtime-core'
 
 /** The example frames of docs/protocol.md, by frame type: the spec is the fixture. */
 function specExamples(): Map<string, string[]> {
   const spec = readFileSync(new URL('../../../docs/protocol.md', import.meta.url), 'utf8')
   const examples = new Map<string, string[]>()
-  for (const match of spec.matchAll(/^```(\w+)\n([\s\S]*?)^```$/gm)) {
+  for (const match of spec.matchAll(/^```([\w-]+)\n([\s\S]*?)^```$/gm)) {
     const [, type, body] = match
     if (type === undefined || body === undefined || type === 'ts' || type === 'sh') continue
     examples.set(type, body.split('\n').filter((line) => line.length > 0))
@@ -31,7 +33,7 @@ const serverFixtures = serverTypes.flatMap((type) => examples.get(type) ?? [])
 
 describe('codec against the examples of docs/protocol.md', () => {
   it('finds an example for every frame type', () => {
-    expect([...examples.keys()].sort()).toEqual(['ack', 'auth', 'error', 'event', 'hello', 'ping', 'pong', 'pub', 'sub', 'unsub', 'welcome'])
+    expect([...examples.keys()].sort()).toEqual(['ack', 'auth', 'channel-event', 'error', 'event', 'hello', 'ping', 'pong', 'pub', 'sub', 'unsub', 'welcome'])
   })
 
   it.each(clientFixtures)('decodes the client frame %s and encodes it back identically', (text) => {
@@ -40,6 +42,14 @@ describe('codec against the examples of docs/protocol.md', () => {
 
   it.each(serverFixtures)('decodes the server frame %s and encodes it back identically', (text) => {
     expect(encodeFrame(decodeServerFrame(text))).toBe(text)
+  })
+
+  it.each(examples.get('channel-event') ?? [])('decodes the channel event %s as its event frame and encodes it back identically', (text) => {
+    const frame = decodeServerFrame(text) as EventFrame
+    const [channel, offset, event] = JSON.parse(text) as [string, number, string]
+    expect(frame).toMatchObject({ t: 'event', ch: channel, e: event })
+    expect(frame.o).toBe(offset === 0 ? undefined : offset)
+    expect(encodeChannelEvent(frame.ch as string, frame.o, frame.e, frame.d)).toBe(text)
   })
 
   it('encodes frames built in code to the exact spec strings', () => {
@@ -97,6 +107,23 @@ describe('decoder on malformed input', () => {
     const text = '{"t":"event","e":"message","d":{"text":"hi"},"ch":"room:lobby"}'
     expect(() => decodeClientFrame(text)).toThrowError(expect.objectContaining({ code: ErrorCode.BadFrame }))
     expect(decodeServerFrame(text)).toMatchObject({ ch: 'room:lobby' })
+  })
+
+  it.each([
+    ['an empty array', '[]'],
+    ['an array of two', '["room",1]'],
+    ['an array of five', '["room",1,"e",1,2]'],
+    ['a negative offset', '["room",-1,"e"]'],
+    ['an empty event name', '["room",1,""]'],
+    ['a channel that is not a name', '[7,1,"e"]'],
+  ])('rejects a channel event with %s', (_name, text) => {
+    expect(() => decodeServerFrame(text)).toThrowError(expect.objectContaining({ code: ErrorCode.BadFrame }))
+  })
+
+  it('leaves out of a channel event what JSON leaves out of an object', () => {
+    expect(encodeChannelEvent('room', undefined, 'tick', () => {})).toBe('["room",0,"tick"]')
+    expect(encodeChannelEvent('room', 3, 'tick', undefined)).toBe('["room",3,"tick"]')
+    expect(() => encodeChannelEvent('room', 3, 'tick', 1n)).toThrowError(expect.objectContaining({ code: ErrorCode.InvalidPayload }))
   })
 
   it('rejects a client-only frame sent by a server', () => {

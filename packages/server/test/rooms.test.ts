@@ -2,7 +2,7 @@ import type { RealtimeClient } from '@org/realtime-client'
 import { ErrorCode, type RealtimeError } from '@org/realtime-core'
 import type { Connection, DisconnectInfo } from '@org/realtime-server'
 import { expect, it, vi } from 'vitest'
-import { collect, connectedClient, describeTransports, once, startServer, until } from '../../../test/support.js'
+import { collect, connectedClient, describeTransports, once, rawPeer, startServer, until } from '../../../test/support.js'
 
 /** Starts a server and `count` clients, each of whose connections joins the rooms `roomsOf(index)`. */
 async function setup(count: number, roomsOf: (index: number) => string[]) {
@@ -113,5 +113,26 @@ describeTransports('rooms and broadcasts', () => {
     const s = await setup(1, () => [])
     expect(() => s.rt.emit('connect')).toThrowError(expect.objectContaining({ code: ErrorCode.ReservedEvent }) as RealtimeError)
     expect(() => s.conns[0]!.emit('disconnect')).toThrowError(/reserved/)
+  })
+
+  it('sends channel broadcasts as compact channel events with their offsets, and broadcasts to all as event objects', async () => {
+    const { rt, port } = await startServer()
+    rt.on('connection', (conn) => conn.join('room'))
+    const raw = await rawPeer(port)
+    await raw.handshake()
+    rt.to('room').emit('news', { n: 1 })
+    rt.to('room').emit('tick')
+    rt.emit('all', 2)
+    await raw.next((frame) => frame.e === 'all')
+    expect(raw.frames.slice(1)).toEqual([['room', 1, 'news', { n: 1 }], ['room', 2, 'tick'], { t: 'event', e: 'all', d: 2 }])
+  })
+
+  it('gives channel events offset 0 when the server keeps no history', async () => {
+    const { rt, port } = await startServer({ recovery: false })
+    rt.on('connection', (conn) => conn.join('room'))
+    const raw = await rawPeer(port)
+    await raw.handshake()
+    rt.to('room').emit('news', null)
+    expect(await raw.next(Array.isArray)).toEqual(['room', 0, 'news', null])
   })
 })

@@ -1,3 +1,4 @@
+import type { ChannelEventFrame } from '@org/realtime-core'
 import { RealtimeServer } from '@org/realtime-server'
 import { webSocketTransport } from '@org/realtime-transport-ws/server'
 import type { Socket } from 'node:net'
@@ -99,7 +100,7 @@ describe('WebSocket writes', () => {
     const { rt, sockets, received } = await roomOf(30, false)
     for (let n = 0; n < 100; n++) rt.to('r').emit('n', n)
     await until(() => received.every((frames) => frames.length === 101), 5000, 'every frame')
-    for (const frames of received) expect(frames.slice(1).map((text) => JSON.parse(text).d)).toEqual(Array.from({ length: 100 }, (_, n) => n))
+    for (const frames of received) expect(frames.slice(1).map((text) => (JSON.parse(text) as ChannelEventFrame)[3])).toEqual(Array.from({ length: 100 }, (_, n) => n))
     for (const ws of sockets) ws.terminate()
     await rt.close()
   })

@@ -41,8 +41,8 @@ export class Positions {
   }
 
   /** Last offsets of every channel, for a resume request. */
-  offsets(): Record<string, number> | undefined {
-    return this.#offsets.size === 0 ? undefined : Object.fromEntries(this.#offsets)
+  offsets(): Record<string, number> {
+    return Object.fromEntries(this.#offsets)
   }
 
   /** Forgets every channel but `kept`: the rooms of a session that ended are gone with it. */

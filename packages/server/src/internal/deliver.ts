@@ -1,4 +1,4 @@
-import { encodeFrame } from '@org/realtime-core'
+import { encodeChannelEvent, encodeFrame } from '@org/realtime-core'
 import type { BroadcastPacket } from '../adapter.js'
 import type { RoomRegistry } from '../rooms.js'
 
@@ -10,7 +10,7 @@ interface Recipient {
 
 /**
  * Delivers a broadcast to this node's matching connections, each once, encoding the frame once
- * per room (it carries the room's name), not once per recipient.
+ * per room (it carries the room's name and offset), not once per recipient.
  */
 export function deliver<TConn extends Recipient>(packet: BroadcastPacket, connections: ReadonlyMap<string, TConn>, rooms: RoomRegistry<TConn>): void {
   const excluded = packet.except.length === 0 && packet.rooms.length <= 1 ? NOBODY : excludedBy(packet.except, connections, rooms)
@@ -24,7 +24,7 @@ export function deliver<TConn extends Recipient>(packet: BroadcastPacket, connec
     const members = rooms.members(room)
     if (members.size === 0) continue
     const offset = packet.offsets?.[index]
-    const frame = encodeFrame({ t: 'event', e: packet.event, d: packet.data, ch: room, ...(offset === undefined ? {} : { o: offset }) })
+    const frame = encodeChannelEvent(room, offset, packet.event, packet.data)
     for (const conn of members) {
       if (excluded.has(conn)) continue
       conn.sendEncoded(frame)

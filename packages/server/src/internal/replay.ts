@@ -1,4 +1,4 @@
-import { encodeFrame, type ChannelPosition } from '@org/realtime-core'
+import { encodeChannelEvent, type ChannelPosition } from '@org/realtime-core'
 import type { HistoryEntry, HistoryStore } from '../history.js'
 
 /** Who a replay is for: what a broadcast's `except` is checked against. */
@@ -21,7 +21,7 @@ export function replay(history: HistoryStore, room: string, since: number, recip
   const frames: string[] = []
   for (const entry of entries) {
     if (!reached(entry, room, recipient)) continue
-    frames.push(encodeFrame({ t: 'event', e: entry.event, d: entry.data, ch: room, o: entry.offset }))
+    frames.push(encodeChannelEvent(room, entry.offset, entry.event, entry.data))
   }
   return { frames, complete }
 }

@@ -1,5 +1,5 @@
 import type { ClientSocket, ClientSocketListener, ClientTransport } from '@org/realtime-core'
-import { ABNORMAL_CLOSE, HttpClientSession, closeCodeOf, withQuery } from '@org/realtime-core/http-client'
+import { ABNORMAL_CLOSE, HttpClientSession, withQuery } from '@org/realtime-core/http-client'
 import type { SseEvent } from './parse-sse.js'
 
 /** The subset of the WHATWG `EventSource` constructor the transport uses. */
@@ -36,10 +36,17 @@ export interface SseClientTransportOptions {
 }
 
 /**
- * Reads the event stream at `url` with fetch, handing each event to `onEvent`; resolves when the
- * stream ends. Only the Node.js build has one: browsers have `EventSource`.
+ * Reads the event stream at `url` without `EventSource`: hands each event to `onEvent` and ends
+ * `session` when the stream ends or fails. Only the Node.js build has one: browsers have
+ * `EventSource`.
  */
-export type StreamReader = (fetchImpl: typeof fetch, url: string, credentials: RequestCredentials, signal: AbortSignal, onEvent: (event: SseEvent) => void) => Promise<void>
+export type StreamReader = (
+  fetchImpl: typeof fetch,
+  url: string,
+  credentials: RequestCredentials,
+  session: HttpClientSession,
+  onEvent: (event: SseEvent) => void,
+) => void
 
 /** The transport, reading the stream with `EventSource`, or with `readStream` where there is none. */
 export function createTransport(options: SseClientTransportOptions, readStream: StreamReader | undefined): ClientTransport {
@@ -67,14 +74,7 @@ export function createTransport(options: SseClientTransportOptions, readStream: 
         session.stopDelivery = () => source.close()
       } else if (readStream === undefined) {
         queueMicrotask(() => session.finish(ABNORMAL_CLOSE, 'No EventSource implementation: pass one as the `EventSource` option'))
-      } else {
-        const aborted = new AbortController()
-        session.stopDelivery = () => aborted.abort()
-        readStream(fetchImpl, streamUrl, credentials, aborted.signal, onEvent).then(
-          () => session.finish(ABNORMAL_CLOSE, 'the event stream ended'),
-          (error: unknown) => session.finish(closeCodeOf(error), error instanceof Error ? error.message : 'the event stream failed'),
-        )
-      }
+      } else readStream(fetchImpl, streamUrl, credentials, session, onEvent)
       return session
     },
   }

@@ -1,9 +1,19 @@
-import { HttpRefusal } from '@org/realtime-core/http-client'
+import { ABNORMAL_CLOSE, HttpRefusal, closeCodeOf } from '@org/realtime-core/http-client'
 import type { StreamReader } from './create-client-transport.js'
-import { createSseParser } from './parse-sse.js'
+import { createSseParser, type SseEvent } from './parse-sse.js'
 
 /** Reads an event stream with fetch, for runtimes without `EventSource` (Node.js 20). */
-export const readStream: StreamReader = async (fetchImpl, url, credentials, signal, onEvent) => {
+export const readStream: StreamReader = (fetchImpl, url, credentials, session, onEvent) => {
+  const aborted = new AbortController()
+  session.stopDelivery = () => aborted.abort()
+  read(fetchImpl, url, credentials, aborted.signal, onEvent).then(
+    () => session.finish(ABNORMAL_CLOSE, 'the event stream ended'),
+    (error: unknown) => session.finish(closeCodeOf(error), error instanceof Error ? error.message : 'the event stream failed'),
+  )
+}
+
+/** Hands each event of the stream at `url` to `onEvent`; resolves when the stream ends. */
+async function read(fetchImpl: typeof fetch, url: string, credentials: RequestCredentials, signal: AbortSignal, onEvent: (event: SseEvent) => void): Promise<void> {
   const response = await fetchImpl(url, { headers: { accept: 'text/event-stream' }, credentials, signal })
   if (!response.ok || response.body === null) {
     await response.body?.cancel()
