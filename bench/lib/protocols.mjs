@@ -16,6 +16,8 @@ export const protocols = {
     path: '/realtime',
     open: (ws) => ws.send('{"t":"hello","v":1}'),
     control(ws, text) {
+      // `[`: a channel event, never a control frame.
+      if (text.charCodeAt(0) === 0x5b) return false
       if (text === '{"t":"ping"}') {
         ws.send('{"t":"pong"}')
         return true
@@ -25,9 +27,9 @@ export const protocols = {
       return false
     },
     broadcast(text) {
-      const [channel, , event, data] = JSON.parse(text)
-      if (channel !== 'room' || event !== 'm') throw new Error(`unexpected frame ${text.slice(0, 80)}`)
-      return data
+      const frame = JSON.parse(text)
+      if (frame[0] !== 'room' || frame[2] !== 'm') throw new Error(`unexpected frame ${text.slice(0, 80)}`)
+      return frame[3]
     },
     request: (id, data) => JSON.stringify({ t: 'event', e: 'echo', d: data, id }),
     reply(text) {
