@@ -1,5 +1,5 @@
 import { ErrorCode, RealtimeError } from '@org/realtime-core'
-import { HttpSession, formatCloseHeader } from '@org/realtime-core/http'
+import { DIRECT_BODY, HttpSession, formatCloseHeader, type DirectTarget } from '@org/realtime-core/http'
 
 /** A long-poll held open until frames arrive or the hold time ends. */
 interface HeldPoll {
@@ -77,9 +77,17 @@ export class PollingSession extends HttpSession {
     const closing = this.#closeHeader
     if (closing === undefined) this.detach()
     else this.remove()
-    return new Response(body, {
+    const response = new Response(body, {
       status: 200,
       headers: { ...headers, 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...(closing === undefined ? {} : { 'x-realtime-close': closing }) },
     })
+    // A Node.js bridge writes the text straight out, without reading it back from the body stream.
+    Object.defineProperty(response, DIRECT_BODY, {
+      value: (target: DirectTarget) => {
+        target.end(body)
+        return true
+      },
+    })
+    return response
   }
 }
