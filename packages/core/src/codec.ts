@@ -50,6 +50,8 @@ type Shape = ReadonlyArray<readonly [field: string, rule: Rule, optional: boolea
 
 type Shapes = Record<string, Shape>
 
+type Fields = Record<string, unknown>
+
 /**
  * The shapes of a table listing, by frame type, the fields a frame must (`name`) or may (`name?`)
  * carry. Fields not listed are passed through untouched (`d` and `auth` hold anything).
@@ -61,8 +63,6 @@ function compile(table: Record<string, Record<string, Rule>>): Shapes {
   }
   return shapes
 }
-
-type Fields = Record<string, unknown>
 
 // The messages spell the limits out, and the tables are marked pure: otherwise bundlers would keep
 // them in browser bundles, which never decode (codec.test.ts checks the limits match the constants).

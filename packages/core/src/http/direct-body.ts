@@ -3,7 +3,8 @@
  * bridge: the value is a function that, given the Node.js response, writes the text there
  * directly (no `ReadableStream` of bytes in between) and returns true, or returns false when the
  * body was already read. A stream (server-sent events) keeps writing and ends the response later;
- * a whole body (a long-poll answer) is written and ended at once. `Symbol.for`, so separate copies of the packages agree.
+ * a whole body (a long-poll answer) is written and ended at once. `Symbol.for`, so separate copies
+ * of the packages agree.
  */
 export const DIRECT_BODY: unique symbol = Symbol.for('@org/realtime.directBody') as never
 
