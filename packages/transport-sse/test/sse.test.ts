@@ -4,6 +4,7 @@ import { sseTransport as sseClient } from '@org/realtime-transport-sse/client'
 import { sseTransport } from '@org/realtime-transport-sse/server'
 import { describe, expect, it } from 'vitest'
 import { once } from '../../../test/support.js'
+import { sseTransport as browserSseClient } from '../src/client.js'
 import { createSseParser, type SseEvent } from '../src/internal/parse-sse.js'
 
 async function setup(options: Parameters<typeof sseTransport>[0] = {}) {
@@ -100,6 +101,14 @@ describe('SSE transport', () => {
       client.disconnect()
       await rt.close()
     }
+  })
+
+  it('closes at once with 1006 in its browser build when there is no EventSource, so a client moves on', async () => {
+    expect((globalThis as { EventSource?: unknown }).EventSource).toBeUndefined()
+    const closed = new Promise<[number, string]>((resolve) => {
+      browserSseClient().open('http://127.0.0.1:9/realtime', { open: () => {}, message: () => {}, close: (code, reason) => resolve([code, reason]) })
+    })
+    expect(await closed).toEqual([1006, 'No EventSource implementation: pass one as the `EventSource` option'])
   })
 
   it('reads the stream with an EventSource when one is given', async () => {
