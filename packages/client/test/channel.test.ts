@@ -1,7 +1,7 @@
 import { ErrorCode, RealtimeError, type ClientTransport } from '@org/realtime-core'
 import type { Connection } from '@org/realtime-server'
 import { expect, it } from 'vitest'
-import { collect, connectedClient, createClient, currentTransport, describeTransports, once, startServer } from '../../../test/support.js'
+import { collect, connectedClient, createClient, currentTransport, describeTransports, once, startServer, until } from '../../../test/support.js'
 
 /** A server whose authorize lets `user` subscribe to `public:*` and `user:<user>`, and publish to `public:*`. */
 async function guardedServer() {
@@ -16,6 +16,37 @@ async function guardedServer() {
 }
 
 describeTransports('channels', () => {
+  it('reports an exception of every channel listener, the first one included, and still calls the rest', async () => {
+    const { rt, url } = await guardedServer()
+    const connected = once<Connection>(rt, 'connection')
+    const client = await connectedClient(url, { auth: 'ann' })
+    const channel = client.channel('user:ann')
+    await channel.subscribe()
+    await connected
+    const received: unknown[] = []
+    channel.on('alert', () => {
+      throw new Error('first listener')
+    })
+    channel.on('alert', () => {
+      throw new Error('second listener')
+    })
+    channel.on('alert', (data) => received.push(data))
+    // Listener exceptions surface as uncaught errors, as EventTarget's do: catch them here.
+    const reported: string[] = []
+    const handlers = process.listeners('uncaughtException')
+    process.removeAllListeners('uncaughtException')
+    process.on('uncaughtException', (error) => reported.push(error.message))
+    try {
+      rt.to('user:ann').emit('alert', 1)
+      await until(() => reported.length === 2, 2000, 'both exceptions reported')
+    } finally {
+      process.removeAllListeners('uncaughtException')
+      for (const handler of handlers) process.on('uncaughtException', handler)
+    }
+    expect(reported.sort()).toEqual(['first listener', 'second listener'])
+    expect(received).toEqual([1])
+  })
+
   it('subscribes when authorized and receives the events broadcast to the channel', async () => {
     const { rt, url } = await guardedServer()
     const connected = once<Connection>(rt, 'connection')
