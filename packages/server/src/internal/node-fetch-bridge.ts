@@ -51,9 +51,9 @@ export async function serveWithFetch(request: IncomingMessage, response: ServerR
   }
   const reader = answer.body.getReader()
   aborted.signal.addEventListener('abort', () => void reader.cancel().catch(() => {}), { once: true })
-  // A body that is whole at once (a long-poll answer, an error) leaves in one write, with a
-  // content-length. A streamed one (server-sent events) must reach the client before its next
-  // chunk is ready: what it has so far, or its headers, go out at the end of this turn.
+  // A body that is whole at once (an error, the answer to a POST) leaves in one write. A streamed
+  // one must reach the client before its next chunk is ready: what it has so far, or its headers,
+  // go out at the end of this turn. (SSE streams and long-poll answers take the DIRECT_BODY path.)
   let held: Uint8Array | undefined
   let waiting: ReturnType<typeof setImmediate> | undefined = setImmediate(() => {
     waiting = undefined
