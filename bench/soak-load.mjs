@@ -112,16 +112,21 @@ serveParent(
       return { ...tally, open: conns.filter((c) => c.ws.readyState === WebSocket.OPEN).length, rss, heapUsed, cpuMs: (user + system) / 1000 }
     },
 
-    /** Compares what arrived with what the server sent: `roomSent[room]` per room, `allSent` to all. */
+    /**
+     * Compares what arrived with what the server sent: `roomSent[room]` per room, `allSent` to all;
+     * `expected` is what this process's connections should have received.
+     */
     verify({ roomSent, allSent }) {
       let missing = 0
       let beyond = 0
+      let expected = 0
       for (const conn of conns) {
         const room = roomSent[conn.room]
+        expected += room + allSent
         missing += Math.max(0, room - conn.nextRoom) + Math.max(0, allSent - conn.nextAll)
         beyond += Math.max(0, conn.nextRoom - room) + Math.max(0, conn.nextAll - allSent)
       }
-      return { ...tally, missing, beyond, lost: tally.gaps + missing, conns: conns.length }
+      return { ...tally, expected, missing, beyond, lost: tally.gaps + missing, conns: conns.length }
     },
 
     exit() {
