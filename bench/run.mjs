@@ -57,12 +57,17 @@ for (const dist of [...['@org/realtime-server', '@org/realtime-client'].map((pkg
   if (!existsSync(dist)) fail(`${dist} is missing: run \`pnpm build\` first`)
 }
 
-// Every connection is a file descriptor in both processes; on the HTTP transports, up to two (the
-// event stream or held poll, and a POST).
+// Every connection is a file descriptor in both processes (the socket, or on the HTTP transports the
+// event stream or held poll), and on the HTTP transports every POST in flight one more: scenarios
+// dial 256 connections at a time, except the storm, which dials them all at once.
 const isHttp = (impl) => impl === 'ours-sse' || impl === 'ours-polling'
 const fdLimit = Number(execFileSync('/bin/sh', ['-c', 'ulimit -n']).toString().trim())
-const needed =
-  Math.max(...selected.map((s) => (s.sizes?.[mode]?.clients ?? 0) * (s.impls.some((impl) => isHttp(impl) && (!impls || impls.includes(impl))) ? 2 : 1))) + 200
+const descriptorsFor = (s) => {
+  const clients = s.sizes?.[mode]?.clients ?? 0
+  const http = s.impls.some((impl) => isHttp(impl) && (!impls || impls.includes(impl)))
+  return clients + (http ? (s.name === 'storm' ? clients : Math.min(clients, 256)) : 0)
+}
+const needed = Math.max(...selected.map(descriptorsFor)) + 200
 if (fdLimit < needed) fail(`ulimit -n is ${fdLimit}; this run needs at least ${needed} (raise it with \`ulimit -n ${needed * 2}\`)`)
 
 const started = Date.now()
