@@ -70,6 +70,25 @@ describe('SSE transport', () => {
     }
   })
 
+  it('notices a client whose stream went away, and ends its session after sessionTimeoutMs', async () => {
+    const { rt, sse, url } = await setup({ sessionTimeoutMs: 200 })
+    try {
+      const reader = ((await fetch(`${url}?transport=sse`)).body as ReadableStream<Uint8Array>).getReader()
+      const { value } = await reader.read()
+      const sid = /data: (\S+)/.exec(new TextDecoder().decode(value))![1]!
+      const connected = once(rt, 'connection')
+      await fetch(`${url}?transport=sse&sid=${sid}`, { method: 'POST', body: '{"t":"hello","v":1}' })
+      const conn = await connected
+      const disconnected = once<{ code: number }>(conn, 'disconnect')
+      // The client goes away: its socket closes under the stream the server is writing.
+      await reader.cancel()
+      expect((await disconnected).code).toBe(1006)
+      expect(sse.sessionCount).toBe(0)
+    } finally {
+      await rt.close()
+    }
+  })
+
   it('refuses a resume from before the kept events with 410 and ends the session', async () => {
     const { rt, sse, url } = await setup({ resumeBytes: 100 })
     try {

@@ -3,8 +3,9 @@
  * bridge: the value is a function that, given the Node.js response, writes the text there
  * directly (no `ReadableStream` of bytes in between) and returns true, or returns false when the
  * body was already read. A stream (server-sent events) keeps writing and ends the response later;
- * a whole body (a long-poll answer) is written and ended at once. `Symbol.for`, so separate copies
- * of the packages agree.
+ * a whole body (a long-poll answer) is written and ended at once. Once a body is taken over, the
+ * request's signal no longer aborts: a stream learns that its client went away from the target's
+ * `close`. `Symbol.for`, so separate copies of the packages agree.
  */
 export const DIRECT_BODY: unique symbol = Symbol.for('@org/realtime.directBody') as never
 
@@ -15,4 +16,9 @@ export interface DirectTarget {
   end(text?: string): unknown
   /** Bytes written but not yet handed to the operating system. */
   readonly writableLength: number
+  /**
+   * Calls `listener` once the response is closed: after it ended, or when the client went away
+   * first. A body that keeps writing learns here that its client is gone.
+   */
+  once(event: 'close', listener: () => void): unknown
 }
