@@ -57,8 +57,8 @@ function dial() {
 }
 
 /**
- * The same over our SSE or long-polling transport (lib/http-conns.mjs): open the HTTP session,
- * POST `hello`, wait for `welcome` to come down.
+ * The same over our SSE or long-polling transport (lib/http-conns.mjs): open the HTTP session
+ * (with `hello=1` in the URL), wait for `welcome` to come down.
  */
 function dialHttp() {
   return new Promise((resolve, reject) => {
@@ -88,7 +88,7 @@ function dialHttp() {
         else reject(error)
       },
     }
-    open(baseUrl, handlers).then((http) => {
+    open(baseUrl, handlers, { query: proto.query }).then((http) => {
       conn.send = http.send
       proto.open(conn)
     }, reject)
@@ -104,6 +104,8 @@ serveParent(
     setup({ impl, port }) {
       proto = protocols[impl]
       baseUrl = `${proto.transport === undefined ? 'ws' : 'http'}://127.0.0.1:${port}${proto.path}`
+      // An HTTP session's requests share the base URL; only the one that opens it takes the query.
+      if (proto.query !== undefined && proto.transport === undefined) baseUrl += `?${proto.query}`
     },
 
     /** Opens `count` connections, at most `concurrency` handshakes at a time. */

@@ -1,8 +1,9 @@
 /**
  * Load process of the soak (bench/soak.mjs): `node bench/soak-load.mjs`, driven over IPC. Holds
- * `count` lean raw-`ws` connections speaking our protocol (lib/protocols.mjs, with
- * `recoverable: true` in `hello` as the bundled client sends it), from its own loopback address,
- * connection i in room `r<i mod rooms>`. It checks every message as it arrives: each room's
+ * `count` lean raw-`ws` connections speaking our protocol (lib/protocols.mjs: `hello=1` in the
+ * URL, a recoverable `hello`, as the bundled client without `auth` says it), from its own
+ * loopback address, connection i in room `r<i mod rooms>`. It checks every message as it
+ * arrives: each room's
  * messages carry seq 0, 1, 2, … and so do the broadcasts to all; a gap is counted as lost, a seq
  * that comes again or late as a duplicate. `verify` adds what has not arrived yet.
  */
@@ -11,7 +12,6 @@ import { serveParent } from './lib/ipc.mjs'
 import { protocols } from './lib/protocols.mjs'
 
 const proto = protocols.ours
-const HELLO = '{"t":"hello","v":1,"recoverable":true}'
 const TEXT_LENGTH = 80
 const maxLifetimeMs = Number(process.argv[2] ?? 15 * 60_000)
 
@@ -50,13 +50,12 @@ function onApp(conn, text) {
 function dial(index) {
   return new Promise((resolve, reject) => {
     const room = index % config.rooms
-    const ws = new WebSocket(`ws://127.0.0.1:${config.port}/realtime?room=r${room}`, { perMessageDeflate: false, localAddress: config.localAddress })
+    const ws = new WebSocket(`ws://127.0.0.1:${config.port}${proto.path}?room=r${room}&${proto.query}`, { perMessageDeflate: false, localAddress: config.localAddress })
     const conn = { ws, room, nextRoom: 0, nextAll: 0, ready: false }
     const timer = setTimeout(() => {
       ws.terminate()
       reject(new Error(`connection ${index}: no welcome within 30 s`))
     }, 30_000)
-    ws.on('open', () => ws.send(HELLO))
     ws.on('message', (data) => {
       const text = String(data)
       try {

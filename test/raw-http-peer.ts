@@ -22,16 +22,20 @@ export class RawHttpPeer extends FrameLog {
     })
   }
 
-  /** Opens a session; with `read: false` an SSE peer never reads its stream past the session event, like a stalled client. */
-  static async open(url: string, transport: 'sse' | 'polling', options: { read?: boolean } = {}): Promise<RawHttpPeer> {
+  /**
+   * Opens a session; with `read: false` an SSE peer never reads its stream past the session event,
+   * like a stalled client. `query` goes in the URL of the request that opens the session.
+   */
+  static async open(url: string, transport: 'sse' | 'polling', options: { read?: boolean; query?: string } = {}): Promise<RawHttpPeer> {
     const signal = new AbortController()
+    const extra = options.query === undefined ? '' : `&${options.query}`
     if (transport === 'polling') {
-      const { sid } = (await (await fetch(`${url}?transport=polling`)).json()) as { sid: string }
+      const { sid } = (await (await fetch(`${url}?transport=polling${extra}`)).json()) as { sid: string }
       const peer = new RawHttpPeer(`${url}?transport=polling&sid=${sid}`, transport)
       void peer.#poll()
       return peer
     }
-    const response = await fetch(`${url}?transport=sse`, { signal: signal.signal })
+    const response = await fetch(`${url}?transport=sse${extra}`, { signal: signal.signal })
     const reader = (response.body as ReadableStream<Uint8Array>).getReader()
     const decoder = new TextDecoder()
     let buffer = ''

@@ -122,10 +122,13 @@ export async function until(condition: () => boolean, timeoutMs = 5000, what = '
   }
 }
 
-/** A peer of the current transport, speaking the protocol by hand; closed after the test. */
-export async function rawPeer(port: number): Promise<RawPeer> {
-  if (current.name === 'websocket') return rawSocket(port)
-  const peer = await RawHttpPeer.open(`http://127.0.0.1:${port}/realtime`, current.name)
+/**
+ * A peer of the current transport, speaking the protocol by hand; closed after the test. `query`
+ * goes in the URL that opens the transport (`hello=1`, say).
+ */
+export async function rawPeer(port: number, { query }: { query?: string } = {}): Promise<RawPeer> {
+  if (current.name === 'websocket') return rawSocket(port, query)
+  const peer = await RawHttpPeer.open(`http://127.0.0.1:${port}/realtime`, current.name, { query })
   cleanups.push(() => peer.terminate())
   return peer
 }
@@ -141,8 +144,8 @@ export interface RawPeer {
 }
 
 /** A raw WebSocket speaking the protocol by hand, for bad input; closed after the test. */
-export async function rawSocket(port: number): Promise<RawSocket> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/realtime`)
+export async function rawSocket(port: number, query?: string): Promise<RawSocket> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/realtime${query === undefined ? '' : `?${query}`}`)
   cleanups.push(() => ws.terminate())
   const raw = new RawSocket(ws)
   await new Promise<void>((resolve, reject) => {

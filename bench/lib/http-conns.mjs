@@ -67,13 +67,14 @@ function uplink(url, onError, localAddress) {
 /**
  * Opens an SSE session at `base` (`http://host:port/path`) and resolves once the session id has
  * arrived, with `{ send, close }`. `handlers`: `onFrame(text)`, `onClose(reason)`, `onError(error)`.
+ * `query` goes in the URL of the request that opens the session only.
  */
-export function dialSse(base, { onFrame, onClose, onError }, { localAddress } = {}) {
+export function dialSse(base, { onFrame, onClose, onError }, { localAddress, query } = {}) {
   return new Promise((resolve, reject) => {
     let conn
     let closed = false
     // The stream has a socket of its own: it stays busy for the whole session.
-    const req = http.request(`${base}?transport=sse`, { agent: false, headers: { accept: 'text/event-stream' }, localAddress })
+    const req = http.request(`${base}?transport=sse${query === undefined ? '' : `&${query}`}`, { agent: false, headers: { accept: 'text/event-stream' }, localAddress })
     const openTimer = setTimeout(() => req.destroy(new Error(`SSE open: no session event within ${REQUEST_TIMEOUT_MS} ms`)), REQUEST_TIMEOUT_MS)
     const failed = (error) => {
       clearTimeout(openTimer)
@@ -136,8 +137,8 @@ export function dialSse(base, { onFrame, onClose, onError }, { localAddress } = 
  * Opens a long-polling session at `base` and resolves with `{ send, close }` once it has its
  * session id; from then on one long-poll is always in flight. Same handlers as `dialSse`.
  */
-export async function dialPolling(base, { onFrame, onClose, onError }, { localAddress } = {}) {
-  const open = await request('GET', `${base}?transport=polling`, { localAddress })
+export async function dialPolling(base, { onFrame, onClose, onError }, { localAddress, query } = {}) {
+  const open = await request('GET', `${base}?transport=polling${query === undefined ? '' : `&${query}`}`, { localAddress })
   if (open.status !== 200) throw new Error(`polling open answered ${open.status}: ${open.text.slice(0, 200)}`)
   const { sid } = JSON.parse(open.text)
   const url = `${base}?transport=polling&sid=${sid}`

@@ -6,15 +6,18 @@
  *
  * `open(socket)` runs once the socket is open; `control(socket, text)` answers protocol frames and
  * returns 'ready' when the handshake is done, true when it consumed the frame, false for an
- * application frame. `socket` is anything with `send(text)`. `transport` (absent for WebSocket)
- * is 'sse' or 'polling': the load process then opens an HTTP session instead of a WebSocket.
+ * application frame. `socket` is anything with `send(text)`. `query`, if any, goes in the URL
+ * that opens the connection. `transport` (absent for WebSocket) is 'sse' or 'polling': the load
+ * process then opens an HTTP session instead of a WebSocket.
  */
 export const protocols = {
-  // docs/protocol.md: hello → welcome; answer ping; channel broadcasts are compact channel
-  // events, `[channel, offset, event, data]`.
+  // docs/protocol.md: `hello=1` in the URL (as the bundled client says it when it has no `auth`)
+  // → welcome; answer ping; channel broadcasts are compact channel events,
+  // `[channel, offset, event, data]`.
   ours: {
     path: '/realtime',
-    open: (ws) => ws.send('{"t":"hello","v":1}'),
+    query: 'hello=1',
+    open() {},
     control(ws, text) {
       // `[`: a channel event, never a control frame.
       if (text.charCodeAt(0) === 0x5b) return false

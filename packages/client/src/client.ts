@@ -33,7 +33,6 @@ import { OfflineQueue } from './offline-queue.js'
 import type { ClientLifecycleEvents, ClientState, DisconnectReason } from './events.js'
 import type { RealtimeClientOptions, ReconnectionOptions } from './options.js'
 
-const defaultReconnection: ReconnectionOptions = { initialDelayMs: 1000, maxDelayMs: 5000, jitter: 0.5, maxAttempts: Infinity }
 
 /** Numbered frames from the server are confirmed with a `rcv` frame after this many. */
 const CONFIRM_EVERY = 32
@@ -112,7 +111,8 @@ export class RealtimeClient {
     for (const entry of this.#transports) {
       if (typeof entry === 'string' && !isBuiltInTransport(entry)) throw new RealtimeError(ErrorCode.TransportError, `Unknown transport "${entry}"`)
     }
-    this.#reconnection = options.reconnection === false ? false : { ...defaultReconnection, ...options.reconnection }
+    // `backoffDelay` has the delays' defaults, `#scheduleReconnect` the attempts'.
+    this.#reconnection = options.reconnection ?? {}
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000
     this.#ackTimeoutMs = options.ackTimeoutMs ?? 10_000
     this.#auth = options.auth
@@ -347,12 +347,16 @@ export class RealtimeClient {
     }
     let socket: ClientSocket | undefined
     const current = (): boolean => socket !== undefined && this.#socket === socket
+    // With no credentials and no session to resume, `hello` is the URL's `hello=1`: `welcome` comes
+    // as the transport opens, a round trip sooner.
+    const helloInUrl = this.#auth === undefined && this.#token === undefined
+    const url = helloInUrl ? `${this.url}${this.url.includes('?') ? '&' : '?'}hello=${PROTOCOL_VERSION}` : this.url
     this.#timer = setTimeout(() => current() && this.#drop('transport-close'), this.#connectTimeoutMs)
-    socket = transport.open(this.url, {
+    socket = transport.open(url, {
       open: () => {
         if (!current()) return
         this.#opened = true
-        void this.#hello(socket as ClientSocket)
+        if (!helloInUrl) void this.#hello(socket as ClientSocket)
       },
       message: (text) => {
         if (current()) this.#receive(text)

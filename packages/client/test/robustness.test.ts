@@ -87,18 +87,16 @@ describeTransports('client robustness', () => {
 
 describe('client robustness against a server that sends odd frames', () => {
   it('reports a frame that is not a JSON object, skips one of an unknown type, and keeps receiving', async () => {
-    // A server that welcomes the client, then sends garbage, a JSON value that is no frame, a frame
-    // type from a later version, and an event.
+    // A server that welcomes the client as it connects (its hello is in the URL), then sends
+    // garbage, a JSON value that is no frame, a frame type from a later version, and an event.
     const http = createHttpServer()
     const wss = new WebSocketServer({ server: http })
     wss.on('connection', (ws) => {
-      ws.once('message', () => {
-        ws.send(JSON.stringify({ t: 'welcome', v: 1, sid: 's1', pingInterval: 5000, pingTimeout: 5000, maxPayload: 1000 }))
-        ws.send('not json')
-        ws.send('42')
-        ws.send('{"t":"teleport","to":"mars"}')
-        ws.send('{"t":"event","e":"news","d":1}')
-      })
+      ws.send(JSON.stringify({ t: 'welcome', v: 1, sid: 's1', pingInterval: 5000, pingTimeout: 5000, maxPayload: 1000 }))
+      ws.send('not json')
+      ws.send('42')
+      ws.send('{"t":"teleport","to":"mars"}')
+      ws.send('{"t":"event","e":"news","d":1}')
     })
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
     try {

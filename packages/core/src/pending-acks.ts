@@ -16,11 +16,6 @@ export class PendingAcks {
   #nextId = 1
   readonly #pending = new Map<number, Pending>()
 
-  /** Number of acknowledgements still awaited. */
-  get size(): number {
-    return this.#pending.size
-  }
-
   /**
    * Reserves an id and returns the promise its `ack` will settle. The promise rejects with
    * `TIMEOUT` after `timeoutMs`; `onSettle` runs however it ends.

@@ -110,6 +110,49 @@ describeTransports('handshake', (transport) => {
     expect(raw.frames[0]).toMatchObject({ t: 'error', code: 'BAD_FRAME' })
   })
 
+  it('welcomes a peer whose URL says hello=1 without waiting for a frame, as a recoverable hello', async () => {
+    const { rt, port } = await startServer()
+    const handshakes: Handshake[] = []
+    rt.on('connection', (conn) => handshakes.push(conn.handshake))
+    const raw = await rawPeer(port, { query: 'hello=1' })
+    const welcome = await raw.next((frame) => frame.t === 'welcome')
+    expect(typeof welcome.token).toBe('string')
+    expect(handshakes).toHaveLength(1)
+    expect(handshakes[0]).toMatchObject({ auth: undefined, transport: transport.name })
+    expect(handshakes[0]?.url).toContain('hello=1')
+    // The handshake is done: a hello frame now is one too many, and the connection stays.
+    raw.send({ t: 'hello', v: 1 })
+    expect(await raw.next((frame) => frame.t === 'error')).toMatchObject({ code: 'BAD_FRAME', message: 'Malformed frame: the handshake is already done' })
+    expect(rt.connections.size).toBe(1)
+  })
+
+  it('refuses a URL hello of another version with 4426, and one that is no version with 4400', async () => {
+    const { rt, port } = await startServer()
+    const refusals = await Promise.all(
+      ['hello=2', 'hello=one'].map(async (query) => {
+        const raw = await rawPeer(port, { query })
+        return { close: (await raw.closed).code, error: raw.frames[0] }
+      }),
+    )
+    expect(refusals).toMatchObject([
+      { close: CloseCode.UnsupportedVersion, error: { t: 'error', code: 'UNSUPPORTED_VERSION' } },
+      { close: CloseCode.BadRequest, error: { t: 'error', code: 'BAD_FRAME' } },
+    ])
+    expect(rt.connections.size).toBe(0)
+  })
+
+  it('has a client with no credentials say hello in its URL, and one with auth send it as a frame', async () => {
+    const { rt, url } = await startServer({ authenticate: (handshake) => ({ auth: handshake.auth }) })
+    const urls: string[] = []
+    rt.on('connection', (conn) => urls.push(conn.handshake.url))
+    const anonymous = await connectedClient(url)
+    const signedIn = await connectedClient(url, { auth: 'token' })
+    expect(urls[0]).toContain('hello=1')
+    expect(urls[1]).not.toContain('hello=')
+    expect([...rt.connections.values()].map((conn) => conn.data)).toEqual([{ auth: undefined }, { auth: 'token' }])
+    expect(anonymous.connected && signedIn.connected).toBe(true)
+  })
+
   it('closes a connection that sends no handshake within handshakeTimeoutMs with 4408', async () => {
     const { port } = await startServer({ handshakeTimeoutMs: 50 })
     const raw = await rawPeer(port)

@@ -44,15 +44,14 @@ describeTransports('heartbeats', () => {
 
 describe('heartbeats over websocket', () => {
   it('lets the client detect a server that went silent, and reconnect', async () => {
-    // A server that completes the handshake and then never says anything again.
+    // A server that welcomes the client as it connects (its hello is in the URL), then never says
+    // anything again.
     const http = createServer()
     const wss = new WebSocketServer({ server: http })
     let handshakes = 0
     wss.on('connection', (ws) => {
-      ws.once('message', () => {
-        handshakes++
-        ws.send(JSON.stringify({ t: 'welcome', v: 1, sid: `s${handshakes}`, pingInterval: 30, pingTimeout: 30, maxPayload: 1000 }))
-      })
+      handshakes++
+      ws.send(JSON.stringify({ t: 'welcome', v: 1, sid: `s${handshakes}`, pingInterval: 30, pingTimeout: 30, maxPayload: 1000 }))
     })
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
     try {

@@ -6,6 +6,7 @@ import {
   closeCodeForRefusal,
   decodeClientFrame,
   encodeFrame,
+  type ClientFrame,
   type HelloFrame,
   type ServerSocket,
   type ServerSocketListener,
@@ -65,6 +66,9 @@ export class Handshakes<TConn> {
     const handshake = new SocketHandshake(this, socket, request.remoteAddress)
     this.#pending.set(handshake, { request, transport, deadline: performance.now() + this.host.handshakeTimeoutMs })
     this.#timer ??= setTimeout(this.#expire, this.host.handshakeTimeoutMs)
+    const version = helloVersionInUrl(request.url)
+    // After the transport has its listener: the handshake may send, or close, right away.
+    if (version !== undefined) queueMicrotask(() => handshake.helloInUrl(version))
     return handshake
   }
 
@@ -117,9 +121,25 @@ export class SocketHandshake<TConn> implements ServerSocketListener {
 
   message(text: string): void {
     if (this.#state === 'open') return this.#handshakes.host.receive(this.#conn as TConn, text)
+    this.#begin(() => decodeClientFrame(text))
+  }
+
+  /**
+   * The URL of the request that opened the transport said `hello=<version>`: the client's `hello`
+   * is `{"t":"hello","v":<version>,"recoverable":true}`, sent before the transport opened.
+   */
+  helloInUrl(version: string): void {
+    this.#begin(() => {
+      if (!/^[0-9]{1,9}$/.test(version)) throw new RealtimeError(ErrorCode.BadFrame, 'Malformed hello: the URL\'s hello parameter must be the protocol version')
+      return { t: 'hello', v: Number(version), recoverable: true }
+    })
+  }
+
+  /** Runs the handshake on the client's first frame, which `read` decodes (and throws if it is malformed). */
+  #begin(read: () => ClientFrame): void {
     if (this.#state !== 'waiting') return
     try {
-      const accepted = this.#hello(text)
+      const accepted = this.#hello(read())
       // A synchronous `authenticate` and no middleware: welcomed in this turn, with no promise.
       if (!(accepted instanceof Promise)) return this.#open(accepted)
       accepted.then((conn) => this.#open(conn)).catch((error: unknown) => this.#refuse(error))
@@ -151,8 +171,7 @@ export class SocketHandshake<TConn> implements ServerSocketListener {
   }
 
   /** Checks `hello` and asks the server for the connection. */
-  #hello(text: string): TConn | Promise<TConn> {
-    const frame = decodeClientFrame(text)
+  #hello(frame: ClientFrame): TConn | Promise<TConn> {
     if (frame.t !== 'hello') throw new RealtimeError(ErrorCode.BadFrame, 'Malformed frame: the first frame must be "hello"')
     if (frame.v !== PROTOCOL_VERSION) {
       throw new RealtimeError(ErrorCode.UnsupportedVersion, `Protocol version ${frame.v} is not supported; this server speaks ${PROTOCOL_VERSION}`)
@@ -178,4 +197,15 @@ export class SocketHandshake<TConn> implements ServerSocketListener {
     this.#handshakes.settled(this)
     host.welcome(this.socket, accepted)
   }
+}
+
+/**
+ * The `hello` query parameter of the URL a transport opened with, if any: a client with nothing
+ * secret to send names its protocol version there instead of sending `hello`, and saves a round
+ * trip (docs/protocol.md, "Hello in the URL").
+ */
+function helloVersionInUrl(url: string): string | undefined {
+  const query = url.indexOf('?')
+  if (query === -1 || !url.includes('hello=', query)) return undefined
+  return new URLSearchParams(url.slice(query + 1)).get('hello') ?? undefined
 }
