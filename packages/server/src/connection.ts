@@ -191,14 +191,14 @@ export class Connection<TData = Record<string, any>> {
     if (this.#state === 'closed' || this.#rooms.has(room)) return
     this.#rooms.add(room)
     const history = this.#host.history()
-    if (history !== undefined && this.#session !== undefined) (this.#session.joinedAt ??= new Map()).set(room, history.position(room))
+    if (history !== undefined) this.#session?.joined(room, history.position(room))
     if (this.#state === 'open') this.#host.join(this, room)
   }
 
   /** Removes this connection from `room`. */
   leave(room: string): void {
     if (!this.#rooms.delete(room)) return
-    this.#session?.joinedAt?.delete(room)
+    this.#session?.left(room)
     this.#host.leave(this, room)
   }
 

@@ -26,8 +26,12 @@ export class ResumableSession {
   inSeq = 0
   /** Numbered frames without `id` received since the last `rcv` sent. */
   unconfirmed = 0
-  /** Where each room's history stood when the connection joined it. */
-  joinedAt: Map<string, ChannelPosition> | undefined
+  /**
+   * Where each room's history stood when the connection joined it: room, epoch and offset in turn.
+   * Most connections are in a room or two, and a flat array of those costs ~60 bytes where a Map
+   * of positions costs ~200.
+   */
+  #joined: Array<string | number> | undefined
   /** The secret that resumes this session, when it can be resumed. */
   token: string | undefined
   /** The token the last welcome replaced, valid until the client shows it got the new one. */
@@ -43,6 +47,32 @@ export class ResumableSession {
     this.stream = new OutboundStream(sessionFrames)
   }
 
+  /** The connection joined `room`, whose history stood at `position`; it was not in the room. */
+  joined(room: string, position: ChannelPosition): void {
+    if (this.#joined === undefined) this.#joined = [room, position.epoch, position.offset]
+    else this.#joined.push(room, position.epoch, position.offset)
+  }
+
+  /** The connection left `room`. */
+  left(room: string): void {
+    const index = this.#indexOf(room)
+    if (index !== -1) (this.#joined as unknown[]).splice(index, 3)
+  }
+
+  /** Where `room`'s history stood when the connection joined it. */
+  joinedAt(room: string): ChannelPosition | undefined {
+    const index = this.#indexOf(room)
+    if (index === -1) return undefined
+    const joined = this.#joined as Array<string | number>
+    return { epoch: joined[index + 1] as string, offset: joined[index + 2] as number }
+  }
+
+  #indexOf(room: string): number {
+    const joined = this.#joined ?? []
+    for (let index = 0; index < joined.length; index += 3) if (joined[index] === room) return index
+    return -1
+  }
+
   /**
    * Checks a client's request to resume this session, in `rooms`, given the channel history now.
    * Returns why it cannot be resumed, or stores in `pendingResume` where to replay each room from.
@@ -55,7 +85,7 @@ export class ResumableSession {
     const since = new Map<string, number>()
     const lost: string[] = []
     for (const room of rooms) {
-      const joined = this.joinedAt?.get(room)
+      const joined = this.joinedAt(room)
       if (history === undefined || joined === undefined) {
         lost.push(room)
         continue
