@@ -33,7 +33,6 @@ import { OfflineQueue } from './offline-queue.js'
 import type { ClientLifecycleEvents, ClientState, DisconnectReason } from './events.js'
 import type { RealtimeClientOptions, ReconnectionOptions } from './options.js'
 
-
 /** Numbered frames from the server are confirmed with a `rcv` frame after this many. */
 const CONFIRM_EVERY = 32
 
