@@ -5,13 +5,16 @@ import type { RateLimitOptions } from './rate-limit.js'
 
 /** What `authenticate` and connection middleware know about a connecting client. */
 export interface Handshake {
-  /** The client's `auth` option, as sent in its `hello` frame. */
+  /** The client's `auth` option, as sent in its `hello` frame; undefined for a `hello` in the URL. */
   auth: unknown
   /** Headers of the request that opened the connection, with lower-case names. */
   headers: Record<string, string | string[] | undefined>
   /** IP address of the peer as seen by this process (a proxy's, behind one). */
   remoteAddress: string
-  /** Path and query of the request that opened the connection. */
+  /**
+   * Path and query of the request that opened the connection; the bundled client adds `hello=1`
+   * when it says its `hello` there (docs/protocol.md, "Hello in the URL").
+   */
   url: string
   /** The transport the client connected with. */
   transport: TransportName
