@@ -26,6 +26,7 @@ import { BroadcastOperator, assertEmittable } from './broadcast.js'
 import type { HistoryStore } from './history.js'
 import { runMiddleware } from './internal/compose.js'
 import { isThenable } from './internal/is-thenable.js'
+import { flatDelete, flatGet, flatSet, type FlatMap } from './internal/flat-map.js'
 import { ResumableSession, type PendingResume } from './internal/resumable-session.js'
 import { reached, replay } from './internal/replay.js'
 import { toErrorPayload } from './internal/to-error-payload.js'
@@ -94,8 +95,8 @@ export interface ConnectionHost<TData> {
 export class Connection<TData = Record<string, any>> {
   /** Session id, unique on this server; also accepted by `except`. */
   readonly id: string
-  /** Application data of this connection; starts as what `authenticate` returned. */
-  data: TData
+  /** What `authenticate` returned; undefined until an empty object is made on first read. */
+  #data: TData | undefined
   /** @internal Last time (ms since epoch) any frame arrived. */
   lastSeen = Date.now()
   /** @internal When the last heartbeat was sent (the connection's start before the first). */
@@ -108,7 +109,8 @@ export class Connection<TData = Record<string, any>> {
   #socket: ServerSocket | undefined
   #handshake: Handshake
   readonly #host: ConnectionHost<TData>
-  #handlers: Map<string, EventHandler> | undefined
+  /** Event name and handler in turn: connections have a few, and a Map of them costs ~180 bytes. */
+  #handlers: FlatMap<EventHandler> | undefined
   #acks: PendingAcks | undefined
   #onDisconnect: Array<(info: DisconnectInfo) => void> | undefined
   readonly #limiter: ConnectionLimiter | undefined
@@ -123,14 +125,27 @@ export class Connection<TData = Record<string, any>> {
   resumeError: ErrorPayload | undefined
 
   /** @internal Created by `RealtimeServer` once the handshake succeeds. */
-  constructor(id: string, socket: ServerSocket, handshake: Handshake, data: TData, host: ConnectionHost<TData>, recoverable = false) {
+  constructor(id: string, socket: ServerSocket, handshake: Handshake, data: TData | undefined, host: ConnectionHost<TData>, recoverable = false) {
     this.id = id
     this.#socket = socket
     this.#handshake = handshake
-    this.data = data
+    this.#data = data
     this.#host = host
     this.#limiter = host.limiter()
     if (recoverable && host.sessionFrames !== undefined) this.#session = new ResumableSession(host.sessionFrames)
+  }
+
+  /**
+   * Application data of this connection: what `authenticate` returned, or an empty object when it
+   * returned nothing (or there is no `authenticate`).
+   */
+  get data(): TData {
+    // Made on first read: many connections never need one.
+    return (this.#data ??= {} as TData)
+  }
+
+  set data(data: TData) {
+    this.#data = data
   }
 
   /** What the client presented when it connected (or last resumed the session). */
@@ -155,7 +170,7 @@ export class Connection<TData = Record<string, any>> {
 
   /** Whether the session can be resumed by its client after a drop (the server's `recovery` is on and the client supports it). */
   get resumable(): boolean {
-    return this.#session !== undefined && !this.#session.stream.overflowed
+    return this.#session !== undefined && !this.#session.overflowed
   }
 
   /** @internal The secret that resumes this session, when it can be resumed. */
@@ -216,13 +231,13 @@ export class Connection<TData = Record<string, any>> {
   on(event: string, handler: EventHandler): this
   on(event: string, handler: EventHandler): this {
     if (event === 'disconnect') (this.#onDisconnect ??= []).push(handler as (info: DisconnectInfo) => void)
-    else (this.#handlers ??= new Map()).set(event, handler)
+    else this.#handlers = flatSet(this.#handlers, event, handler)
     return this
   }
 
   /** Removes the handler of `event`, or a `'disconnect'` listener. */
   off(event: string, handler?: EventHandler): this {
-    if (event !== 'disconnect') this.#handlers?.delete(event)
+    if (event !== 'disconnect') flatDelete(this.#handlers, event)
     else if (this.#onDisconnect !== undefined) this.#onDisconnect = this.#onDisconnect.filter((l) => l !== handler)
     return this
   }
@@ -558,7 +573,7 @@ export class Connection<TData = Record<string, any>> {
   }
 
   #handle(incoming: IncomingEvent<TData>, wantsAck: boolean): unknown {
-    const handler = this.#handlers?.get(incoming.event)
+    const handler = flatGet(this.#handlers, incoming.event)
     if (handler !== undefined) return handler(incoming.data)
     if (wantsAck) throw new RealtimeError(ErrorCode.UnknownEvent, `No handler for "${incoming.event}"`)
     this.#host.logger.debug('event without handler', { event: incoming.event, connection: this.id })

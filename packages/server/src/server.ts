@@ -135,7 +135,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
   readonly #rooms = new RoomRegistry<Connection<TData>>()
   readonly #transports: ServerTransport[]
   readonly #adapter: Adapter
-  readonly #authenticate: (handshake: Handshake) => TData | Promise<TData>
+  readonly #authenticate: (handshake: Handshake) => TData | undefined | Promise<TData | undefined>
   readonly #authorize: Authorize<TData>
   readonly #expiresAt: ((data: TData) => number | Date | undefined) | undefined
   readonly #connectionMiddleware: ConnectionMiddleware<TData>[] = []
@@ -164,7 +164,8 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     super()
     this.#transports = options.transports ?? [webSocketTransport()]
     this.#adapter = options.adapter ?? memoryAdapter()
-    this.#authenticate = options.authenticate ?? (() => ({}) as TData)
+    // No data until a connection's is first read (Connection.data).
+    this.#authenticate = options.authenticate ?? (() => undefined)
     this.#authorize = options.authorize ?? refuseAll
     this.#expiresAt = options.expiresAt
     this.#logger = options.logger ?? silentLogger
@@ -210,7 +211,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
       reauthenticate: async (conn, auth) => {
         // Without an authenticate hook there are no credentials to renew, and data stays as it is.
         if (options.authenticate === undefined) return
-        conn.data = await this.#authenticated({ ...conn.handshake, auth })
+        conn.data = (await this.#authenticated({ ...conn.handshake, auth })) ?? ({} as TData)
         conn.expiresAt = this.#expiryOf(conn.data)
       },
       sessionFrames: this.#recovery?.sessionFrames,
@@ -436,7 +437,8 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     conn.previousToken = conn.token
     conn.token = undefined
     if (conn.resumable) {
-      conn.token = randomId(24)
+      // 128 random bits: as unguessable as a bearer secret needs, and 22 characters per session.
+      conn.token = randomId(16)
       this.#sessions.set(conn.token, conn)
     }
     return encodeFrame({
@@ -471,26 +473,24 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
 
   /**
    * Runs `authenticate`; any failure is `UNAUTHORIZED`, with the message of a thrown `RealtimeError`.
-   * A synchronous `authenticate` gives its data without a promise.
+   * A synchronous `authenticate` gives its data without a promise; undefined when it returned none.
    */
-  #authenticated(handshake: Handshake): TData | Promise<TData> {
-    let data: TData | PromiseLike<TData>
+  #authenticated(handshake: Handshake): TData | undefined | Promise<TData | undefined> {
+    let data: TData | undefined | PromiseLike<TData | undefined>
     try {
       data = this.#authenticate(handshake)
     } catch (error) {
       throw unauthorized(error)
     }
-    if (!isThenable(data)) return data ?? ({} as TData)
-    return Promise.resolve(data).then(
-      (resolved) => resolved ?? ({} as TData),
-      (error: unknown) => {
-        throw unauthorized(error)
-      },
-    )
+    if (!isThenable(data)) return data
+    return Promise.resolve(data).then(undefined, (error: unknown) => {
+      throw unauthorized(error)
+    })
   }
 
-  #expiryOf(data: TData): number | undefined {
-    const expiry = this.#expiresAt?.(data)
+  /** When the credentials of `data` expire, by the `expiresAt` option; `{}` stands for no data. */
+  #expiryOf(data: TData | undefined): number | undefined {
+    const expiry = this.#expiresAt?.(data ?? ({} as TData))
     return expiry instanceof Date ? expiry.getTime() : expiry
   }
 
@@ -502,7 +502,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
   }
 
   /** The session `hello` resumes, or a new connection once the connection middleware accepted it. */
-  #connectionFor(socket: ServerSocket, handshake: Handshake, hello: HelloFrame, data: TData): Connection<TData> | Promise<Connection<TData>> {
+  #connectionFor(socket: ServerSocket, handshake: Handshake, hello: HelloFrame, data: TData | undefined): Connection<TData> | Promise<Connection<TData>> {
     let resumeError: ErrorPayload | undefined
     if (hello.resume !== undefined) {
       const session = this.#recovery === undefined ? undefined : this.#sessions.get(hello.resume.token)

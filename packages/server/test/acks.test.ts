@@ -35,6 +35,18 @@ describeTransports('acknowledgements', () => {
     expect(error.message).not.toContain('hunter2')
   })
 
+  it('answers each event with its own handler, the latest for an event, and none after off', async () => {
+    const { conn, client } = await pair()
+    for (const name of ['a', 'b', 'c']) conn.on(name, () => name)
+    conn.on('b', () => 'b again')
+    conn.off('a')
+    expect(await client.emitWithAck('b')).toBe('b again')
+    expect(await client.emitWithAck('c')).toBe('c')
+    await expect(client.emitWithAck('a')).rejects.toMatchObject({ code: ErrorCode.UnknownEvent })
+    conn.on('a', () => 'a back')
+    expect(await client.emitWithAck('a')).toBe('a back')
+  })
+
   it('rejects with UNKNOWN_EVENT when the server has no handler', async () => {
     const { client } = await pair()
     await expect(client.emitWithAck('nobody-listens')).rejects.toMatchObject({ code: ErrorCode.UnknownEvent })

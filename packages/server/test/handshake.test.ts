@@ -19,6 +19,27 @@ describeTransports('handshake', (transport) => {
     expect(client.state).toBe('connected')
   })
 
+  it('gives a connection an empty data object when authenticate returns none, the same on every read', async () => {
+    const expiries: unknown[] = []
+    const { rt, url } = await startServer({
+      authenticate: (handshake) => (handshake.auth === 'anonymous' ? undefined : { user: handshake.auth }),
+      expiresAt: (data) => void expiries.push(data),
+    })
+    const conns = collect(rt, 'connection')
+    await connectedClient(url, { auth: 'anonymous' })
+    await connectedClient(url, { auth: 'bob' })
+    const [anonymous, bob] = conns
+    expect(anonymous?.data).toEqual({})
+    expect(anonymous?.data).toBe(anonymous?.data)
+    anonymous!.data.visits = 1
+    expect(anonymous?.data).toEqual({ visits: 1 })
+    anonymous!.data = { user: 'guest' }
+    expect(anonymous?.data).toEqual({ user: 'guest' })
+    expect(bob?.data).toEqual({ user: 'bob' })
+    // `expiresAt` sees an empty object for no data, as before.
+    expect(expiries).toEqual([{}, { user: 'bob' }])
+  })
+
   it('calls an auth function on every connect', async () => {
     // Without recovery every reconnect is a new session, whose data comes from authenticate.
     const { rt, url } = await startServer({ recovery: false, authenticate: (handshake) => ({ token: handshake.auth }) })
@@ -209,7 +230,7 @@ describe('welcome text', () => {
   it('adds expiresAt, then the token of a session that can be resumed', async () => {
     const { port } = await startServer({ expiresAt: () => 4_102_444_800_000 })
     const text = await welcomeText(port, { t: 'hello', v: 1, recoverable: true })
-    const rest = '"pingInterval":25000,"pingTimeout":20000,"maxPayload":1048576,"expiresAt":4102444800000,"token":"[A-Za-z0-9_-]{32}"'
+    const rest = '"pingInterval":25000,"pingTimeout":20000,"maxPayload":1048576,"expiresAt":4102444800000,"token":"[A-Za-z0-9_-]{22}"'
     expect(text).toMatch(new RegExp(`^\\{"t":"welcome","v":1,${sid},${rest}\\}$`))
   })
 

@@ -60,6 +60,21 @@ describeTransports('session recovery', () => {
     expect(channel.offset).toBe(9)
   })
 
+  it('ends a detached session sent more than sessionFrames frames; its client comes back fresh', async () => {
+    const { rt, client, conn } = await pair({ recovery: { sessionFrames: 3 } }, { reconnection: { initialDelayMs: 300, maxDelayMs: 300, jitter: 0 } })
+    const id = client.id
+    const disconnected = once(client, 'disconnect')
+    conn.terminate()
+    await disconnected
+    const ended = once(conn, 'disconnect')
+    for (let n = 1; n <= 4; n++) conn.emit('direct', n)
+    await ended
+    expect(conn.resumable).toBe(false)
+    expect(await once(client, 'reconnect')).toEqual({ attempts: 1, recovered: false })
+    expect(client.id).not.toBe(id)
+    expect(rt.connections.has(id as string)).toBe(false)
+  })
+
   it('applies emits sent into a dying connection exactly once, and completes their acks after the resume', async () => {
     const { client, conn, faulty } = await pair()
     const handled: number[] = []

@@ -20,8 +20,9 @@ export interface PendingResume {
  * `recovery` is on and the client asked for it); connections without it keep none of this.
  */
 export class ResumableSession {
-  /** Frames to this session that a resume sends again. */
-  readonly stream: OutboundStream
+  /** Made with the first numbered frame: an idle connection never needs one. */
+  #stream: OutboundStream | undefined
+  readonly #sessionFrames: number
   /** The last sequence number received from the client. */
   inSeq = 0
   /** Numbered frames without `id` received since the last `rcv` sent. */
@@ -44,7 +45,17 @@ export class ResumableSession {
   dropInfo: DisconnectInfo | undefined
 
   constructor(sessionFrames: number) {
-    this.stream = new OutboundStream(sessionFrames)
+    this.#sessionFrames = sessionFrames
+  }
+
+  /** Frames to this session that a resume sends again. */
+  get stream(): OutboundStream {
+    return (this.#stream ??= new OutboundStream(this.#sessionFrames))
+  }
+
+  /** Whether frames were dropped unconfirmed, so a resume cannot replay them. */
+  get overflowed(): boolean {
+    return this.#stream?.overflowed ?? false
   }
 
   /** The connection joined `room`, whose history stood at `position`; it was not in the room. */

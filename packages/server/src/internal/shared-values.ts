@@ -18,6 +18,12 @@ const REPEATING_HEADERS: ReadonlySet<string> = new Set([
 const MAX_LENGTH = 256
 
 /**
+ * A query made only of what the protocol puts in the URL that opens a connection (`hello=1`,
+ * `transport=sse`), the same for many clients, unlike an application's own parameters.
+ */
+const PROTOCOL_QUERY = /^\?(?:(?:hello|transport)=[a-z0-9]{1,16}(?:&|$))+$/
+
+/**
  * One copy of each string that many connections hold alike: the values of headers such as
  * `upgrade: websocket`, `host` or a browser's `user-agent`, and the URL path. Every connection
  * keeps these (for `conn.handshake`) as long as it is open, so without this each idle connection
@@ -41,9 +47,13 @@ export class SharedValues {
     }
   }
 
-  /** The shared copy of `url` when it has no query, which may well be different for every client. */
+  /**
+   * The shared copy of `url` when its query, if any, is only the protocol's: an application's own
+   * query may well be different for every client.
+   */
   shareUrl(url: string): string {
-    return url.includes('?') ? url : this.share(url)
+    const query = url.indexOf('?')
+    return query === -1 || PROTOCOL_QUERY.test(url.slice(query)) ? this.share(url) : url
   }
 
   /** The shared copy of `value`. */
