@@ -365,6 +365,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     }, this.#options.closeTimeoutMs)
     await Promise.all(gone)
     clearTimeout(deadline)
+    this.#handshakes.stop()
     await Promise.all(this.#transports.map((transport) => transport.close()))
     for (const detach of this.#detach.splice(0)) detach()
     await this.#adapter.close()

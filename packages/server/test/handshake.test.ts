@@ -197,6 +197,17 @@ describeTransports('handshake', (transport) => {
     expect(rt.connections.size).toBe(1)
   })
 
+  it('times out a handshake that began after every earlier one completed, handshakeTimeoutMs after it began', async () => {
+    const { rt, port } = await startServer({ handshakeTimeoutMs: 200 })
+    await (await rawPeer(port)).handshake()
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const late = await rawPeer(port)
+    const lateOpenedAt = Date.now()
+    expect((await late.closed).code).toBe(CloseCode.HandshakeTimeout)
+    expect(Date.now() - lateOpenedAt).toBeGreaterThanOrEqual(150)
+    expect(rt.connections.size).toBe(1)
+  })
+
   it('welcomes with the heartbeat settings and maxPayload', async () => {
     const { port } = await startServer({ pingIntervalMs: 1234, pingTimeoutMs: 567, maxPayload: 4096 })
     const raw = await rawPeer(port)

@@ -82,13 +82,19 @@ export class Handshakes<TConn> {
     return this.#pending.get(handshake)
   }
 
-  /** `handshake` was welcomed, or its socket closed. */
+  /**
+   * `handshake` was welcomed, or its socket closed. The timer stays armed: when it fires and finds
+   * nothing due it simply ends, which costs less than stopping and arming it again for every
+   * connection of a busy server.
+   */
   settled(handshake: SocketHandshake<TConn>): void {
     this.#pending.delete(handshake)
-    if (this.#pending.size === 0 && this.#timer !== undefined) {
-      clearTimeout(this.#timer)
-      this.#timer = undefined
-    }
+  }
+
+  /** Stops the timer; the server is closing. */
+  stop(): void {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
   }
 
   /** Refuses the handshakes that ran out of time, and waits for the next one due. */
