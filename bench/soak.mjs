@@ -185,7 +185,7 @@ export async function runSoak(argv) {
     }
     const ok = check.lost === 0 && check.duplicates === 0 && check.damaged === 0 && check.unexpected === 0 && check.closed === 0
 
-    const others = otherLoad.stop()
+    const others = otherLoad.stop([...servers, ...loads].map((child) => child.pid))
     const report = soakReport({ opts, count, empty, loadCount: loads.length, serverCount, split, clamped, connectMs, samples, sent, check, ok, seconds: Math.round((Date.now() - started) / 1000), argv, fdLimit, others, loadAverage: otherLoad.loadAverage })
     console.log(`\n${report}`)
     if (values.write) writeSection('soak', '## Soak (`pnpm bench --soak`)', report, '## Where we miss')
