@@ -111,11 +111,9 @@ export async function runSoak(argv) {
     const perLoad = Math.ceil(count / loadCount)
     if (perLoad + 64 > fdLimit) throw new Error(`${perLoad} connections per load process exceed ulimit -n ${fdLimit}: use more --loads`)
     if (Math.ceil(Math.ceil(count / perLoad) / serverCount) * perLoad > perServer) throw new Error(`a server would get more than ${perServer} connections: use more --loads`)
-    const serverOf = []
     for (let i = 0; i * perLoad < count; i++) {
       const load = spawnChild(loadFile, [lifetime], { name: `soak load ${i + 1}` })
       loads.push(load)
-      serverOf.push(i % serverCount)
       const args = { port: ports[i % serverCount], localAddress: `127.0.0.${2 + i}`, rooms: opts.rooms, first: i * perLoad, count: Math.min(perLoad, count - i * perLoad) }
       await load.call('setup', args)
     }
@@ -160,7 +158,7 @@ export async function runSoak(argv) {
     const drainDeadline = performance.now() + 30_000
     let verdicts
     for (;;) {
-      verdicts = await Promise.all(loads.map((load, i) => load.call('verify', sentBy[serverOf[i]])))
+      verdicts = await Promise.all(loads.map((load, i) => load.call('verify', sentBy[i % serverCount])))
       if (verdicts.every((v) => v.missing === 0) || performance.now() > drainDeadline) break
       await sleep(500)
     }
