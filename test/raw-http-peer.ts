@@ -4,7 +4,9 @@ import { FrameLog } from './frame-log.js'
 /**
  * A client of the SSE or long-polling transport speaking the protocol by hand, as a test peer
  * that can send anything. Frames arrive in `frames`; `closed` resolves with the close marker, or
- * with 1006 when delivery stops without one.
+ * with 1006 when delivery stops without one. Its requests carry the session's key in
+ * `x-realtime-key` (`headers`), as the protocol asks; `sessionUrl` alone does not give the session
+ * away.
  */
 export class RawHttpPeer extends FrameLog {
   readonly closed: Promise<{ code: number; reason: string }>
@@ -15,6 +17,10 @@ export class RawHttpPeer extends FrameLog {
   private constructor(
     readonly sessionUrl: string,
     readonly transport: 'sse' | 'polling',
+    /** The session's key, from the answer that opened it. */
+    readonly key: string,
+    /** SSE: the single-use token for re-opening the stream, from its `session` event. */
+    readonly resumeToken?: string,
   ) {
     super()
     this.closed = new Promise((resolve) => {
@@ -30,8 +36,8 @@ export class RawHttpPeer extends FrameLog {
     const signal = new AbortController()
     const extra = options.query === undefined ? '' : `&${options.query}`
     if (transport === 'polling') {
-      const { sid } = (await (await fetch(`${url}?transport=polling${extra}`)).json()) as { sid: string }
-      const peer = new RawHttpPeer(`${url}?transport=polling&sid=${sid}`, transport)
+      const { sid, key } = (await (await fetch(`${url}?transport=polling${extra}`)).json()) as { sid: string; key: string }
+      const peer = new RawHttpPeer(`${url}?transport=polling&sid=${sid}`, transport, key)
       void peer.#poll()
       return peer
     }
@@ -44,8 +50,10 @@ export class RawHttpPeer extends FrameLog {
       const { value, done } = await reader.read()
       if (done) throw new Error('the stream ended before the session event')
       buffer += decoder.decode(value, { stream: true })
-      const sid = /event: session\ndata: (\S+)\n\n/.exec(buffer)?.[1]
-      if (sid !== undefined) peer = new RawHttpPeer(`${url}?transport=sse&sid=${sid}`, transport)
+      const session = /event: session\ndata: (\S+)\n\n/.exec(buffer)?.[1]
+      if (session === undefined) continue
+      const { sid, key, resume } = JSON.parse(session) as { sid: string; key: string; resume: string }
+      peer = new RawHttpPeer(`${url}?transport=sse&sid=${sid}`, transport, key, resume)
     }
     const found = peer
     found.#aborted.signal.addEventListener('abort', () => signal.abort())
@@ -67,9 +75,19 @@ export class RawHttpPeer extends FrameLog {
     return sent
   }
 
+  /** The headers that prove a request comes from this peer: `{ 'x-realtime-key': key }`. */
+  get headers(): Record<string, string> {
+    return { 'x-realtime-key': this.key }
+  }
+
   /** POSTs a raw body now. */
   post(body: BodyInit): Promise<Response> {
-    return fetch(this.sessionUrl, { method: 'POST', body, headers: { 'content-type': 'text/plain' } })
+    return fetch(this.sessionUrl, { method: 'POST', body, headers: { ...this.headers, 'content-type': 'text/plain' } })
+  }
+
+  /** Closes the session as a client does: `DELETE` with its key, naming `code`. */
+  delete(code = 1000): Promise<Response> {
+    return fetch(`${this.sessionUrl}&code=${code}`, { method: 'DELETE', headers: this.headers })
   }
 
   /** Stops reading, as a vanished client would. */
@@ -104,7 +122,7 @@ export class RawHttpPeer extends FrameLog {
   async #poll(): Promise<void> {
     try {
       for (let round = 0; round < 10_000 && !this.#aborted.signal.aborted; round++) {
-        const response = await fetch(this.sessionUrl, { signal: this.#aborted.signal })
+        const response = await fetch(this.sessionUrl, { headers: this.headers, signal: this.#aborted.signal })
         if (!response.ok) break
         for (const line of (await response.text()).split('\n')) if (line.length > 0) this.received(line)
         const closing = response.headers.get('x-realtime-close')

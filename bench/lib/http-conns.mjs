@@ -4,11 +4,13 @@
  * connection `{ send(text), close() }` and hands every frame that comes down to `onFrame(text)`.
  *
  * - SSE: `GET ?transport=sse` opens an event stream on a socket of its own; its first event
- *   (`event: session`) carries the session id; then every frame is one `data:` line.
- * - Long-polling: `GET ?transport=polling` answers `{ sid }`; each `GET …&sid=` is held until
- *   frames wait, which come one per line; the next poll leaves as soon as an answer is read.
- * - Frames up (both): `POST ?transport=…&sid=…`, one frame per line, at most one POST in flight
- *   per session; frames sent meanwhile leave together in the next POST (as the bundled client does).
+ *   (`event: session`) carries `{ sid, key, resume }`; then every frame is one `data:` line.
+ * - Long-polling: `GET ?transport=polling` answers `{ sid, key }`; each `GET …&sid=` (with the key
+ *   in `x-realtime-key`) is held until frames wait, which come one per line; the next poll leaves
+ *   as soon as an answer is read.
+ * - Frames up (both): `POST ?transport=…&sid=…` with the key in `x-realtime-key`, one frame per
+ *   line, at most one POST in flight per session; frames sent meanwhile leave together in the next
+ *   POST (as the bundled client does).
  *
  * Every request has a deadline. A stream that ends, a close marker, or any HTTP status other than
  * the expected one is reported through `onClose(reason)` / `onError(error)`.
@@ -27,9 +29,10 @@ const POLL_TIMEOUT_MS = 40_000
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 65_536, scheduling: 'lifo' })
 
 /** Sends `method url` with `body`, resolves with `{ status, headers, text }`. */
-function request(method, url, { body, timeoutMs = REQUEST_TIMEOUT_MS, localAddress } = {}) {
+function request(method, url, { body, timeoutMs = REQUEST_TIMEOUT_MS, localAddress, key } = {}) {
   return new Promise((resolve, reject) => {
     const headers = body === undefined ? {} : { 'content-type': 'text/plain;charset=UTF-8', 'content-length': Buffer.byteLength(body) }
+    if (key !== undefined) headers['x-realtime-key'] = key
     const req = http.request(url, { method, agent, headers, localAddress })
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${url.slice(url.indexOf('?'))}: no answer within ${timeoutMs} ms`)))
     req.on('error', reject)
@@ -44,15 +47,15 @@ function request(method, url, { body, timeoutMs = REQUEST_TIMEOUT_MS, localAddre
   })
 }
 
-/** Frames up: one POST at a time; frames queued meanwhile leave together in the next one. */
-function uplink(url, onError, localAddress) {
+/** Frames up: one POST at a time, with the session's `key`; frames queued meanwhile leave together in the next one. */
+function uplink(url, key, onError, localAddress) {
   let queue = []
   let inFlight = false
   const flush = () => {
     const body = queue.join('\n')
     queue = []
     inFlight = true
-    request('POST', url, { body, localAddress }).then(({ status, text }) => {
+    request('POST', url, { body, localAddress, key }).then(({ status, text }) => {
       if (status !== 204) return onError(new Error(`POST answered ${status}: ${text.slice(0, 200)}`))
       inFlight = false
       if (queue.length > 0) flush()
@@ -98,7 +101,8 @@ export function dialSse(base, { onFrame, onClose, onError }, { localAddress, que
         if (type === 'message') onFrame(data)
         else if (type === 'session') {
           clearTimeout(openTimer)
-          const send = uplink(`${base}?transport=sse&sid=${data}`, (error) => !closed && onError(error), localAddress)
+          const { sid, key } = JSON.parse(data)
+          const send = uplink(`${base}?transport=sse&sid=${sid}`, key, (error) => !closed && onError(error), localAddress)
           conn = {
             send,
             close() {
@@ -140,7 +144,7 @@ export function dialSse(base, { onFrame, onClose, onError }, { localAddress, que
 export async function dialPolling(base, { onFrame, onClose, onError }, { localAddress, query } = {}) {
   const open = await request('GET', `${base}?transport=polling${query === undefined ? '' : `&${query}`}`, { localAddress })
   if (open.status !== 200) throw new Error(`polling open answered ${open.status}: ${open.text.slice(0, 200)}`)
-  const { sid } = JSON.parse(open.text)
+  const { sid, key } = JSON.parse(open.text)
   const url = `${base}?transport=polling&sid=${sid}`
   let closed = false
   const failed = (error) => {
@@ -149,7 +153,7 @@ export async function dialPolling(base, { onFrame, onClose, onError }, { localAd
     onError(error)
   }
   const poll = () => {
-    request('GET', url, { timeoutMs: POLL_TIMEOUT_MS, localAddress }).then(({ status, headers, text }) => {
+    request('GET', url, { timeoutMs: POLL_TIMEOUT_MS, localAddress, key }).then(({ status, headers, text }) => {
       if (closed) return
       if (status !== 200) return failed(new Error(`long-poll answered ${status}: ${text.slice(0, 200)}`))
       if (text.length > 0) {
@@ -169,7 +173,7 @@ export async function dialPolling(base, { onFrame, onClose, onError }, { localAd
   }
   poll()
   return {
-    send: uplink(url, failed, localAddress),
+    send: uplink(url, key, failed, localAddress),
     close() {
       closed = true
     },

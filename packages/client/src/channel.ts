@@ -120,8 +120,11 @@ export class Channel {
   /**
    * The messages the server keeps for this channel (`recovery.historySize`, default the last
    * 1000 of the last 2 minutes), as this client would have received them. Asks the server's
-   * `authorize` for `'subscribe'`; the channel need not be subscribed.
-   * @throws RealtimeError `FORBIDDEN` when refused or when the server keeps no history, `TIMEOUT`,
+   * `authorize` for `'subscribe'`; the channel need not be subscribed. A page holds at most
+   * `limit` messages and the server's `recovery.historyPageBytes` (256 KiB by default): read on
+   * from the last message's offset. `epoch` is empty when the server has no history of the channel.
+   * @throws RealtimeError `FORBIDDEN` when refused or when the server keeps no history,
+   * `RATE_LIMITED` when the connection's byte budget has no room for the page, `TIMEOUT`,
    * `DISCONNECTED`.
    */
   history(options: HistoryOptions = {}): Promise<ChannelHistory> {

@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import { createServer, request as httpRequest, type IncomingMessage } from 'node:http'
+import { connect, type AddressInfo, type Socket } from 'node:net'
 import type { ClientTransport } from '@org/realtime-core'
 import { RealtimeClient } from '@org/realtime-client'
 import { RealtimeServer } from '@org/realtime-server'
@@ -6,31 +7,36 @@ import { webSocketTransport } from '@org/realtime-transport-ws/client'
 import { describe, expect, it } from 'vitest'
 import { allServerTransports, once } from '../../../test/support.js'
 
-type Listener = (request: IncomingMessage, response: ServerResponse) => void
-
 describe('transport fallback', () => {
   it('lands on SSE when WebSocket upgrades are blocked, then on polling when SSE is blocked too', async () => {
-    const { createServer } = await import('node:http')
     const blocked = new Set<string>()
     const rt = new RealtimeServer({ transports: allServerTransports() })
     rt.on('connection', (conn) => conn.on('echo', (data) => data))
-    // A proxy in front: it refuses what is blocked and hands everything else to the realtime server.
-    const http = createServer()
-    rt.attach(http)
-    const realtime = http.listeners('request') as Listener[]
-    const upgrades = http.listeners('upgrade') as Array<(...args: unknown[]) => void>
-    http.removeAllListeners('request').removeAllListeners('upgrade')
-    http.on('request', (request: IncomingMessage, response: ServerResponse) => {
-      if (blocked.has('sse') && request.url?.includes('transport=sse')) response.writeHead(502).end()
-      else for (const listener of realtime) listener.call(http, request, response)
+    const port = await rt.listen(0, { host: '127.0.0.1' })
+    // A proxy in front: it refuses what is blocked and forwards everything else to the realtime server.
+    const proxy = createServer((request, response) => {
+      if (blocked.has('sse') && request.url?.includes('transport=sse')) return void response.writeHead(502).end()
+      const upstream = httpRequest({ host: '127.0.0.1', port, path: request.url, method: request.method, headers: request.headers }, (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers)
+        answer.pipe(response)
+      })
+      upstream.on('error', () => response.destroy())
+      request.pipe(upstream)
     })
-    http.on('upgrade', (request: IncomingMessage, socket: { destroy(): void }, head: unknown) => {
-      if (blocked.has('websocket')) socket.destroy()
-      else for (const listener of upgrades) listener.call(http, request, socket, head)
+    proxy.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
+      if (blocked.has('websocket')) return void socket.destroy()
+      const upstream = connect(port, '127.0.0.1', () => {
+        const headers = request.rawHeaders.map((value, index) => (index % 2 === 0 ? `${value}: ` : `${value}\r\n`)).join('')
+        upstream.write(`${request.method} ${request.url} HTTP/1.1\r\n${headers}\r\n`)
+        upstream.write(head)
+        socket.pipe(upstream).pipe(socket)
+      })
+      upstream.on('error', () => socket.destroy())
+      socket.on('error', () => upstream.destroy())
     })
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
-    const url = `http://127.0.0.1:${(http.address() as { port: number }).port}/realtime`
-    const connect = async (): Promise<RealtimeClient> => {
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/realtime`
+    const open = async (): Promise<RealtimeClient> => {
       const client = new RealtimeClient(url, { transports: ['websocket', 'sse', 'polling'], reconnection: false })
       await once(client, 'connect')
       await expect(client.emitWithAck('echo', client.transport)).resolves.toBe(client.transport)
@@ -38,15 +44,15 @@ describe('transport fallback', () => {
       return client
     }
     try {
-      expect((await connect()).transport).toBe('websocket')
+      expect((await open()).transport).toBe('websocket')
       blocked.add('websocket')
-      expect((await connect()).transport).toBe('sse')
+      expect((await open()).transport).toBe('sse')
       blocked.add('sse')
-      expect((await connect()).transport).toBe('polling')
+      expect((await open()).transport).toBe('polling')
     } finally {
       await rt.close()
-      http.closeAllConnections()
-      await new Promise((resolve) => http.close(resolve))
+      proxy.closeAllConnections()
+      await new Promise((resolve) => proxy.close(resolve))
     }
   })
 

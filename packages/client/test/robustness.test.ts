@@ -61,7 +61,8 @@ describeTransports('client robustness', () => {
   })
 
   it('restores more channels than fit in one frame after a reconnect', async () => {
-    const { rt, url } = await startServer({ recovery: false, authorize: () => true, rateLimit: { subscriptionsPerConnection: 300 } })
+    // A sub costs one frame per channel it adds: the burst must cover every channel a client restores.
+    const { rt, url } = await startServer({ recovery: false, authorize: () => true, rateLimit: { subscriptionsPerConnection: 300, burst: 300 } })
     const client = await connectedClient(url)
     const names = Array.from({ length: 250 }, (_, index) => `ch:${index}`)
     await Promise.all(names.map((name) => client.channel(name).subscribe()))

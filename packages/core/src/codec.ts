@@ -3,6 +3,7 @@ import {
   MAX_CHANNELS_PER_FRAME,
   MAX_HISTORY_LIMIT,
   MAX_NAME_LENGTH,
+  MAX_NESTING_DEPTH,
   type ChannelEventFrame,
   type ClientFrame,
   type ErrorPayload,
@@ -26,8 +27,35 @@ export function encodeFrame(frame: Frame): string {
  * @throws RealtimeError `INVALID_PAYLOAD` when the data cannot be represented as JSON.
  */
 export function encodeChannelEvent(channel: string, offset: number | undefined, event: string, data: unknown): string {
-  const omitted = data === undefined || typeof data === 'function' || typeof data === 'symbol'
-  return stringify(omitted ? [channel, offset ?? 0, event] : [channel, offset ?? 0, event, data])
+  return channelEventText(channel, offset, event, encodeData(data))
+}
+
+/**
+ * Encodes event data as JSON, once, so that it can be kept and sent in many frames without being
+ * encoded again: undefined for what an object would leave out (`undefined`, a function, a symbol).
+ * @throws RealtimeError `INVALID_PAYLOAD` when the data cannot be represented as JSON (a cycle, a
+ * `BigInt`, nesting so deep that encoding it overflows the stack).
+ */
+export function encodeData(data: unknown): string | undefined {
+  return stringify(data) as string | undefined
+}
+
+/**
+ * The compact channel event frame ({@link ChannelEventFrame}) for data already encoded with
+ * {@link encodeData}: the same text as {@link encodeChannelEvent}, with no data encoded again.
+ */
+export function channelEventText(channel: string, offset: number | undefined, event: string, json: string | undefined): string {
+  const head = `[${JSON.stringify(channel)},${offset ?? 0},${JSON.stringify(event)}`
+  return json === undefined ? `${head}]` : `${head},${json}]`
+}
+
+/**
+ * The `event` frame, `{"t":"event","e":…,"d":…}`, for data already encoded with {@link encodeData}:
+ * the same text as `encodeFrame({ t: 'event', e: event, d: data })`.
+ */
+export function eventFrameText(event: string, json: string | undefined): string {
+  const head = `{"t":"event","e":${JSON.stringify(event)}`
+  return json === undefined ? `${head}}` : `${head},"d":${json}}`
 }
 
 function stringify(value: unknown): string {
@@ -159,6 +187,7 @@ function decode(text: string, shapes: Shapes, channelEvents: boolean): unknown {
   } catch {
     throw badFrame('a frame must be valid JSON')
   }
+  if (nestedTooDeep(text)) throw badFrame(`arrays and objects may nest at most ${MAX_NESTING_DEPTH} levels deep`)
   if (channelEvents && Array.isArray(fields)) return channelEvent(fields)
   if (!isObject(fields)) throw badFrame(channelEvents ? 'a frame must be a JSON object or a channel event array' : 'a frame must be a JSON object')
   if (typeof fields.t !== 'string') throw badFrame('a frame must have a string field "t"')
@@ -189,6 +218,30 @@ function channelEvent(fields: unknown[]): EventFrame {
   if (fields.length === 4) frame.d = d
   if (o > 0) frame.o = o
   return frame
+}
+
+/**
+ * Whether the JSON `text`, already known to be valid, nests arrays and objects more than
+ * {@link MAX_NESTING_DEPTH} levels deep. Brackets inside strings do not count.
+ */
+function nestedTooDeep(text: string): boolean {
+  // Each level takes a bracket: shorter text cannot be too deep.
+  if (text.length <= MAX_NESTING_DEPTH) return false
+  let depth = 0
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code === 0x22) {
+      // Skip the string; in valid JSON a backslash always escapes the next character.
+      for (i++; i < text.length; i++) {
+        const inner = text.charCodeAt(i)
+        if (inner === 0x5c) i++
+        else if (inner === 0x22) break
+      }
+    } else if (code === 0x5b || code === 0x7b) {
+      if (++depth > MAX_NESTING_DEPTH) return true
+    } else if (code === 0x5d || code === 0x7d) depth--
+  }
+  return false
 }
 
 /** Whether `value` is a valid event or channel name: a string of 1 to {@link MAX_NAME_LENGTH} characters. */

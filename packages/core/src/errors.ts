@@ -60,6 +60,8 @@ export const ErrorCode = {
   InvalidOffset: 'INVALID_OFFSET',
   /** A session sequence number skipped ahead, or named frames the other side never sent. */
   InvalidSequence: 'INVALID_SEQUENCE',
+  /** The credentials of a resume or a renewal name another user than the session's (server option `identity`). */
+  IdentityMismatch: 'IDENTITY_MISMATCH',
 } as const
 
 /** One of the values of {@link ErrorCode}. */

@@ -4,6 +4,6 @@
  * bundlers then put it in the transports' lazily loaded chunk, whole.
  * @module @org/realtime-core/http-client
  */
-export { ABNORMAL_CLOSE, HttpRefusal, NORMAL_CLOSE, closeCodeOf, parseCloseHeader, withQuery } from './http/client-helpers.js'
+export { ABNORMAL_CLOSE, HttpRefusal, KEY_HEADER, NORMAL_CLOSE, closeCodeOf, parseCloseHeader, withQuery } from './http/client-helpers.js'
 export { HttpClientSession } from './http/http-client-session.js'
 export { PostQueue, type PostQueueOptions } from './http/post-queue.js'

@@ -4,11 +4,13 @@
  * half is `@org/realtime-core/http-client`.
  * @module @org/realtime-core/http
  */
-export { formatCloseHeader } from './http/client-helpers.js'
+export { KEY_HEADER, formatCloseHeader } from './http/client-helpers.js'
 export { checkCors } from './http/cors.js'
 export { DIRECT_BODY, type DirectTarget } from './http/direct-body.js'
 export { HttpServerTransport } from './http/http-server-transport.js'
-export { HttpSession } from './http/http-session.js'
+export { HttpSession, type HttpSessionTiming, type PostLimits } from './http/http-session.js'
+export type { HttpTransportOptions } from './http/http-transport-options.js'
 export { readText } from './http/read-text.js'
 export { pathOf } from './http/path-of.js'
 export { errorResponse } from './http/responses.js'
+export { unrefTimer } from './http/timers.js'

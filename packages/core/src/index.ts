@@ -3,7 +3,17 @@
  * @module @org/realtime-core
  */
 export { backoffDelay, type BackoffOptions } from './backoff.js'
-export { decodeClientFrame, decodeServerFrame, encodeChannelEvent, encodeFrame, isValidName, utf8Length } from './codec.js'
+export {
+  channelEventText,
+  decodeClientFrame,
+  decodeServerFrame,
+  encodeChannelEvent,
+  encodeData,
+  encodeFrame,
+  eventFrameText,
+  isValidName,
+  utf8Length,
+} from './codec.js'
 export {
   CloseCode,
   ErrorCode,
@@ -21,6 +31,7 @@ export {
   MAX_CHANNELS_PER_FRAME,
   MAX_HISTORY_LIMIT,
   MAX_NAME_LENGTH,
+  MAX_NESTING_DEPTH,
   PROTOCOL_VERSION,
   RESERVED_EVENTS,
   type AckFrame,

@@ -21,6 +21,13 @@ export const RESERVED_EVENTS: ReadonlySet<string> = new Set(['connect', 'disconn
 /** Most messages one `hist` frame may ask for. */
 export const MAX_HISTORY_LIMIT = 1000
 
+/**
+ * Deepest nesting of arrays and objects a frame may have, the frame itself counting as one level.
+ * `JSON.parse` accepts far deeper text, but encoding such a value again overflows the stack, so a
+ * deeper frame is refused as `BAD_FRAME` before anything keeps or relays it.
+ */
+export const MAX_NESTING_DEPTH = 64
+
 /** An error as carried inside `ack` and `error` frames. */
 export interface ErrorPayload {
   /** A code from `ErrorCode`, or an application code thrown by a handler. */

@@ -41,6 +41,12 @@ export interface TransportHost {
   /** Largest frame to accept, in bytes. */
   readonly maxPayload: number
   /**
+   * Milliseconds a connection closed by the server may take to deliver what it still holds before
+   * it is cut off and its data let go (the server's `closeTimeoutMs`).
+   * @default 1000 (when a host leaves it out)
+   */
+  readonly closeTimeoutMs?: number
+  /**
    * Whether a request from `origin` (its `Origin` header, or null without one) may connect:
    * `'allowed'` (an allow-list admits it: HTTP transports answer with CORS headers),
    * `'refused'` (refuse with 403 and `FORBIDDEN`), or `'unchecked'` (no allow-list is set).

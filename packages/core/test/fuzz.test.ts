@@ -5,6 +5,7 @@ import {
   ErrorCode,
   MAX_CHANNELS_PER_FRAME,
   MAX_NAME_LENGTH,
+  MAX_NESTING_DEPTH,
   RealtimeError,
   decodeClientFrame,
   decodeServerFrame,
@@ -389,25 +390,36 @@ describe('decoder fuzzing', () => {
     for (const example of examples) for (const [, decode, direction] of decoders) check(decode, direction, example)
   })
 
-  it('fails cleanly on nesting deeper than JSON.stringify can encode', () => {
-    // The decoders do not limit depth (docs/protocol.md sets none), so a frame ~4000+ levels deep
-    // decodes but cannot be encoded again: encodeFrame must then throw INVALID_PAYLOAD, not a RangeError.
-    const depth = 100_000
-    for (const [, decode] of decoders) {
-      for (const template of ['{"t":"event","e":"x","d":%}', '{"t":"ack","id":1,"d":%}']) {
-        const text = template.replace('%', '['.repeat(depth) + ']'.repeat(depth))
-        let frame: object | undefined
-        try {
-          frame = decode(text)
-        } catch (error) {
-          expect(error).toMatchObject({ name: 'RealtimeError', code: ErrorCode.BadFrame })
-        }
-        if (frame !== undefined) {
-          expect(() => encodeFrame(frame as Parameters<typeof encodeFrame>[0])).toThrowError(expect.objectContaining({ code: ErrorCode.InvalidPayload }))
+  it('refuses a frame nested deeper than MAX_NESTING_DEPTH with BAD_FRAME, however deep, and accepts one at the limit', () => {
+    // A frame nested ~4000+ levels deep parses, but cannot be encoded again: it must never get in.
+    for (const depth of [MAX_NESTING_DEPTH, MAX_NESTING_DEPTH + 1, 10_000, 100_000]) {
+      for (const [, decode] of decoders) {
+        for (const template of ['{"t":"event","e":"x","d":%}', '{"t":"ack","id":1,"d":%}']) {
+          // The frame itself is one level: the data may nest one less.
+          const text = template.replace('%', '['.repeat(depth - 1) + ']'.repeat(depth - 1))
+          if (depth <= MAX_NESTING_DEPTH) expect(encodeFrame(decode(text) as Parameters<typeof encodeFrame>[0])).toBe(text)
+          else expect(() => decode(text)).toThrowError(expect.objectContaining({ name: 'RealtimeError', code: ErrorCode.BadFrame }))
         }
       }
     }
   })
+
+  it('counts nesting by brackets outside strings, for any mix of arrays, objects and bracket-filled strings', () => {
+    const level = fc.constantFrom('[', '{"k":', '["[[[",', '{"}]":', '{"\\"[{":')
+    fc.assert(
+      fc.property(fc.array(level, { minLength: 1, maxLength: MAX_NESTING_DEPTH * 3 }), (levels) => {
+        const close = levels.map((open) => (open.startsWith('[') ? ']' : '}')).reverse().join('')
+        const data = levels.join('') + '1' + close
+        const text = `{"t":"event","e":"x","d":${data}}`
+        const depth = levels.length + 1
+        for (const [, decode] of decoders) {
+          if (depth <= MAX_NESTING_DEPTH) expect(encodeFrame(decode(text) as Parameters<typeof encodeFrame>[0])).toBe(text)
+          else expect(() => decode(text)).toThrowError(expect.objectContaining({ code: ErrorCode.BadFrame }))
+        }
+      }),
+      settings,
+    )
+  }, budgetMs + 10_000)
 
   it('does not let any input of the whole mixed corpus pollute a prototype', () => {
     fc.assert(

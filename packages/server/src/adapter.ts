@@ -4,8 +4,12 @@ import { MemoryHistory, type HistoryOptions, type HistoryStore } from './history
 export interface BroadcastPacket {
   /** Event name. */
   event: string
-  /** Event data. */
-  data: unknown
+  /**
+   * Event data, encoded as JSON once by whoever broadcast it (`encodeData` of
+   * `@org/realtime-core`); undefined when the event carries none. Encoded before it is kept or
+   * sent, so data that cannot be encoded is refused to the caller and never enters history.
+   */
+  json: string | undefined
   /** Rooms to deliver to; empty means every connection. */
   rooms: readonly string[]
   /** Rooms and connection ids to leave out. */

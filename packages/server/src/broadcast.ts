@@ -1,4 +1,4 @@
-import { ErrorCode, RESERVED_EVENTS, RealtimeError } from '@org/realtime-core'
+import { ErrorCode, RESERVED_EVENTS, RealtimeError, encodeData } from '@org/realtime-core'
 import type { BroadcastPacket } from './adapter.js'
 
 /**
@@ -28,13 +28,14 @@ export class BroadcastOperator {
   }
 
   /**
-   * Sends `event` with `data` to every targeted connection, once each, on every node. The frame
-   * is encoded once per room, not once per recipient.
-   * @throws RealtimeError `RESERVED_EVENT` for a lifecycle event name such as `connect`.
+   * Sends `event` with `data` to every targeted connection, once each, on every node. The data
+   * is encoded once, before it is kept in history or sent.
+   * @throws RealtimeError `RESERVED_EVENT` for a lifecycle event name such as `connect`;
+   * `INVALID_PAYLOAD` when `data` cannot be encoded as JSON (nothing is kept or sent then).
    */
   emit(event: string, data?: unknown): void {
     assertEmittable(event)
-    this.#send({ event, data, rooms: this.#rooms, except: this.#except })
+    this.#send({ event, json: encodeData(data), rooms: this.#rooms, except: this.#except })
   }
 }
 

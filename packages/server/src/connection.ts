@@ -4,14 +4,15 @@ import {
   PendingAcks,
   RealtimeError,
   decodeClientFrame,
+  encodeData,
   encodeFrame,
   isRealtimeError,
+  type AckFrame,
   type ChannelPosition,
   type ClientFrame,
   type ErrorPayload,
   type EventFrame,
   type HistoryFrame,
-  type HistoryPage,
   type PublishFrame,
   type ResumeRequest,
   type Logger,
@@ -28,7 +29,8 @@ import { runMiddleware } from './internal/compose.js'
 import { isThenable } from './internal/is-thenable.js'
 import { flatDelete, flatGet, flatSet, type FlatMap } from './internal/flat-map.js'
 import { ResumableSession, type PendingResume } from './internal/resumable-session.js'
-import { reached, replay } from './internal/replay.js'
+import { historyPageText } from './internal/history-page.js'
+import { entryBytes, reached, replay, type Replay } from './internal/replay.js'
 import { toErrorPayload } from './internal/to-error-payload.js'
 import type { ChannelAction, EventMiddleware, Handshake, IncomingEvent } from './options.js'
 import type { ConnectionLimiter } from './rate-limit.js'
@@ -38,6 +40,11 @@ const CONFIRM_EVERY = 32
 
 /** Messages a `hist` frame gets when it names no limit. */
 const DEFAULT_HISTORY_LIMIT = 100
+
+/** Why a resubscription replays nothing: what it missed is still kept, but more than `replayBytes`. */
+function tooLargeToReplay(replayBytes: number): ErrorPayload {
+  return { code: ErrorCode.LimitExceeded, message: `The missed messages are more than a replay may send (${replayBytes} bytes): refetch` }
+}
 
 /**
  * Handles one event from a client. What it returns (or resolves to) is the acknowledgement the
@@ -82,10 +89,16 @@ export interface ConnectionHost<TData> {
   reauthenticate(conn: Connection<TData>, auth: unknown): Promise<void>
   /** Sessions kept after a drop: how many unconfirmed frames each keeps; undefined with `recovery: false`. */
   readonly sessionFrames: number | undefined
+  /** How many bytes of unconfirmed frames each session keeps (`recovery.sessionBytes`). */
+  readonly sessionBytes?: number
   /** The client sent a frame after its welcome, so it holds the token that welcome carried. */
   tokenReceived(conn: Connection<TData>): void
   /** The channel history, when the server keeps one. */
   history(): HistoryStore | undefined
+  /** Most bytes of missed messages one resubscription or resume replays (`recovery.replayBytes`). */
+  readonly replayBytes: number
+  /** Most bytes of messages one history page carries (`recovery.historyPageBytes`). */
+  readonly historyPageBytes: number
   /** The transport dropped and the session waits for its client to resume it. */
   detached(conn: Connection<TData>): void
   removed(conn: Connection<TData>, info: DisconnectInfo): void
@@ -132,7 +145,7 @@ export class Connection<TData = Record<string, any>> {
     this.#data = data
     this.#host = host
     this.#limiter = host.limiter()
-    if (recoverable && host.sessionFrames !== undefined) this.#session = new ResumableSession(host.sessionFrames)
+    if (recoverable && host.sessionFrames !== undefined) this.#session = new ResumableSession(host.sessionFrames, host.sessionBytes)
   }
 
   /**
@@ -282,9 +295,12 @@ export class Connection<TData = Record<string, any>> {
     this.#socket?.close(code, reason)
   }
 
-  /** @internal Sends an already encoded frame; dropped unless the connection is open. */
+  /**
+   * @internal Sends an already encoded frame; dropped unless the connection is open, and once this
+   * side closed it (a slow consumer cut off, a refused client): nothing more is queued for it.
+   */
   sendEncoded(frame: string): void {
-    if (this.#state !== 'open') return
+    if (this.#state !== 'open' || this.#closeIntent !== undefined) return
     if (this.#early !== undefined) {
       this.#early.push(frame)
       return
@@ -339,6 +355,9 @@ export class Connection<TData = Record<string, any>> {
     if (this.#state === 'closed') return false
     const frames = session.stream.after(pending.request.s)
     if (frames === undefined) return false
+    // Everything to send is read before anything changes: the session stays as it was if reading fails.
+    const lost = [...pending.lost]
+    const replays = this.#replays(pending.since, lost)
     const previous = this.#state === 'open' ? this.#socket : undefined
     this.#socket = socket
     this.#handshake = pending.handshake
@@ -349,14 +368,6 @@ export class Connection<TData = Record<string, any>> {
     this.pingSentAt = 0
     // A half-open socket the server had not noticed yet: its close must not end the session.
     previous?.terminate()
-    const lost = [...pending.lost]
-    const history = this.#host.history()
-    const replays: string[] = []
-    for (const [room, since] of pending.since) {
-      const missed = replay(history as HistoryStore, room, since, this)
-      if (missed.complete) replays.push(...missed.frames)
-      else lost.push(room)
-    }
     socket.send(welcome(lost))
     session.tokenUnproven = true
     for (const frame of frames) socket.send(frame)
@@ -365,8 +376,33 @@ export class Connection<TData = Record<string, any>> {
     return true
   }
 
+  /**
+   * The frames a resume replays from each room's history, within `replayBytes` in all and the
+   * connection's byte budget; a room whose missed messages are gone or do not fit goes in `lost`.
+   */
+  #replays(since: ReadonlyMap<string, number>, lost: string[]): string[] {
+    const history = this.#host.history() as HistoryStore
+    const frames: string[] = []
+    let budget = this.#host.replayBytes
+    for (const [room, offset] of since) {
+      const missed = replay(history, room, offset, this, budget)
+      if (missed.complete && this.#chargeReplay(missed) === undefined) {
+        budget -= missed.bytes
+        frames.push(...missed.frames)
+      } else lost.push(room)
+    }
+    return frames
+  }
+
+  /** Charges what a replay sends against the connection's byte budget; returns the refusal, if any. */
+  #chargeReplay(missed: Replay): ErrorPayload | undefined {
+    return missed.bytes === 0 ? undefined : this.#limiter?.chargeBytes(missed.bytes)
+  }
+
   /** @internal A frame arrived from the client. */
   receive(text: string): void {
+    // Any frame answers a heartbeat; a pong is free only as the first frame after a ping.
+    const pingAnswered = this.pingSentAt !== 0 && this.lastSeen < this.pingSentAt
     this.lastSeen = Date.now()
     const session = this.#session
     if (session?.tokenUnproven === true) {
@@ -383,11 +419,7 @@ export class Connection<TData = Record<string, any>> {
     // Sequence numbers count only on a connection whose client said it resumes sessions.
     const numbered = session !== undefined && (frame?.t === 'event' || frame?.t === 'pub') && frame.s !== undefined ? frame : undefined
     if (this.#limiter !== undefined) {
-      // Malformed frames are charged too, so a flood of garbage is refused like any other.
-      const limited = frame === undefined || (frame.t !== 'pong' && frame.t !== 'ack' && frame.t !== 'rcv')
-      const refusal =
-        this.#limiter.chargeBytes(utf8Length(text)) ??
-        (limited ? this.#limiter.chargeMessage(frame?.t === 'event' || frame?.t === 'pub' ? frame.e : undefined) : undefined)
+      const refusal = this.#limiter.chargeBytes(utf8Length(text)) ?? this.#charge(this.#limiter, frame, pingAnswered)
       // An `ack` carries the server's own id: its refusal must not look like an answer to a client request.
       const id = frame !== undefined && frame.t !== 'ack' && 'id' in frame ? frame.id : undefined
       if (refusal !== undefined) return this.#refuse(refusal, id, numbered)
@@ -395,6 +427,40 @@ export class Connection<TData = Record<string, any>> {
     if (frame === undefined) this.#sendError(toErrorPayload(malformed))
     // A repeat of a numbered frame was handled when it first came; one that skips ahead ends the session.
     else if (numbered === undefined || this.#inSequence(numbered)) this.#dispatch(frame)
+  }
+
+  /**
+   * What a frame costs in the frame budget. Malformed frames are charged too, so a flood of
+   * garbage is refused like any other; the answers the server awaits (the pong to its ping, a
+   * `rcv` that confirms kept frames, an `ack` it asked for) are free, and anything else costs 1;
+   * a `sub` costs 1 per channel it adds. An `ack` is charged once it is known to answer nothing.
+   */
+  #charge(limiter: ConnectionLimiter, frame: ClientFrame | undefined, pingAnswered: boolean): ErrorPayload | undefined {
+    switch (frame?.t) {
+      case 'event':
+      case 'pub':
+        return limiter.chargeMessage(frame.e)
+      case 'pong':
+        return pingAnswered ? undefined : limiter.chargeFrames(1)
+      case 'rcv':
+        return this.#session?.stream.confirms(frame.s) === true ? undefined : limiter.chargeFrames(1)
+      case 'ack':
+        return undefined
+      case 'sub': {
+        let added = 0
+        for (const channel of frame.ch) if (!this.#rooms.has(channel)) added++
+        return limiter.chargeFrames(Math.max(1, added))
+      }
+      default:
+        return limiter.chargeFrames(1)
+    }
+  }
+
+  /** An `ack` that answers no request of the server's costs what any other frame costs. */
+  #settle(frame: AckFrame): void {
+    if (this.#acks?.settle(frame) === true) return
+    const refusal = this.#limiter?.chargeFrames(1)
+    if (refusal !== undefined) this.#refuse(refusal, undefined, undefined)
   }
 
   /**
@@ -497,20 +563,20 @@ export class Connection<TData = Record<string, any>> {
         this.#session?.stream.confirm(frame.s)
         return
       case 'hist':
-        void this.#readHistory(frame)
+        this.#answerLater(this.#readHistory(frame), frame.id)
         return
       case 'ack':
-        this.#acks?.settle(frame)
+        this.#settle(frame)
         return
       case 'sub':
-        void this.#subscribe(frame.id, frame.ch, frame.since)
+        this.#answerLater(this.#subscribe(frame.id, frame.ch, frame.since), frame.id)
         return
       case 'unsub':
         for (const channel of frame.ch) this.leave(channel)
         if (frame.id !== undefined) this.#send({ t: 'ack', id: frame.id })
         return
       case 'auth':
-        void this.#reauthenticate(frame.id, frame.auth)
+        this.#answerLater(this.#reauthenticate(frame.id, frame.auth), frame.id)
         return
       case 'hello':
         this.#sendError({ code: ErrorCode.BadFrame, message: 'Malformed frame: the handshake is already done' })
@@ -521,7 +587,8 @@ export class Connection<TData = Record<string, any>> {
   #runEvent(event: string, channel: string | undefined, data: unknown, id: number | undefined, numbered: boolean): void {
     const incoming: IncomingEvent<TData> = { conn: this, event, channel, data }
     if (channel !== undefined || this.#host.eventMiddleware.length > 0) {
-      void this.#runThroughMiddleware(incoming, id, numbered)
+      // It answers for itself, failures included.
+      this.#answerLater(this.#runThroughMiddleware(incoming, id, numbered), undefined)
       return
     }
     // No middleware: a handler that answers synchronously is acknowledged in the same turn.
@@ -585,7 +652,7 @@ export class Connection<TData = Record<string, any>> {
     const refusal = await this.#host.authorize(this, channel, 'publish')
     if (refusal !== undefined) throw new RealtimeError(refusal.code, refusal.message)
     assertEmittable(incoming.event)
-    this.#host.broadcast({ event: incoming.event, data: incoming.data, rooms: [channel], except: [this.id] })
+    this.#host.broadcast({ event: incoming.event, json: encodeData(incoming.data), rooms: [channel], except: [this.id] })
   }
 
   async #reauthenticate(id: number, auth: unknown): Promise<void> {
@@ -605,6 +672,8 @@ export class Connection<TData = Record<string, any>> {
   }
 
   async #subscribe(id: number, channels: readonly string[], since: Record<string, ChannelPosition> | undefined): Promise<void> {
+    // What the channels of this one frame may replay, together.
+    const budget = { bytes: this.#host.replayBytes }
     const results = await Promise.all(
       channels.map(async (channel): Promise<SubscribeResult> => {
         const refusal = await this.#host.authorize(this, channel, 'subscribe')
@@ -613,7 +682,7 @@ export class Connection<TData = Record<string, any>> {
           const limit = this.#host.subscriptionsPerConnection
           return { ch: channel, err: { code: ErrorCode.LimitExceeded, message: `A connection may be in at most ${limit} rooms` } }
         }
-        return this.#joinFrom(channel, since !== undefined && Object.hasOwn(since, channel) ? since[channel] : undefined)
+        return this.#joinFrom(channel, since !== undefined && Object.hasOwn(since, channel) ? since[channel] : undefined, budget)
       }),
     )
     this.#send({ t: 'ack', id, d: results })
@@ -621,9 +690,11 @@ export class Connection<TData = Record<string, any>> {
 
   /**
    * Joins `channel` and, when the client says where it left it, sends what it missed before any
-   * live message: both happen in this one turn, so nothing falls between them.
+   * live message: both happen in this one turn, so nothing falls between them. What it missed is
+   * replayed only when it fits in `budget` and the connection's byte budget; otherwise the client
+   * is told `recovered: false`, with the reason, and refetches.
    */
-  #joinFrom(channel: string, since: ChannelPosition | undefined): SubscribeResult {
+  #joinFrom(channel: string, since: ChannelPosition | undefined, budget: { bytes: number }): SubscribeResult {
     const history = this.#host.history()
     const alreadyIn = this.#rooms.has(channel)
     this.join(channel)
@@ -634,13 +705,22 @@ export class Connection<TData = Record<string, any>> {
       const reason = { code: ErrorCode.InvalidOffset, message: `Offset ${since.offset} is ahead of the channel (${position.offset})` }
       return { ch: channel, ...position, recovered: false, reason }
     }
-    const missed = since.epoch === position.epoch ? replay(history, channel, since.offset, this) : undefined
-    if (missed === undefined || !missed.complete) return { ch: channel, ...position, recovered: false }
+    // A connection being closed gets nothing more: a replay stops with it.
+    if (since.epoch !== position.epoch || this.#closeIntent !== undefined || this.#state !== 'open') return { ch: channel, ...position, recovered: false }
+    const missed = replay(history, channel, since.offset, this, budget.bytes)
+    const refusal = missed.tooLarge ? tooLargeToReplay(this.#host.replayBytes) : missed.complete ? this.#chargeReplay(missed) : undefined
+    if (!missed.complete || refusal !== undefined) return { ch: channel, ...position, recovered: false, ...(refusal === undefined ? {} : { reason: refusal }) }
+    budget.bytes -= missed.bytes
     for (const frame of missed.frames) this.sendEncoded(frame)
     return { ch: channel, epoch: position.epoch, offset: since.offset, recovered: true }
   }
 
-  /** Answers a `hist` frame with the channel's kept messages, as the connection would have received them. */
+  /**
+   * Answers a `hist` frame with the channel's kept messages, as the connection would have received
+   * them: at most `limit` messages and `historyPageBytes` bytes (at least one message), charged
+   * against the connection's byte budget. A channel with no history is reported empty, with an
+   * empty epoch, and gets none started.
+   */
   async #readHistory(frame: HistoryFrame): Promise<void> {
     const refusal = await this.#host.authorize(this, frame.ch, 'subscribe')
     const history = this.#host.history()
@@ -648,15 +728,28 @@ export class Connection<TData = Record<string, any>> {
       const err = refusal ?? { code: ErrorCode.Forbidden, message: 'This server keeps no channel history' }
       return this.#send({ t: 'ack', id: frame.id, err })
     }
-    const position = history.position(frame.ch)
+    const position = history.peek(frame.ch) ?? { epoch: '', offset: 0 }
     const since = Math.min(frame.since ?? 0, position.offset)
-    const { entries, complete } = history.after(frame.ch, since, frame.limit ?? DEFAULT_HISTORY_LIMIT)
-    const page: HistoryPage = { ...position, complete, messages: [] }
-    for (const entry of entries) {
-      if (!reached(entry, frame.ch, this)) continue
-      page.messages.push(entry.data === undefined ? { offset: entry.offset, event: entry.event } : { offset: entry.offset, event: entry.event, data: entry.data })
-    }
-    this.#send({ t: 'ack', id: frame.id, d: page })
+    const limits = { limit: frame.limit ?? DEFAULT_HISTORY_LIMIT, maxBytes: this.#host.historyPageBytes }
+    const { entries, complete } = history.after(frame.ch, since, limits)
+    const messages = entries.filter((entry) => reached(entry, frame.ch, this))
+    let bytes = 0
+    for (const entry of messages) bytes += entryBytes(entry)
+    const overBudget = bytes === 0 ? undefined : this.#limiter?.chargeBytes(bytes)
+    if (overBudget !== undefined) return this.#refuse(overBudget, frame.id, undefined)
+    this.sendEncoded(historyPageText(frame.id, position, complete, messages))
+  }
+
+  /**
+   * Runs a request answered later (`sub`, `hist`, `auth`, an event through middleware). A failure
+   * nobody expected is logged and answered as `HANDLER_ERROR`: it never becomes an unhandled
+   * rejection, which would end the process.
+   */
+  #answerLater(request: Promise<void>, id: number | undefined): void {
+    request.catch((error: unknown) => {
+      this.#host.logger.error('request failed', { error, connection: this.id })
+      if (id !== undefined) this.#send({ t: 'ack', id, err: toErrorPayload(error) })
+    })
   }
 
   #sendError(error: ErrorPayload): void {

@@ -63,11 +63,54 @@ export interface RecoveryOptions {
    */
   historyAgeMs?: number
   /**
+   * Channels whose history is kept at once. Starting the history of one more (a message to it, or
+   * a connection joining it) first forgets the history of a channel nobody is in, empty ones
+   * first; channels with members are never forgotten for it.
+   * @default 10000
+   */
+  historyChannels?: number
+  /**
+   * Bytes of channel history kept in all channels together (approximate: each message's event
+   * name, room name and data as JSON, plus 64). Past it the oldest messages of any channel go
+   * first, and clients that missed them are told `recovered: false`.
+   * @default 67108864 (64 MiB)
+   */
+  historyBytes?: number
+  /**
+   * Bytes of missed messages one resubscription (one `sub` frame) or one resume may replay
+   * (event names and data as JSON). A channel whose missed messages do not fit is not replayed:
+   * its client is told `recovered: false` (with `LIMIT_EXCEEDED`) and refetches. Replays are also
+   * charged against the connection's `rateLimit.bytesPerSecond`.
+   * @default 1048576 (1 MiB)
+   */
+  replayBytes?: number
+  /**
+   * Bytes of messages one `channel.history()` page carries at most (event names and data as
+   * JSON); a page holds at least one message. Pages are charged against the connection's
+   * `rateLimit.bytesPerSecond`.
+   * @default 262144 (256 KiB)
+   */
+  historyPageBytes?: number
+  /**
    * Frames to one session (its direct events and the answers to its requests) kept until the
    * client confirms them; a detached session that misses more can no longer be resumed.
    * @default 1000
    */
   sessionFrames?: number
+  /**
+   * Bytes of those frames (the length of their JSON) kept until the client confirms them. Past
+   * it, as past `sessionFrames`, the session can no longer be resumed: a detached one ends at
+   * once, an open one ends at its next drop.
+   * @default 1048576 (1 MiB)
+   */
+  sessionBytes?: number
+  /**
+   * Dropped sessions that may wait for their client at once, on this server. When one more
+   * drops, the one that has waited longest ends at once, as if its window had run out. Each
+   * address has its own, lower limit: `rateLimit.detachedSessionsPerIp`.
+   * @default 10000
+   */
+  maxDetachedSessions?: number
 }
 
 /** Options of {@link RealtimeServer}. */
@@ -92,6 +135,17 @@ export interface RealtimeServerOptions<TData> {
    */
   expiresAt?: (data: TData) => number | Date | undefined
   /**
+   * Who the user of `data` (what `authenticate` returned) is. A resume and a renewal of
+   * credentials (`auth` frame) must name the same user as the credentials the session was opened
+   * with: identities are compared as JSON (object keys in any order). A resume with another
+   * user's credentials opens a fresh session for that user instead (`welcome.err`
+   * `IDENTITY_MISMATCH`); a renewal with them is refused with `IDENTITY_MISMATCH` and changes
+   * nothing. Used only with `authenticate`.
+   * @default the first of `data.userId`, `data.user`, `data.sub` and `data.id` that is present;
+   * without any, all of `data` except its `exp`, `iat` and `nbf` fields
+   */
+  identity?: (data: TData) => unknown
+  /**
    * Decides channel subscriptions and client publishes. Rooms and channels are one thing, so
    * this hook is what keeps a client out of a room the server did not put it in.
    * @default refuses every subscription and publish: the server alone joins connections to rooms
@@ -115,7 +169,8 @@ export interface RealtimeServerOptions<TData> {
    * Recovery after a reconnect: sessions a client resumes within `windowMs`, and channel history
    * replayed to clients that resubscribe. `false` turns both off: a drop ends the session and a
    * message sent while a client was away is gone. See `docs/delivery-guarantees.md`.
-   * @default { windowMs: 120000, historySize: 1000, historyAgeMs: windowMs, sessionFrames: 1000 }
+   * @default { windowMs: 120000, historySize: 1000, historyAgeMs: windowMs, historyChannels: 10000, historyBytes: 67108864,
+   * replayBytes: 1048576, historyPageBytes: 262144, sessionFrames: 1000, sessionBytes: 1048576, maxDetachedSessions: 10000 }
    */
   recovery?: RecoveryOptions | false
   /**

@@ -52,10 +52,19 @@ export interface RateLimitOptions {
    */
   connectionsPerIp?: number
   /**
-   * Rooms a connection may be in when it asks to subscribe to one more.
+   * Rooms a connection may be in when it asks to subscribe to one more. A `sub` frame costs one
+   * frame of `burst` per channel it adds, so keep `burst` at least this high: a client restores
+   * all its channels at once after a reconnect.
    * @default 100
    */
   subscriptionsPerConnection?: number
+  /**
+   * Dropped sessions from one IP address that may wait for their client to resume them
+   * (`recovery.windowMs`). When one more drops, the one that has waited longest ends at once, as
+   * if its window had run out. Behind a proxy every client shares its address: raise it.
+   * @default 100
+   */
+  detachedSessionsPerIp?: number
 }
 
 /** The options with their defaults filled in. */
@@ -68,12 +77,14 @@ export function rateLimits(options: RateLimitOptions = {}): RateLimits {
     burst: options.burst ?? 100,
     bytesPerSecond: options.bytesPerSecond ?? 1_048_576,
     bytesBurst: options.bytesBurst ?? 2_097_152,
-    eventCost: options.eventCost ?? {},
+    // Without a prototype: an event named `toString` or `constructor` costs 1 like any other.
+    eventCost: Object.assign(Object.create(null) as Record<string, number>, options.eventCost),
     abuseTolerance: options.abuseTolerance ?? 20,
     handshakesPerSecondPerIp: options.handshakesPerSecondPerIp ?? 20,
     handshakeBurstPerIp: options.handshakeBurstPerIp ?? 50,
     connectionsPerIp: options.connectionsPerIp ?? 1000,
     subscriptionsPerConnection: options.subscriptionsPerConnection ?? 100,
+    detachedSessionsPerIp: options.detachedSessionsPerIp ?? 100,
   }
 }
 
@@ -102,6 +113,12 @@ export class ConnectionLimiter {
     const cost = event === undefined ? 1 : (this.#limits.eventCost[event] ?? 1)
     this.#messages ??= new TokenBucket(this.#limits.messagesPerSecond, this.#limits.burst)
     return refusal(this.#messages.take(cost), 'frames')
+  }
+
+  /** Charges `count` frames' worth (a `sub` naming channels the connection is not in yet); returns the refusal, if any. */
+  chargeFrames(count: number): ErrorPayload | undefined {
+    this.#messages ??= new TokenBucket(this.#limits.messagesPerSecond, this.#limits.burst)
+    return refusal(this.#messages.take(count), 'frames')
   }
 
   /** Counts a refused frame; true when the connection has been refused too often and must close. */

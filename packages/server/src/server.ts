@@ -26,9 +26,12 @@ import { webSocketTransport } from '@org/realtime-transport-ws/server'
 import { memoryAdapter, type Adapter } from './adapter.js'
 import { BroadcastOperator } from './broadcast.js'
 import { Connection, type ConnectionHost, type DisconnectInfo } from './connection.js'
+import { DetachedSessions } from './internal/detached-sessions.js'
 import { Handshakes } from './internal/handshake.js'
 import { Heartbeat } from './internal/heartbeat.js'
+import { httpServerTimeouts } from './internal/http-server-timeouts.js'
 import { interceptRequests } from './internal/intercept-requests.js'
+import { defaultIdentity, identityKey } from './internal/identity.js'
 import { isThenable } from './internal/is-thenable.js'
 import { originPolicy } from './internal/origin-policy.js'
 import { serveWithFetch } from './internal/node-fetch-bridge.js'
@@ -56,6 +59,13 @@ export type RealtimeServerEvents<TData> = {
 
 const unknownSession: ErrorPayload = { code: ErrorCode.UnknownSession, message: 'No session to resume under this token (unknown, or ended)' }
 
+const otherIdentity: ErrorPayload = { code: ErrorCode.IdentityMismatch, message: "These credentials name another user than the session's" }
+
+/** Credentials whose `expiresAt` has passed, at a handshake or a renewal. */
+function expiredCredentials(): RealtimeError {
+  return new RealtimeError(ErrorCode.Unauthorized, 'The credentials have expired')
+}
+
 /** A failed `authenticate` as the `UNAUTHORIZED` error the client gets. */
 function unauthorized(error: unknown): RealtimeError {
   return new RealtimeError(ErrorCode.Unauthorized, isRealtimeError(error) ? error.message : 'Authentication failed')
@@ -69,7 +79,13 @@ function recoveryOptions(options: RecoveryOptions | false | undefined): Required
     windowMs,
     historySize: options?.historySize ?? 1000,
     historyAgeMs: options?.historyAgeMs ?? windowMs,
+    historyChannels: options?.historyChannels ?? 10_000,
+    historyBytes: options?.historyBytes ?? 67_108_864,
+    replayBytes: options?.replayBytes ?? 1_048_576,
+    historyPageBytes: options?.historyPageBytes ?? 262_144,
     sessionFrames: options?.sessionFrames ?? 1000,
+    sessionBytes: options?.sessionBytes ?? 1_048_576,
+    maxDetachedSessions: options?.maxDetachedSessions ?? 10_000,
   }
 }
 
@@ -120,6 +136,22 @@ export interface ListenOptions extends AttachOptions {
    * @default 511
    */
   backlog?: number
+  /**
+   * Milliseconds a client has to send the headers of a request, counted from its connection (or
+   * from the start of its next request on a kept-alive one); then it gets 408 and its socket is
+   * destroyed. Bounds how long a slow-headers attack (many sockets trickling partial headers, or
+   * sending nothing) holds each socket. Capped at `requestTimeoutMs`; 0 turns it off.
+   * Node.js's own default is 60000.
+   * @default 10000
+   */
+  headersTimeoutMs?: number
+  /**
+   * Milliseconds a client has to send a whole request, headers and body. It stops counting once
+   * the request has arrived, so SSE streams, held long-poll requests and WebSocket connections
+   * last past it. 0 turns it off. Node.js's own default is 300000.
+   * @default 30000
+   */
+  requestTimeoutMs?: number
 }
 
 /**
@@ -151,8 +183,12 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
   readonly #recovery: Required<RecoveryOptions> | undefined
   /** Sessions a client may resume, by their secret token: open ones and detached ones. */
   readonly #sessions = new Map<string, Connection<TData>>()
-  /** Detached sessions, with the timer that ends them. */
-  readonly #detached = new Map<Connection<TData>, ReturnType<typeof setTimeout>>()
+  /** Detached sessions, each with the timer that ends it, at most so many per address and in all. */
+  readonly #detached: DetachedSessions<Connection<TData>>
+  /** Who `data` names, with `authenticate`; undefined without it (every connection is the same nobody). */
+  readonly #identity: ((data: TData) => unknown) | undefined
+  /** Who each connection's credentials named when it was opened, with `authenticate`. */
+  readonly #identities = new WeakMap<Connection<TData>, string | symbol | undefined>()
   #sweep: ReturnType<typeof setInterval> | undefined
   readonly #detach: Array<() => void> = []
   #heartbeat: Heartbeat | undefined
@@ -168,6 +204,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     this.#authenticate = options.authenticate ?? (() => undefined)
     this.#authorize = options.authorize ?? refuseAll
     this.#expiresAt = options.expiresAt
+    this.#identity = options.authenticate === undefined ? undefined : (options.identity ?? defaultIdentity)
     this.#logger = options.logger ?? silentLogger
     this.#options = {
       pingIntervalMs: options.pingIntervalMs ?? 25_000,
@@ -190,12 +227,18 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     for (const transport of this.#transports) {
       this.#hosts.set(transport, {
         maxPayload: this.#options.maxPayload,
+        closeTimeoutMs: this.#options.closeTimeoutMs,
         checkOrigin,
         open: (socket, request) => this.#open(socket, request, transport.name),
       })
     }
     const limits = options.rateLimit === false ? undefined : rateLimits(options.rateLimit)
     this.#addressLimiter = limits === undefined ? undefined : new AddressLimiter(limits)
+    this.#detached = new DetachedSessions(
+      this.#recovery?.windowMs ?? 0,
+      this.#recovery?.maxDetachedSessions ?? 0,
+      limits?.detachedSessionsPerIp ?? Infinity,
+    )
     this.#host = {
       ackTimeoutMs: this.#options.ackTimeoutMs,
       maxBufferedBytes: options.maxBufferedBytes ?? 4_194_304,
@@ -211,25 +254,33 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
       reauthenticate: async (conn, auth) => {
         // Without an authenticate hook there are no credentials to renew, and data stays as it is.
         if (options.authenticate === undefined) return
-        conn.data = (await this.#authenticated({ ...conn.handshake, auth })) ?? ({} as TData)
-        conn.expiresAt = this.#expiryOf(conn.data)
+        const data = (await this.#authenticated({ ...conn.handshake, auth })) ?? ({} as TData)
+        const expiresAt = this.#unexpiredUntil(data)
+        // Another user's credentials must not take over this session (and its rooms).
+        if (this.#identityOf(data) !== this.#identities.get(conn)) throw new RealtimeError(otherIdentity.code, otherIdentity.message)
+        conn.data = data
+        conn.expiresAt = expiresAt
       },
       sessionFrames: this.#recovery?.sessionFrames,
+      sessionBytes: this.#recovery?.sessionBytes,
       tokenReceived: (conn) => {
         this.#retireToken(conn.previousToken)
         conn.previousToken = undefined
       },
       history: () => this.#adapter.history,
+      replayBytes: this.#recovery?.replayBytes ?? 0,
+      historyPageBytes: this.#recovery?.historyPageBytes ?? 0,
       detached: (conn) => {
         this.#connections.delete(conn.id)
-        const timer = setTimeout(() => conn.expireSession(), this.#recovery?.windowMs)
-        timer.unref?.()
-        this.#detached.set(conn, timer)
+        // May end the sessions of the address (or of the server) that have waited longest.
+        this.#detached.add(conn, conn.handshake.remoteAddress)
       },
       removed: (conn, info) => {
-        this.#connections.delete(conn.id)
+        // Only a connection that was announced (open or detached) is announced gone: one refused
+        // by middleware, or whose client hung up during the handshake, never had its `connection`.
+        const announced = this.#connections.delete(conn.id) || this.#detached.has(conn)
         this.#forgetSession(conn)
-        this.#notify('disconnect', conn, info)
+        if (announced) this.#notify('disconnect', conn, info)
       },
     }
   }
@@ -240,8 +291,16 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
   }
 
   /**
-   * Serves the transports on an existing HTTP server under `options.path`.
-   * The HTTP server stays yours: `close()` does not close it.
+   * Serves the transports on an existing HTTP server under `options.path`: its requests and
+   * WebSocket upgrades for that path come here, and only here, whether the app's own listeners (an
+   * Express app, another `WebSocketServer`) were added before or after; every other request and
+   * upgrade goes to them. The HTTP server stays yours: `close()` does not close it, and its time
+   * limits are yours to set. Node.js waits 60 s for a request's headers by default, which lets
+   * sockets trickling partial headers pile up; give it the limits `listen` uses:
+   *
+   * @example
+   * const server = http.createServer({ headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 }, app)
+   * rt.attach(server, { path: '/realtime' })
    */
   attach(httpServer: HttpServer, options: AttachOptions = {}): this {
     this.#start()
@@ -250,7 +309,12 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     if (this.#transports.some((transport) => transport.handle !== undefined)) {
       this.#detach.push(
         interceptRequests(httpServer, path, (request, response) => {
-          void serveWithFetch(request, response, (fetchRequest, remoteAddress) => this.handleRequest(fetchRequest, { remoteAddress }), this.#logger)
+          serveWithFetch(request, response, (fetchRequest, remoteAddress) => this.handleRequest(fetchRequest, { remoteAddress }), this.#logger).catch(
+            (error: unknown) => {
+              this.#logger.error('HTTP transport failed', { error })
+              response.destroy()
+            },
+          )
         }),
       )
     }
@@ -279,11 +343,12 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
   }
 
   /**
-   * Starts an HTTP server of its own on `port` (0 picks a free one) and attaches to it.
-   * Resolves with the port it listens on. `close()` closes that HTTP server too.
+   * Starts an HTTP server of its own on `port` (0 picks a free one) and attaches to it, with short
+   * time limits on receiving requests (`headersTimeoutMs`, `requestTimeoutMs`). Resolves with the
+   * port it listens on. `close()` closes that HTTP server too.
    */
   async listen(port: number, options: ListenOptions = {}): Promise<number> {
-    const httpServer = createServer((_request, response) => {
+    const httpServer = createServer(httpServerTimeouts(options.headersTimeoutMs, options.requestTimeoutMs), (_request, response) => {
       response.writeHead(404).end()
     })
     this.#ownHttpServer = httpServer
@@ -301,7 +366,11 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
 
   #start(): void {
     if (this.#closed) throw new RealtimeError(ErrorCode.Closed, 'The server is closed')
-    const history = this.#recovery === undefined ? undefined : { size: this.#recovery.historySize, ageMs: this.#recovery.historyAgeMs }
+    const recovery = this.#recovery
+    const history =
+      recovery === undefined
+        ? undefined
+        : { size: recovery.historySize, ageMs: recovery.historyAgeMs, channels: recovery.historyChannels, bytes: recovery.historyBytes }
     this.#adapterReady ??= Promise.resolve(
       this.#adapter.init({
         deliver: (packet) => deliver(packet, this.#connections, this.#rooms),
@@ -464,7 +533,6 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
 
   /** A detached session is back or gone: its window no longer runs. */
   #stopWaiting(conn: Connection<TData>): void {
-    clearTimeout(this.#detached.get(conn))
     this.#detached.delete(conn)
   }
 
@@ -495,6 +563,33 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     return expiry instanceof Date ? expiry.getTime() : expiry
   }
 
+  /**
+   * When the credentials of `data` expire.
+   * @throws RealtimeError `UNAUTHORIZED` when they already have: they are refused at once.
+   */
+  #unexpiredUntil(data: TData | undefined): number | undefined {
+    const expiresAt = this.#expiryOf(data)
+    if (expiresAt !== undefined && expiresAt <= Date.now()) throw expiredCredentials()
+    return expiresAt
+  }
+
+  /**
+   * Who `data` names, by the `identity` option, as a key to compare; undefined without
+   * `authenticate`. An identity that cannot be compared (it throws, or is no JSON) is a symbol of
+   * its own, equal to no other: resumes and renewals are refused.
+   */
+  #identityOf(data: TData | undefined): string | symbol | undefined {
+    if (this.#identity === undefined) return undefined
+    try {
+      const key = identityKey(this.#identity(data ?? ({} as TData)))
+      if (key !== undefined) return key
+      this.#logger.warn('identity is no JSON value: resumes and renewals of this user are refused')
+    } catch (error) {
+      this.#logger.error('identity threw', { error })
+    }
+    return Symbol('no identity')
+  }
+
   /** The connection for a valid `hello`; synchronous unless `authenticate` or a middleware is not. */
   #accept(socket: ServerSocket, handshake: Handshake, hello: HelloFrame): Connection<TData> | Promise<Connection<TData>> {
     const data = this.#authenticated(handshake)
@@ -504,22 +599,30 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
 
   /** The session `hello` resumes, or a new connection once the connection middleware accepted it. */
   #connectionFor(socket: ServerSocket, handshake: Handshake, hello: HelloFrame, data: TData | undefined): Connection<TData> | Promise<Connection<TData>> {
+    const expiresAt = this.#unexpiredUntil(data)
+    const identity = this.#identityOf(data)
     let resumeError: ErrorPayload | undefined
     if (hello.resume !== undefined) {
       const session = this.#recovery === undefined ? undefined : this.#sessions.get(hello.resume.token)
-      resumeError = session?.prepareResume(hello.resume, handshake) ?? (session === undefined ? unknownSession : undefined)
-      if (session !== undefined && resumeError === undefined) {
-        // The session keeps its data; the fresh credentials set when it expires.
-        session.expiresAt = this.#expiryOf(data)
-        return session
+      if (session !== undefined && identity !== this.#identities.get(session)) {
+        // Another user's credentials: they open that user's own session, and leave this one as it is.
+        resumeError = otherIdentity
+      } else {
+        resumeError = session?.prepareResume(hello.resume, handshake) ?? (session === undefined ? unknownSession : undefined)
+        if (session !== undefined && resumeError === undefined) {
+          // The session keeps its data; the fresh credentials set when it expires.
+          session.expiresAt = expiresAt
+          return session
+        }
+        // A resume that failed its checks ends that session: its client starts afresh.
+        session?.disconnect(CloseCode.SessionReset, resumeError?.code)
       }
-      // A resume that failed its checks ends that session: its client starts afresh.
-      session?.disconnect(CloseCode.SessionReset, resumeError?.code)
     }
     const recoverable = hello.resume !== undefined || hello.recoverable === true
     const conn = new Connection<TData>(randomId(15), socket, handshake, data, this.#host, recoverable)
     conn.resumeError = resumeError
-    conn.expiresAt = this.#expiryOf(data)
+    conn.expiresAt = expiresAt
+    if (this.#identity !== undefined) this.#identities.set(conn, identity)
     return this.#connectionMiddleware.length === 0 ? conn : this.#runConnectionMiddleware(conn)
   }
 

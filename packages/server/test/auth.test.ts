@@ -1,12 +1,18 @@
 import { CloseCode, ErrorCode, RealtimeError } from '@org/realtime-core'
 import type { DisconnectEvent } from '@org/realtime-client'
 import { expect, it } from 'vitest'
-import { collect, connectedClient, describeTransports, once, startServer, until } from '../../../test/support.js'
+import { collect, connectedClient, createClient, describeTransports, once, startServer, until } from '../../../test/support.js'
 
 /** Tokens are `<user>:<expiry in ms since the epoch>`; `authenticate` refuses expired or malformed ones. */
 function verify(token: unknown): { user: string; exp: number } {
   const [user, exp] = String(token).split(':')
   if (user === undefined || user === '' || !(Number(exp) > Date.now())) throw new RealtimeError(ErrorCode.Unauthorized, 'invalid or expired token')
+  return { user, exp: Number(exp) }
+}
+
+/** Reads a token like `verify`, without checking its expiry. */
+function parse(token: unknown): { user: string; exp: number } {
+  const [user = '', exp] = String(token).split(':')
   return { user, exp: Number(exp) }
 }
 
@@ -47,6 +53,30 @@ describeTransports('credentials that expire', () => {
     const client = await connectedClient(url, { auth: () => token })
     token = 'forged'
     await expect(client.reauthenticate()).rejects.toMatchObject({ code: ErrorCode.Unauthorized, message: 'invalid or expired token' })
+    expect(client.connected).toBe(true)
+  })
+
+  it('refuses credentials that expired before the handshake with UNAUTHORIZED, and the client stops', async () => {
+    // This authenticate forgets to check the expiry: the server still refuses what expiresAt says has passed.
+    const { rt, url } = await startServer({ authenticate: ({ auth }) => parse(auth), expiresAt: (data) => data.exp })
+    const connections = collect(rt, 'connection')
+    const client = createClient(url, { auth: `ann:${Date.now() - 1000}` })
+    const error: RealtimeError = await once(client, 'error')
+    expect(error).toMatchObject({ code: ErrorCode.Unauthorized, message: 'The credentials have expired' })
+    await until(() => client.state === 'disconnected', 2000, 'the client to stop')
+    expect(connections).toEqual([])
+  })
+
+  it('refuses a renewal with credentials that already expired, and keeps the current ones', async () => {
+    const { rt, url } = await startServer({ authenticate: ({ auth }) => parse(auth), expiresAt: (data) => data.exp })
+    const valid = Date.now() + 60_000
+    let token = `ann:${valid}`
+    const client = await connectedClient(url, { auth: () => token })
+    const [conn] = rt.connections.values()
+    token = `ann:${Date.now() - 1000}`
+    await expect(client.reauthenticate()).rejects.toMatchObject({ code: ErrorCode.Unauthorized, message: 'The credentials have expired' })
+    expect(conn?.data.exp).toBe(valid)
+    expect(conn?.expiresAt).toBe(valid)
     expect(client.connected).toBe(true)
   })
 

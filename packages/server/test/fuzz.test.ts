@@ -420,7 +420,7 @@ async function send(peer: RawPeer, input: Input): Promise<{ status: number; body
 /** Retires a healthy raw peer: WebSocket close, or DELETE of the HTTP session. */
 async function retire(peer: RawPeer): Promise<void> {
   if (peer instanceof RawSocket) peer.ws.close()
-  else await (await fetch((peer as RawHttpPeer).sessionUrl, { method: 'DELETE' })).body?.cancel()
+  else await (await (peer as RawHttpPeer).delete()).body?.cancel()
   await within(peer.closed, WAIT_MS, 'the retired peer to close')
 }
 

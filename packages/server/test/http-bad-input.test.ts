@@ -107,7 +107,7 @@ describe.each(['sse', 'polling'] as const)('bad HTTP requests to the %s transpor
           finishBody = () => controller.close()
         },
       })
-      const first = fetch(peer.sessionUrl, { method: 'POST', body: slowBody, duplex: 'half' } as RequestInit)
+      const first = fetch(peer.sessionUrl, { method: 'POST', body: slowBody, headers: peer.headers, duplex: 'half' } as RequestInit)
       await new Promise((resolve) => setTimeout(resolve, 50))
       expect(await errorOf(await peer.post('{"t":"event","e":"echo","d":"fast","id":2}'))).toEqual({ status: 409, code: ErrorCode.RequestInFlight })
       finishBody()

@@ -178,7 +178,9 @@ function broadcastUntil(rt: RealtimeServer, stop: Promise<unknown>): Promise<num
 
 describe('slow consumers', () => {
   it('disconnects a client that stops reading before its queue outgrows maxBufferedBytes, while others keep receiving', async () => {
-    const { rt, port, url } = await startServer({ authorize: () => true, maxBufferedBytes: 1024 * 1024, closeTimeoutMs: 200 })
+    // The history keeps each message's JSON (16 KB here, up to 16 MB for 1,000): not what this measures.
+    const recovery = { historySize: 10 }
+    const { rt, port, url } = await startServer({ authorize: () => true, maxBufferedBytes: 1024 * 1024, closeTimeoutMs: 200, recovery })
     rt.on('connection', (conn) => conn.join('bulk'))
     const reader = await connectedClient(url)
     const received = collect(reader, 'bulk')

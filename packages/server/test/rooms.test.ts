@@ -86,9 +86,12 @@ describeTransports('rooms and broadcasts', () => {
     const s = await setup(20, () => ['crowd'])
     const received = s.clients.map((client) => collect(client, 'crowd'))
     const stringify = vi.spyOn(JSON, 'stringify')
+    const data = { big: 'x'.repeat(100) }
     try {
-      s.rt.to('crowd').emit('crowd', { big: 'x'.repeat(100) })
-      expect(stringify).toHaveBeenCalledTimes(1)
+      s.rt.to('crowd').emit('crowd', data)
+      // The data once; the room's and the event's names once for the room's frame.
+      expect(stringify.mock.calls.filter(([value]) => value === data)).toHaveLength(1)
+      expect(stringify.mock.calls.length).toBeLessThanOrEqual(3)
     } finally {
       stringify.mockRestore()
     }

@@ -3,7 +3,9 @@
  * @module @org/realtime-transport-polling/client
  */
 import type { ClientSocket, ClientSocketListener, ClientTransport } from '@org/realtime-core'
-import { HttpClientSession, HttpRefusal, closeCodeOf, parseCloseHeader, withQuery } from '@org/realtime-core/http-client'
+import { HttpClientSession, HttpRefusal, KEY_HEADER, closeCodeOf, parseCloseHeader, withQuery } from '@org/realtime-core/http-client'
+
+const CLOSE_HEADER = 'x-realtime-close'
 
 /** Options of the long-polling client transport. */
 export interface PollingClientTransportOptions {
@@ -27,30 +29,35 @@ export interface PollingClientTransportOptions {
  * new RealtimeClient(url, { transports: [webSocketTransport(), sseTransport(), pollingTransport()] })
  */
 export function pollingTransport(options: PollingClientTransportOptions = {}): ClientTransport {
-  const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis)
-  const credentials: RequestCredentials = options.withCredentials === true ? 'include' : 'same-origin'
   return {
     name: 'polling',
     open(url: string, listener: ClientSocketListener): ClientSocket {
       const aborted = new AbortController()
-      const session = new HttpClientSession(listener, fetchImpl, credentials)
+      const session = new HttpClientSession(listener, options)
       session.stopDelivery = () => aborted.abort()
-      const request = async (target: string): Promise<Response> => {
-        const response = await fetchImpl(target, { credentials, signal: aborted.signal, cache: 'no-store' })
-        if (!response.ok) {
-          await response.body?.cancel()
-          throw new HttpRefusal(response.status)
-        }
-        return response
-      }
       const run = async (): Promise<void> => {
-        const { sid } = (await (await request(withQuery(url, { transport: 'polling' }))).json()) as { sid: string }
-        const sessionUrl = withQuery(url, { transport: 'polling', sid })
-        session.started(sessionUrl)
+        let target = withQuery(url, { transport: 'polling' })
+        // The key goes in a header of every long-poll: the URL alone does not give the session away.
+        let headers: Record<string, string> | undefined
         while (!session.finished) {
-          const response = await request(sessionUrl)
+          const response = await session.fetch(target, { headers, credentials: session.credentials, signal: aborted.signal, cache: 'no-store' })
+          // A refusal the server explains with a close (an open over a limit, say) is read like a long-poll's close.
+          const closing = response.headers.get(CLOSE_HEADER)
+          if (closing === null) {
+            if (!response.ok) {
+              await response.body?.cancel()
+              throw new HttpRefusal(response.status)
+            }
+            if (headers === undefined) {
+              // The open: the session's id and key.
+              const { sid, key } = (await response.json()) as { sid: string; key: string }
+              target = withQuery(url, { transport: 'polling', sid })
+              headers = { [KEY_HEADER]: key }
+              session.started(target, key)
+              continue
+            }
+          }
           for (const frame of (await response.text()).split('\n')) if (frame.length > 0) session.received(frame)
-          const closing = response.headers.get('x-realtime-close')
           if (closing !== null) {
             const { code, reason } = parseCloseHeader(closing)
             session.finish(code, reason)

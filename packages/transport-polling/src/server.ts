@@ -3,11 +3,11 @@
  * @module @org/realtime-transport-polling/server
  */
 import type { RequestInfo, TransportHost } from '@org/realtime-core'
-import { HttpServerTransport } from '@org/realtime-core/http'
+import { HttpServerTransport, type HttpTransportOptions } from '@org/realtime-core/http'
 import { PollingSession } from './internal/polling-session.js'
 
 /** Options of the long-polling server transport. */
-export interface PollingServerTransportOptions {
+export interface PollingServerTransportOptions extends HttpTransportOptions {
   /**
    * Milliseconds a GET is held when there is nothing to send. Keep it below the idle timeout of
    * proxies between client and server.
@@ -44,17 +44,19 @@ class PollingTransport extends HttpServerTransport<PollingSession> implements Po
   readonly #sessionTimeoutMs: number
 
   constructor(options: PollingServerTransportOptions) {
-    super()
+    super(options)
     this.#holdMs = options.holdMs ?? 25_000
     this.#sessionTimeoutMs = options.sessionTimeoutMs ?? 10_000
   }
 
   protected open(request: Request, info: RequestInfo, host: TransportHost, headers: Record<string, string>): Response {
-    const session = new PollingSession(this.newSessionId(), this.#sessionTimeoutMs, () => this.unregister(session))
+    const session = new PollingSession(this.newSessionId(), this.timing(this.#sessionTimeoutMs, host), () => this.unregister(session))
     this.register(session)
     const url = new URL(request.url)
     session.listener = host.open(session, { url: url.pathname + url.search, headers: Object.fromEntries(request.headers), remoteAddress: info.remoteAddress })
-    return Response.json({ sid: session.id, holdMs: this.#holdMs }, { headers: { ...headers, 'cache-control': 'no-store' } })
+    // Refused at once (over a limit, say): the refusal is the answer, and no session is kept for it.
+    if (session.ended) return session.refusal(headers)
+    return Response.json({ sid: session.id, key: session.key, holdMs: this.#holdMs }, { headers: { ...headers, 'cache-control': 'no-store' } })
   }
 
   protected resume(session: PollingSession, request: Request, headers: Record<string, string>): Promise<Response> {

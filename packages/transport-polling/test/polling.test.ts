@@ -10,21 +10,25 @@ async function setup(options: Parameters<typeof pollingTransport>[0] = {}) {
   const rt = new RealtimeServer({ transports: [pollingTransport(options)] })
   const port = await rt.listen(0, { host: '127.0.0.1' })
   const url = `http://127.0.0.1:${port}/realtime`
-  const { sid, holdMs } = (await (await fetch(`${url}?transport=polling`)).json()) as { sid: string; holdMs: number }
+  const { sid, key, holdMs } = (await (await fetch(`${url}?transport=polling`)).json()) as { sid: string; key: string; holdMs: number }
   const sessionUrl = `${url}?transport=polling&sid=${sid}`
+  const headers = { 'x-realtime-key': key }
+  /** A request of the session's client, with its key. */
+  const request = (init: RequestInit = {}) => fetch(sessionUrl, { ...init, headers })
   const connected = once<Connection>(rt, 'connection')
-  await fetch(sessionUrl, { method: 'POST', body: '{"t":"hello","v":1}' })
+  await request({ method: 'POST', body: '{"t":"hello","v":1}' })
   const conn = await connected
-  const welcome = await (await fetch(sessionUrl)).text()
+  const welcome = await (await request()).text()
   expect(JSON.parse(welcome)).toMatchObject({ t: 'welcome' })
-  return { rt, url, sid, holdMs, sessionUrl, conn }
+  return { rt, url, sid, key, holdMs, sessionUrl, request, conn }
 }
 
 describe('long-polling transport', () => {
   it('opens a session with its id and hold time', async () => {
-    const { rt, sid, holdMs } = await setup({ holdMs: 1234 })
+    const { rt, sid, key, holdMs } = await setup({ holdMs: 1234 })
     try {
       expect(sid).toMatch(/^polling_[0-9a-f]{30}$/)
+      expect(key).toMatch(/^[0-9a-f]{32}$/)
       expect(holdMs).toBe(1234)
     } finally {
       await rt.close()
@@ -32,9 +36,9 @@ describe('long-polling transport', () => {
   })
 
   it('batches the frames sent in one tick into one response, one frame per line', async () => {
-    const { rt, conn, sessionUrl } = await setup()
+    const { rt, conn, request } = await setup()
     try {
-      const poll = fetch(sessionUrl)
+      const poll = request()
       await new Promise((resolve) => setTimeout(resolve, 20))
       for (let n = 1; n <= 3; n++) conn.emit('n', n)
       const lines = (await (await poll).text()).split('\n').map((line) => JSON.parse(line))
@@ -45,10 +49,10 @@ describe('long-polling transport', () => {
   })
 
   it('holds an empty poll for holdMs, then answers with an empty body', async () => {
-    const { rt, sessionUrl } = await setup({ holdMs: 150 })
+    const { rt, request } = await setup({ holdMs: 150 })
     try {
       const started = Date.now()
-      const response = await fetch(sessionUrl)
+      const response = await request()
       expect(await response.text()).toBe('')
       expect(Date.now() - started).toBeGreaterThanOrEqual(140)
     } finally {
@@ -57,11 +61,11 @@ describe('long-polling transport', () => {
   })
 
   it('refuses a second poll while one is held with 409 REQUEST_IN_FLIGHT, and keeps the first', async () => {
-    const { rt, conn, sessionUrl } = await setup()
+    const { rt, conn, request } = await setup()
     try {
-      const first = fetch(sessionUrl)
+      const first = request()
       await new Promise((resolve) => setTimeout(resolve, 20))
-      const second = await fetch(sessionUrl)
+      const second = await request()
       expect(second.status).toBe(409)
       expect(((await second.json()) as { code: string }).code).toBe(ErrorCode.RequestInFlight)
       conn.emit('still', 'here')
@@ -72,12 +76,27 @@ describe('long-polling transport', () => {
   })
 
   it('carries the close in the x-realtime-close header of the last response', async () => {
-    const { rt, conn, sessionUrl } = await setup()
+    const { rt, conn, request } = await setup()
     try {
       conn.disconnect(4403, 'kicked out')
-      const response = await fetch(sessionUrl)
+      const response = await request()
       expect(response.headers.get('x-realtime-close')).toBe('4403 kicked%20out')
-      expect((await fetch(sessionUrl)).status).toBe(404)
+      expect((await request()).status).toBe(404)
+    } finally {
+      await rt.close()
+    }
+  })
+
+  it('lets pages of an allowed origin send the session key: preflights allow x-realtime-key', async () => {
+    const rt = new RealtimeServer({ transports: [pollingTransport()], origins: ['https://app.example'] })
+    const port = await rt.listen(0, { host: '127.0.0.1' })
+    try {
+      const preflight = await fetch(`http://127.0.0.1:${port}/realtime?transport=polling&sid=polling_x`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-realtime-key' },
+      })
+      expect(preflight.status).toBe(204)
+      expect(preflight.headers.get('access-control-allow-headers')?.split(', ')).toContain('x-realtime-key')
     } finally {
       await rt.close()
     }

@@ -3,12 +3,12 @@
  * @module @org/realtime-transport-sse/server
  */
 import { ErrorCode, type RequestInfo, type TransportHost } from '@org/realtime-core'
-import { DIRECT_BODY, HttpServerTransport, errorResponse, type DirectTarget } from '@org/realtime-core/http'
+import { DIRECT_BODY, HttpServerTransport, errorResponse, type DirectTarget, type HttpTransportOptions } from '@org/realtime-core/http'
 import type { EventStreamBody } from './internal/event-stream-body.js'
 import { SseSession } from './internal/sse-session.js'
 
 /** Options of the SSE server transport. */
-export interface SseServerTransportOptions {
+export interface SseServerTransportOptions extends HttpTransportOptions {
   /**
    * Milliseconds between comment lines written to an idle stream, so proxies do not cut it.
    * @default 15000
@@ -50,11 +50,11 @@ export function sseTransport(options: SseServerTransportOptions = {}): SseServer
 
 class SseTransport extends HttpServerTransport<SseSession> implements SseServerTransport {
   readonly name = 'sse' as const
-  readonly #options: Required<SseServerTransportOptions>
+  readonly #options: Required<Omit<SseServerTransportOptions, keyof HttpTransportOptions>>
   #keepAlive: ReturnType<typeof setInterval> | undefined
 
   constructor(options: SseServerTransportOptions) {
-    super()
+    super(options)
     this.#options = { keepAliveMs: options.keepAliveMs ?? 15_000, sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000, resumeBytes: options.resumeBytes ?? 16_384 }
   }
 
@@ -65,7 +65,7 @@ class SseTransport extends HttpServerTransport<SseSession> implements SseServerT
   }
 
   protected open(request: Request, info: RequestInfo, host: TransportHost, headers: Record<string, string>): Response {
-    const session = new SseSession(this.newSessionId(), this.#options.sessionTimeoutMs, () => this.unregister(session), this.#options.resumeBytes)
+    const session = new SseSession(this.newSessionId(), this.timing(this.#options.sessionTimeoutMs, host), () => this.unregister(session), this.#options.resumeBytes)
     this.register(session)
     this.#keepAlive ??= setInterval(() => {
       for (const live of this.sessions()) live.keepAlive()

@@ -10,9 +10,9 @@ async function openSession(rt: RealtimeServer, send: (input: string, init?: Requ
   const response = await send(`${base}?transport=sse`)
   const reader = (response.body as ReadableStream<Uint8Array>).getReader()
   let text = decoder.decode((await reader.read()).value)
-  const sid = /data: (\S+)/.exec(text)![1]!
+  const { sid, key } = JSON.parse(/event: session\ndata: (\S+)/.exec(text)![1]!) as { sid: string; key: string }
   const connected = once(rt, 'connection')
-  await send(`${base}?transport=sse&sid=${sid}`, { method: 'POST', body: '{"t":"hello","v":1}' })
+  await send(`${base}?transport=sse&sid=${sid}`, { method: 'POST', body: '{"t":"hello","v":1}', headers: { 'x-realtime-key': key } })
   const conn = await connected
   while (!text.includes('"t":"welcome"')) text += decoder.decode((await reader.read()).value)
   return { conn, reader }

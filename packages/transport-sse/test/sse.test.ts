@@ -15,6 +15,11 @@ async function setup(options: Parameters<typeof sseTransport>[0] = {}) {
   return { rt, sse, url: `http://127.0.0.1:${port}/realtime` }
 }
 
+/** The `session` event at the start of a stream: `{ sid, key, resume }`. */
+function sessionOf(text: string): { sid: string; key: string; resume: string } {
+  return JSON.parse(/event: session\ndata: (\S+)/.exec(text)![1]!)
+}
+
 /** Reads a raw event stream until `enough` says so, within 5 s. */
 async function readStream(response: Response, enough: (text: string) => boolean): Promise<string> {
   const reader = (response.body as ReadableStream<Uint8Array>).getReader()
@@ -40,7 +45,7 @@ describe('SSE transport', () => {
       expect(response.headers.get('cache-control')).toContain('no-cache')
       expect(response.headers.get('x-accel-buffering')).toBe('no')
       const text = await readStream(response, (received) => received.includes(': keep-alive\n\n'))
-      expect(text).toMatch(/^retry: 1000\nevent: session\ndata: sse_[0-9a-f]{30}\n\n/)
+      expect(text).toMatch(/^retry: 1000\nevent: session\ndata: \{"sid":"sse_[0-9a-f]{30}","key":"[0-9a-f]{32}","resume":"[0-9a-f]{32}"\}\n\n/)
       expect(text).toContain(': keep-alive\n\n')
     } finally {
       await rt.close()
@@ -52,14 +57,14 @@ describe('SSE transport', () => {
     try {
       const first = await fetch(`${url}?transport=sse`)
       const opened = await readStream(first, (text) => text.includes('event: session'))
-      const sid = /data: (\S+)/.exec(opened)![1]!
-      const post = (body: string) => fetch(`${url}?transport=sse&sid=${sid}`, { method: 'POST', body })
+      const { sid, key, resume } = sessionOf(opened)
+      const post = (body: string) => fetch(`${url}?transport=sse&sid=${sid}`, { method: 'POST', body, headers: { 'x-realtime-key': key } })
       const connected = once(rt, 'connection')
       await post('{"t":"hello","v":1}')
       const conn = await connected
       // The first stream is gone (cancelled above); frames sent meanwhile are kept.
       for (let n = 1; n <= 3; n++) conn.emit('n', n)
-      const resumed = await fetch(`${url}?transport=sse&sid=${sid}`, { headers: { 'last-event-id': '1' } })
+      const resumed = await fetch(`${url}?transport=sse&sid=${sid}&resume=${resume}`, { headers: { 'last-event-id': '1' } })
       const text = await readStream(resumed, (received) => received.includes('"d":3'))
       const events: SseEvent[] = []
       createSseParser((event) => events.push(event))(text)
@@ -75,9 +80,9 @@ describe('SSE transport', () => {
     try {
       const reader = ((await fetch(`${url}?transport=sse`)).body as ReadableStream<Uint8Array>).getReader()
       const { value } = await reader.read()
-      const sid = /data: (\S+)/.exec(new TextDecoder().decode(value))![1]!
+      const { sid, key } = sessionOf(new TextDecoder().decode(value))
       const connected = once(rt, 'connection')
-      await fetch(`${url}?transport=sse&sid=${sid}`, { method: 'POST', body: '{"t":"hello","v":1}' })
+      await fetch(`${url}?transport=sse&sid=${sid}`, { method: 'POST', body: '{"t":"hello","v":1}', headers: { 'x-realtime-key': key } })
       const conn = await connected
       const disconnected = once<{ code: number }>(conn, 'disconnect')
       // The client goes away: its socket closes under the stream the server is writing.
@@ -93,12 +98,12 @@ describe('SSE transport', () => {
     const { rt, sse, url } = await setup({ resumeBytes: 100 })
     try {
       const opened = await readStream(await fetch(`${url}?transport=sse`), (text) => text.includes('event: session'))
-      const sid = /data: (\S+)/.exec(opened)![1]!
+      const { sid, key } = sessionOf(opened)
       const connected = once(rt, 'connection')
-      await fetch(`${url}?transport=sse&sid=${sid}`, { method: 'POST', body: '{"t":"hello","v":1}' })
+      await fetch(`${url}?transport=sse&sid=${sid}`, { method: 'POST', body: '{"t":"hello","v":1}', headers: { 'x-realtime-key': key } })
       const conn = await connected
       for (let n = 1; n <= 20; n++) conn.emit('n', 'x'.repeat(20))
-      const response = await fetch(`${url}?transport=sse&sid=${sid}`, { headers: { 'last-event-id': '1' } })
+      const response = await fetch(`${url}?transport=sse&sid=${sid}`, { headers: { 'last-event-id': '1', 'x-realtime-key': key } })
       expect(response.status).toBe(410)
       expect(((await response.json()) as { code: string }).code).toBe('UNKNOWN_SESSION')
       expect(sse.sessionCount).toBe(0)
@@ -127,7 +132,7 @@ describe('SSE transport', () => {
     const closed = new Promise<[number, string]>((resolve) => {
       browserSseClient().open('http://127.0.0.1:9/realtime', { open: () => {}, message: () => {}, close: (code, reason) => resolve([code, reason]) })
     })
-    expect(await closed).toEqual([1006, 'No EventSource implementation: pass one as the `EventSource` option'])
+    expect(await closed).toEqual([1006, 'No EventSource: pass one as the `EventSource` option'])
   })
 
   it('reads the stream with an EventSource when one is given', async () => {

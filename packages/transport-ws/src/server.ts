@@ -4,11 +4,10 @@
  */
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
-import type { Duplex } from 'node:stream'
 import type { HttpServerLike, ServerSocket, ServerSocketListener, ServerTransport, TransportHost } from '@org/realtime-core'
-import { pathOf } from '@org/realtime-core/http'
-import { WebSocket, WebSocketServer, type RawData } from 'ws'
+import { WebSocket, WebSocketServer, type RawData, type ServerOptions } from 'ws'
 import { FramedWriter } from './internal/framed-writer.js'
+import { interceptUpgrades, refuseUpgrade } from './internal/intercept-upgrades.js'
 
 /** Options of the WebSocket server transport. */
 export interface WebSocketServerTransportOptions {
@@ -42,28 +41,24 @@ class WebSocketServerTransport implements ServerTransport {
   attach(server: HttpServerLike, path: string, host: TransportHost): void {
     const compressed = this.#options.perMessageDeflate ?? false
     const writer = new FramedWriter()
-    const wss = new WebSocketServer({
+    // `closeTimeout` is ws's since 8.19; its types do not list it yet.
+    const options: ServerOptions<typeof TransportWebSocket> & { closeTimeout: number } = {
       noServer: true,
       clientTracking: false,
       maxPayload: host.maxPayload,
       perMessageDeflate: compressed,
       WebSocket: TransportWebSocket,
-    })
-    const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
-      if (pathOf(request.url) !== path) {
-        // Another upgrade listener may own this path; with none, the socket would hang forever.
-        if (server.listenerCount('upgrade') === 1) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n')
-        return
-      }
-      if (host.checkOrigin(request.headers.origin ?? null) === 'refused') {
-        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n')
-        return
-      }
-      wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request, host, writer, compressed))
+      // A connection the server closes (a refused handshake, a per-address limit, a bad frame) is
+      // destroyed if the peer has not answered the close frame by then, instead of after ws's 30 s.
+      closeTimeout: host.closeTimeoutMs ?? 1_000,
     }
-    server.on('upgrade', onUpgrade)
+    const wss = new WebSocketServer(options)
+    const stop = interceptUpgrades(server, path, (request, socket, head) => {
+      if (host.checkOrigin(request.headers.origin ?? null) === 'refused') refuseUpgrade(socket, 403)
+      else wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request, host, writer, compressed))
+    })
     this.#detach.push(() => {
-      server.off('upgrade', onUpgrade)
+      stop()
       wss.close()
     })
   }

@@ -9,6 +9,12 @@ export const ABNORMAL_CLOSE = 1006
 const UNAUTHORIZED_CLOSE = 4401
 const FORBIDDEN_CLOSE = 4403
 
+/**
+ * The request header that carries a session's key on every request after the open (never the
+ * URL, which logs and proxies keep).
+ */
+export const KEY_HEADER = 'x-realtime-key'
+
 /** `url` (absolute, or relative to the page) with `params` set in its query. */
 export function withQuery(url: string, params: Record<string, string>): string {
   const target = new URL(url, (globalThis as { location?: { href: string } }).location?.href)
@@ -28,9 +34,8 @@ export class HttpRefusal extends Error {
  * WebSocket close codes 4401 and 4403; anything else is a lost connection, retried.
  */
 export function closeCodeOf(error: unknown): number {
-  if (error instanceof HttpRefusal && error.status === 403) return FORBIDDEN_CLOSE
-  if (error instanceof HttpRefusal && error.status === 401) return UNAUTHORIZED_CLOSE
-  return ABNORMAL_CLOSE
+  const status = error instanceof HttpRefusal ? error.status : 0
+  return status === 403 ? FORBIDDEN_CLOSE : status === 401 ? UNAUTHORIZED_CLOSE : ABNORMAL_CLOSE
 }
 
 /** The `x-realtime-close` header of the long-polling transport: `<code> <reason, URI-encoded>`. */
@@ -40,7 +45,8 @@ export function formatCloseHeader(code: number, reason: string): string {
 
 /** Reads an `x-realtime-close` header; an unreadable one counts as a lost connection. */
 export function parseCloseHeader(header: string): { code: number; reason: string } {
-  const match = /^(\d{4})(?: (.*))?$/.exec(header.trim())
+  // Header values come trimmed (fetch strips the whitespace around them).
+  const match = /^(\d{4})(?: (.*))?$/.exec(header)
   if (match === null) return { code: ABNORMAL_CLOSE, reason: 'unreadable close header' }
   return { code: Number(match[1]), reason: decodeURIComponent(match[2] ?? '') }
 }

@@ -3,7 +3,7 @@ import type { TransportHost } from '../transport.js'
 import { errorResponse } from './responses.js'
 
 const ALLOWED_METHODS = 'GET, POST, DELETE, OPTIONS'
-const ALLOWED_HEADERS = 'content-type, last-event-id'
+const ALLOWED_HEADERS = 'content-type, last-event-id, x-realtime-key'
 const EXPOSED_HEADERS = 'x-realtime-close'
 
 /**

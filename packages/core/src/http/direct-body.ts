@@ -14,6 +14,11 @@ export interface DirectTarget {
   write(text: string): unknown
   /** Ends the response, with `text` as its last part. */
   end(text?: string): unknown
+  /**
+   * Cuts the response off at once, and its connection with it, dropping what was not sent: for a
+   * client that does not read what it was sent.
+   */
+  destroy(): unknown
   /** Bytes written but not yet handed to the operating system. */
   readonly writableLength: number
   /**

@@ -1,26 +1,34 @@
 import type { ClientSocket, ClientSocketListener } from '../transport.js'
-import { NORMAL_CLOSE, withQuery } from './client-helpers.js'
+import { KEY_HEADER, NORMAL_CLOSE, withQuery } from './client-helpers.js'
 import { PostQueue } from './post-queue.js'
 
 /**
  * The client side of an HTTP transport session, whatever brings the frames down: it posts frames
- * up once the session has an id, ends the session with a DELETE when the client closes, and
- * reports the close to the listener exactly once.
+ * up once the session has an id and key, ends the session with a DELETE when the client closes,
+ * and reports the close to the listener exactly once. The key goes in a header of every request,
+ * never in the URL.
  */
 export class HttpClientSession implements ClientSocket {
   readonly #listener: ClientSocketListener
-  readonly #fetch: typeof fetch
-  readonly #credentials: RequestCredentials
+  /** The fetch implementation of every request: the transport's `fetch` option, or the global one. */
+  readonly fetch: typeof fetch
+  /** `RequestInit.credentials` of every request: `include` with the transport's `withCredentials`. */
+  readonly credentials: RequestCredentials
   #post: PostQueue | undefined
   #sessionUrl: string | undefined
+  /**
+   * The headers and credentials of POSTs and the DELETE: the session's key. (A POST's text body
+   * gets `content-type: text/plain;charset=UTF-8` from fetch, a type that needs no CORS preflight.)
+   */
+  #init: { headers: Record<string, string>; credentials: RequestCredentials } | undefined
   #finished = false
   /** Stops bringing frames down: closes the event stream, aborts the long-poll. */
   stopDelivery: () => void = () => {}
 
-  constructor(listener: ClientSocketListener, fetchImpl: typeof fetch, credentials: RequestCredentials) {
+  constructor(listener: ClientSocketListener, options: { fetch?: typeof fetch; withCredentials?: boolean }) {
     this.#listener = listener
-    this.#fetch = fetchImpl
-    this.#credentials = credentials
+    this.fetch = options.fetch ?? globalThis.fetch.bind(globalThis)
+    this.credentials = options.withCredentials ? 'include' : 'same-origin'
   }
 
   /** Whether the connection has ended. */
@@ -28,11 +36,12 @@ export class HttpClientSession implements ClientSocket {
     return this.#finished
   }
 
-  /** The server opened the session at `sessionUrl`: frames may go up now. */
-  started(sessionUrl: string): void {
+  /** The server opened the session at `sessionUrl`, with `key`: frames may go up now. */
+  started(sessionUrl: string, key: string): void {
     if (this.#sessionUrl !== undefined || this.#finished) return
     this.#sessionUrl = sessionUrl
-    this.#post = new PostQueue({ url: sessionUrl, fetch: this.#fetch, credentials: this.#credentials, onFailure: (code, reason) => this.finish(code, reason) })
+    this.#init = { headers: { [KEY_HEADER]: key }, credentials: this.credentials }
+    this.#post = new PostQueue({ url: sessionUrl, fetch: this.fetch, init: this.#init, onFailure: (code, reason) => this.finish(code, reason) })
     this.#listener.open()
   }
 
@@ -58,7 +67,7 @@ export class HttpClientSession implements ClientSocket {
     if (this.#sessionUrl !== undefined && !this.#finished) {
       // The code tells the server whether the client left on purpose (1000) or gave up on a failing connection.
       const url = withQuery(this.#sessionUrl, { code: String(code) })
-      void this.#fetch(url, { method: 'DELETE', credentials: this.#credentials, keepalive: true }).catch(() => {})
+      void this.fetch(url, { ...this.#init, method: 'DELETE', keepalive: true }).catch(() => {})
     }
     this.finish(code, reason)
   }

@@ -1,26 +1,63 @@
 import { ErrorCode, RealtimeError } from '../errors.js'
 import type { ServerSocket, ServerSocketListener } from '../transport.js'
 import { readText } from './read-text.js'
+import { randomHex, sameSecret } from './secrets.js'
+import { nextTurn, unrefTimer } from './timers.js'
+
+/** Frames of a POST body handed over before the session lets other work run. */
+const FRAMES_PER_TURN = 100
+
+/** The timing of an {@link HttpSession}. */
+export interface HttpSessionTiming {
+  /** Milliseconds the session may go without a client request before it is dropped. */
+  graceMs: number
+  /** Milliseconds a closed session keeps its last frames and close marker for its client. */
+  closeTimeoutMs: number
+}
+
+/** Limits on the POST bodies of an {@link HttpSession}. */
+export interface PostLimits {
+  /** Bytes of a body. */
+  maxBytes: number
+  /** Non-empty lines (frames) of a body. */
+  maxFrames: number
+  /** Milliseconds for the body to arrive whole. */
+  timeoutMs: number
+}
 
 /**
  * One connection of an HTTP transport: frames go down by the transport's own means (an event
  * stream, long-poll responses) and come up in POST bodies, one frame per line.
+ *
+ * The session's `key`, given to its client in the answer that opens it and never in a URL, proves
+ * a request comes from that client (see {@link HttpSession.proves}). Once closed, the session
+ * keeps its last frames and close marker for its client at most `closeTimeoutMs`; once removed,
+ * it holds no timer and no frames.
  */
 export abstract class HttpSession implements ServerSocket {
   /** Where the connection's frames go; set right after the server accepted the session. */
   listener: ServerSocketListener | undefined
+  /** The secret that proves a request comes from the session's client. */
+  readonly key = randomHex(16)
+  readonly #timing: HttpSessionTiming
+  readonly #unregister: () => void
+  /** The single-use token of the next stream re-open (a URL parameter, for `EventSource`). */
+  #resumeToken: string | undefined
   #posting = false
   #grace: ReturnType<typeof setTimeout> | undefined
+  #closeDeadline: ReturnType<typeof setTimeout> | undefined
   #ended = false
+  #removed = false
 
   constructor(
     /** Session id, `<transport prefix>_<random>`. */
     readonly id: string,
-    /** Milliseconds the session may go without a client request before it is dropped. */
-    readonly graceMs: number,
+    timing: HttpSessionTiming,
     /** Removes the session from its transport's registry. */
-    readonly remove: () => void,
+    unregister: () => void,
   ) {
+    this.#timing = timing
+    this.#unregister = unregister
     this.detach()
   }
 
@@ -28,48 +65,88 @@ export abstract class HttpSession implements ServerSocket {
   abstract get bufferedAmount(): number
   /** Delivers the close marker, or keeps it for the next request; `remove()`s the session once delivered. */
   protected abstract deliverClose(code: number, reason: string): void
-  /** Ends any response in progress at once. */
-  protected abstract abort(): void
+  /**
+   * Ends any response in progress at once and lets go of what waits for the client: cut off
+   * (`graceful` false), or ended cleanly without a close marker (`graceful`, the client's DELETE).
+   */
+  protected abstract abort(graceful: boolean): void
 
   /** Whether the server side is done with the session (closed or terminated). */
   get ended(): boolean {
     return this.#ended
   }
 
+  /** Milliseconds a closed session keeps what it has not delivered. */
+  get closeTimeoutMs(): number {
+    return this.#timing.closeTimeoutMs
+  }
+
+  /**
+   * Whether a request proves it comes from the session's client: its `x-realtime-key` header,
+   * `key`, is the session's key, or, for a GET, its `resume` parameter is the current single-use
+   * token (which it uses up).
+   */
+  proves(method: string, key: string | null, resume: string | null): boolean {
+    if (sameSecret(key, this.key)) return true
+    if (method !== 'GET' || !sameSecret(resume, this.#resumeToken)) return false
+    this.#resumeToken = undefined
+    return true
+  }
+
   close(code: number, reason = ''): void {
     if (this.#ended) return
     this.deliverClose(code, reason)
     this.#end(code, reason)
+    // Whatever the client has not fetched by then is let go.
+    if (!this.#removed) this.#closeDeadline = unrefTimer(() => this.terminate(), this.#timing.closeTimeoutMs)
   }
 
   terminate(): void {
-    this.#drop(1006, 'terminated')
+    this.#drop(1006, 'terminated', false)
   }
 
   /** The client asked to close (DELETE) with `code`: nothing more is delivered. */
   closedByClient(code: number): void {
-    this.#drop(code, 'closed by the client')
-  }
-
-  #drop(code: number, reason: string): void {
-    this.abort()
-    this.remove()
-    if (!this.#ended) this.#end(code, reason)
+    this.#drop(code, 'closed by the client', true)
   }
 
   /**
-   * Hands the frames of a POST body to the listener.
-   * @throws RealtimeError `REQUEST_IN_FLIGHT`, `PAYLOAD_TOO_LARGE` or `BAD_FRAME` (not UTF-8).
+   * Hands the frames of a POST body to the listener, `FRAMES_PER_TURN` at a time, letting other
+   * work run between them.
+   * @throws RealtimeError `REQUEST_IN_FLIGHT`, `PAYLOAD_TOO_LARGE` (bytes or frames), `TIMEOUT`
+   * (the body is too slow) or `BAD_FRAME` (not UTF-8).
    */
-  async receive(request: Request, maxPayload: number): Promise<void> {
+  async receive(request: Request, limits: PostLimits): Promise<void> {
     if (this.#posting) throw new RealtimeError(ErrorCode.RequestInFlight, 'Another POST for this session is in flight')
     this.#posting = true
     try {
-      const body = await readText(request, maxPayload)
-      for (const line of body.split('\n')) if (line.length > 0 && !this.#ended) this.listener?.message(line)
+      const lines = (await readText(request, limits.maxBytes, limits.timeoutMs)).split('\n').filter((line) => line.length > 0)
+      if (lines.length > limits.maxFrames) {
+        throw new RealtimeError(ErrorCode.PayloadTooLarge, `The body holds more than maxFramesPerPost (${limits.maxFrames}) frames`)
+      }
+      for (let start = 0; start < lines.length && !this.#ended; start += FRAMES_PER_TURN) {
+        if (start > 0) await nextTurn()
+        for (const line of lines.slice(start, start + FRAMES_PER_TURN)) if (!this.#ended) this.listener?.message(line)
+      }
     } finally {
       this.#posting = false
     }
+  }
+
+  /** A new single-use token for the next stream re-open, replacing the previous one. */
+  protected newResumeToken(): string {
+    this.#resumeToken = randomHex(16)
+    return this.#resumeToken
+  }
+
+  /** Takes the session out of its transport's registry and lets go of its timers, once. */
+  protected remove(): void {
+    if (this.#removed) return
+    this.#removed = true
+    clearTimeout(this.#grace)
+    clearTimeout(this.#closeDeadline)
+    this.#grace = this.#closeDeadline = undefined
+    this.#unregister()
   }
 
   /** A client request is attached: the session is alive. */
@@ -81,7 +158,13 @@ export abstract class HttpSession implements ServerSocket {
   /** No client request is attached: the session is dropped unless one arrives within `graceMs`. */
   protected detach(): void {
     clearTimeout(this.#grace)
-    this.#grace = setTimeout(() => (this.#ended ? this.remove() : this.terminate()), this.graceMs)
+    this.#grace = this.#removed ? undefined : unrefTimer(() => this.terminate(), this.#timing.graceMs)
+  }
+
+  #drop(code: number, reason: string, graceful: boolean): void {
+    this.abort(graceful)
+    this.remove()
+    if (!this.#ended) this.#end(code, reason)
   }
 
   #end(code: number, reason: string): void {

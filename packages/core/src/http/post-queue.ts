@@ -6,9 +6,15 @@ export interface PostQueueOptions {
   fetch: typeof fetch
   /** Called once when a POST fails: the connection is to be considered lost. */
   onFailure: (code: number, reason: string) => void
-  /** `RequestInit.credentials` of every POST. */
-  credentials?: RequestCredentials
+  /** What every POST carries besides its method and body: its headers (the session's key) and `credentials`. */
+  init: { headers: Record<string, string>; credentials: RequestCredentials }
 }
+
+/**
+ * Frames in one POST at most: the server refuses a body with more than its `maxFramesPerPost`
+ * (1000 by default, documented to stay at 100 or more).
+ */
+const MAX_FRAMES = 100
 
 /**
  * Counts bytes for batching. Not `utf8Length` from the codec: this file is loaded lazily with the
@@ -19,7 +25,7 @@ const utf8 = new TextEncoder()
 /**
  * Sends frames up in POST bodies, one frame per line, one POST at a time: frames sent while a POST
  * is in flight go together in the next one, which stays within `maxBytes` (the server's
- * `maxPayload`) unless a single frame is larger.
+ * `maxPayload`) unless a single frame is larger, and holds at most 100 frames.
  */
 export class PostQueue {
   readonly #options: PostQueueOptions
@@ -54,12 +60,7 @@ export class PostQueue {
     while (this.#pending.length > 0 && !this.#closed) {
       const body = this.#takeBatch()
       try {
-        const response = await this.#options.fetch(this.#options.url, {
-          method: 'POST',
-          body,
-          headers: { 'content-type': 'text/plain;charset=UTF-8' },
-          credentials: this.#options.credentials ?? 'same-origin',
-        })
+        const response = await this.#options.fetch(this.#options.url, { ...this.#options.init, method: 'POST', body })
         await response.body?.cancel()
         if (!response.ok) return this.#fail(1006, `POST answered ${response.status}`)
       } catch (error) {
@@ -74,7 +75,7 @@ export class PostQueue {
     let count = 0
     for (const frame of this.#pending) {
       const size = utf8.encode(frame).byteLength + 1
-      if (count > 0 && bytes + size > this.#maxBytes) break
+      if (count === MAX_FRAMES || (count > 0 && bytes + size > this.#maxBytes)) break
       bytes += size
       count++
     }

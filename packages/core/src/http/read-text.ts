@@ -1,25 +1,36 @@
 import { ErrorCode, RealtimeError } from '../errors.js'
 
 /**
- * Reads the body of `request` as UTF-8 text, refusing more than `maxBytes` before reading it all.
- * @throws RealtimeError `PAYLOAD_TOO_LARGE` past `maxBytes`, `BAD_FRAME` for invalid UTF-8.
+ * Reads the body of `request` as UTF-8 text, refusing more than `maxBytes` before reading it all,
+ * and giving up when the whole body has not arrived within `timeoutMs` (a client that declares a
+ * large body and trickles it would otherwise hold the request until the server's own timeout).
+ * @throws RealtimeError `PAYLOAD_TOO_LARGE` past `maxBytes`, `TIMEOUT` past `timeoutMs`,
+ * `BAD_FRAME` for invalid UTF-8.
  */
-export async function readText(request: Request, maxBytes: number): Promise<string> {
+export async function readText(request: Request, maxBytes: number, timeoutMs = Infinity): Promise<string> {
   const declared = Number(request.headers.get('content-length') ?? Number.NaN)
   if (declared > maxBytes) throw tooLarge(maxBytes)
   const chunks: Uint8Array[] = []
   let total = 0
   if (request.body !== null) {
     const reader = request.body.getReader()
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      total += value.byteLength
-      if (total > maxBytes) {
-        await reader.cancel()
-        throw tooLarge(maxBytes)
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timedOut = new Promise<never>((_, reject) => {
+      if (timeoutMs !== Infinity) timer = setTimeout(() => reject(new RealtimeError(ErrorCode.Timeout, `The body did not arrive within ${timeoutMs} ms`)), timeoutMs)
+    })
+    try {
+      for (;;) {
+        const { done, value } = await Promise.race([reader.read(), timedOut])
+        if (done) break
+        total += value.byteLength
+        if (total > maxBytes) throw tooLarge(maxBytes)
+        chunks.push(value)
       }
-      chunks.push(value)
+    } catch (error) {
+      void reader.cancel().catch(() => {})
+      throw error
+    } finally {
+      clearTimeout(timer)
     }
   }
   const bytes = new Uint8Array(total)

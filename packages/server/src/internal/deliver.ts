@@ -1,4 +1,4 @@
-import { encodeChannelEvent, encodeFrame } from '@org/realtime-core'
+import { channelEventText, eventFrameText } from '@org/realtime-core'
 import type { BroadcastPacket } from '../adapter.js'
 import type { RoomRegistry } from '../rooms.js'
 
@@ -9,13 +9,13 @@ interface Recipient {
 }
 
 /**
- * Delivers a broadcast to this node's matching connections, each once, encoding the frame once
- * per room (it carries the room's name and offset), not once per recipient.
+ * Delivers a broadcast to this node's matching connections, each once, building the frame once
+ * per room (it carries the room's name and offset) around data encoded once, not per recipient.
  */
 export function deliver<TConn extends Recipient>(packet: BroadcastPacket, connections: ReadonlyMap<string, TConn>, rooms: RoomRegistry<TConn>): void {
   const excluded = packet.except.length === 0 && packet.rooms.length <= 1 ? NOBODY : excludedBy(packet.except, connections, rooms)
   if (packet.rooms.length === 0) {
-    const frame = encodeFrame({ t: 'event', e: packet.event, d: packet.data })
+    const frame = eventFrameText(packet.event, packet.json)
     for (const conn of connections.values()) if (!excluded.has(conn)) conn.sendEncoded(frame)
     return
   }
@@ -24,7 +24,7 @@ export function deliver<TConn extends Recipient>(packet: BroadcastPacket, connec
     const members = rooms.members(room)
     if (members.size === 0) continue
     const offset = packet.offsets?.[index]
-    const frame = encodeChannelEvent(room, offset, packet.event, packet.data)
+    const frame = channelEventText(room, offset, packet.event, packet.json)
     for (const conn of members) {
       if (excluded.has(conn)) continue
       conn.sendEncoded(frame)

@@ -33,11 +33,19 @@ export async function serveWithFetch(request: IncomingMessage, response: ServerR
       answer = errorResponse(500, ErrorCode.Internal, 'Internal error')
     }
   }
+  if (response.headersSent) {
+    // Another request listener answered first: two answers to one request would throw.
+    logger.warn('HTTP transport request answered by another request listener', { url: request.url })
+    void answer.body?.cancel().catch(() => {})
+    return
+  }
   const headers = Object.fromEntries(answer.headers)
   // A body refused before it was read whole (413) cannot be skipped on a kept-alive connection.
   if (request.method !== 'GET' && request.method !== 'HEAD' && !request.complete) {
     headers.connection = 'close'
-    response.once('finish', () => request.socket.destroy())
+    // The socket as it is now (null once a body read that gave up destroyed the request): by 'finish' Node.js may have let go of it.
+    const socket = request.socket ?? response.socket
+    response.once('finish', () => socket?.destroy())
   }
   response.writeHead(answer.status, headers)
   if (answer.body === null) {

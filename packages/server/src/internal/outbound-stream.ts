@@ -4,16 +4,21 @@ import { encodeFrame, type ServerFrame } from '@org/realtime-core'
  * The frames a server sends one session that it must be able to send again after a reconnect
  * (direct events and the answers to numbered client frames): each gets the next sequence number
  * `s` and is kept until the client confirms it with a `rcv` frame. Past `maxFrames` unconfirmed
- * frames the stream stops keeping them, and the session can no longer be resumed.
+ * frames, or `maxBytes` of them, the stream stops keeping them, and the session can no longer be
+ * resumed. Bytes are counted as the encoded frames' length in characters.
  */
 export class OutboundStream {
   #seq = 0
   #kept: Array<{ s: number; frame: string }> = []
+  /** The length of the frames in `#kept`. */
+  #keptBytes = 0
   #overflowed = false
   readonly #maxFrames: number
+  readonly #maxBytes: number
 
-  constructor(maxFrames: number) {
+  constructor(maxFrames: number, maxBytes = Infinity) {
     this.#maxFrames = maxFrames
+    this.#maxBytes = maxBytes
   }
 
   /** The sequence number of the last frame numbered. */
@@ -36,18 +41,29 @@ export class OutboundStream {
     this.#seq++
     if (!this.#overflowed) {
       this.#kept.push({ s: this.#seq, frame: encoded })
-      if (this.#kept.length > this.#maxFrames) {
+      this.#keptBytes += encoded.length
+      if (this.#kept.length > this.#maxFrames || this.#keptBytes > this.#maxBytes) {
         this.#overflowed = true
         this.#kept = []
+        this.#keptBytes = 0
       }
     }
     return encoded
   }
 
+  /** Whether a `rcv` up to `s` confirms a frame still kept: what a well-behaved client sends. */
+  confirms(s: number): boolean {
+    const oldest = this.#kept[0]
+    return oldest !== undefined && oldest.s <= s && s <= this.#seq
+  }
+
   /** The client received every frame up to `s`: forget them. */
   confirm(s: number): void {
     let drop = 0
-    while (drop < this.#kept.length && (this.#kept[drop] as { s: number }).s <= s) drop++
+    while (drop < this.#kept.length && (this.#kept[drop] as { s: number }).s <= s) {
+      this.#keptBytes -= (this.#kept[drop] as { frame: string }).frame.length
+      drop++
+    }
     if (drop > 0) this.#kept.splice(0, drop)
   }
 

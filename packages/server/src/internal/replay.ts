@@ -1,4 +1,4 @@
-import { encodeChannelEvent, type ChannelPosition } from '@org/realtime-core'
+import { channelEventText, type ChannelPosition } from '@org/realtime-core'
 import type { HistoryEntry, HistoryStore } from '../history.js'
 
 /** Who a replay is for: what a broadcast's `except` is checked against. */
@@ -13,17 +13,34 @@ export interface Replay {
   readonly frames: string[]
   /** Whether they are every message after that offset. */
   readonly complete: boolean
+  /** Whether messages after that offset are still kept but more than `maxBytes` (`complete` is false). */
+  readonly tooLarge: boolean
+  /** Bytes of the messages read, as the history counts them. */
+  readonly bytes: number
 }
 
-/** The frames of `room`'s history after `since` that `recipient` would have received live. */
-export function replay(history: HistoryStore, room: string, since: number, recipient: ReplayRecipient): Replay {
-  const { entries, complete } = history.after(room, since)
+/**
+ * The frames of `room`'s history after `since` that `recipient` would have received live, when
+ * the messages after `since` take at most `maxBytes`.
+ */
+export function replay(history: HistoryStore, room: string, since: number, recipient: ReplayRecipient, maxBytes = Infinity): Replay {
+  const last = history.peek(room)?.offset ?? since
+  const { entries, complete } = history.after(room, since, { maxBytes })
+  let bytes = 0
+  for (const entry of entries) bytes += entryBytes(entry)
+  // A read stops at `maxBytes` but returns at least one message: either way, not all of them fit.
+  const tooLarge = complete && ((entries.at(-1)?.offset ?? since) < last || bytes > maxBytes)
+  if (!complete || tooLarge) return { frames: [], complete: false, tooLarge, bytes: 0 }
   const frames: string[] = []
   for (const entry of entries) {
-    if (!reached(entry, room, recipient)) continue
-    frames.push(encodeChannelEvent(room, entry.offset, entry.event, entry.data))
+    if (reached(entry, room, recipient)) frames.push(channelEventText(room, entry.offset, entry.event, entry.json))
   }
-  return { frames, complete }
+  return { frames, complete: true, tooLarge: false, bytes }
+}
+
+/** What a message weighs against the replay and history page limits: its name and data as JSON. */
+export function entryBytes(entry: HistoryEntry): number {
+  return entry.event.length + (entry.json?.length ?? 0)
 }
 
 /**

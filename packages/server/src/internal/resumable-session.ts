@@ -23,6 +23,7 @@ export class ResumableSession {
   /** Made with the first numbered frame: an idle connection never needs one. */
   #stream: OutboundStream | undefined
   readonly #sessionFrames: number
+  readonly #sessionBytes: number
   /** The last sequence number received from the client. */
   inSeq = 0
   /** Numbered frames without `id` received since the last `rcv` sent. */
@@ -44,13 +45,15 @@ export class ResumableSession {
   /** Why the transport dropped, while detached. */
   dropInfo: DisconnectInfo | undefined
 
-  constructor(sessionFrames: number) {
+  /** `sessionFrames` and `sessionBytes` bound the unconfirmed frames kept (`recovery` options). */
+  constructor(sessionFrames: number, sessionBytes = Infinity) {
     this.#sessionFrames = sessionFrames
+    this.#sessionBytes = sessionBytes
   }
 
   /** Frames to this session that a resume sends again. */
   get stream(): OutboundStream {
-    return (this.#stream ??= new OutboundStream(this.#sessionFrames))
+    return (this.#stream ??= new OutboundStream(this.#sessionFrames, this.#sessionBytes))
   }
 
   /** Whether frames were dropped unconfirmed, so a resume cannot replay them. */

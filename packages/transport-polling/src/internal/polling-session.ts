@@ -1,5 +1,5 @@
 import { ErrorCode, RealtimeError } from '@org/realtime-core'
-import { DIRECT_BODY, HttpSession, formatCloseHeader, type DirectTarget } from '@org/realtime-core/http'
+import { DIRECT_BODY, HttpSession, formatCloseHeader, unrefTimer, type DirectTarget } from '@org/realtime-core/http'
 
 /** A long-poll held open until frames arrive or the hold time ends. */
 interface HeldPoll {
@@ -7,10 +7,17 @@ interface HeldPoll {
   timer: ReturnType<typeof setTimeout>
 }
 
+/** The status of the answer to an open refused with a close code (others: 400 for 44xx, else 503). */
+const REFUSAL_STATUS: Record<number, number> = { 4401: 401, 4403: 403, 4413: 413, 4429: 429 }
+
 /**
  * One long-polling connection. Frames wait in a queue; a GET takes them all, one per line, and is
  * held up to `holdMs` when there are none. The close travels in the `x-realtime-close` header of
  * the last response: `<code> <reason, URI-encoded>`.
+ *
+ * Answers written to a Node.js response but not yet sent (a client that does not read them) count
+ * in `bufferedAmount` until their response closes, so such a client is a slow consumer too; once
+ * the session is closed, its last answer is cut off if it is not sent within `closeTimeoutMs`.
  */
 export class PollingSession extends HttpSession {
   #pending: string[] = []
@@ -18,9 +25,14 @@ export class PollingSession extends HttpSession {
   #held: HeldPoll | undefined
   #flushQueued = false
   #closeHeader: string | undefined
+  #closeCode = 0
+  /** Node.js responses with an answer not yet sent whole. */
+  readonly #unsent = new Set<DirectTarget>()
 
   get bufferedAmount(): number {
-    return this.#pendingBytes
+    let bytes = this.#pendingBytes
+    for (const target of this.#unsent) bytes += target.writableLength
+    return bytes
   }
 
   send(frame: string): void {
@@ -61,16 +73,30 @@ export class PollingSession extends HttpSession {
     })
   }
 
+  /**
+   * The answer to an open the server refused at once (a limit, a server shutting down): the frames
+   * it sent and its close, with the HTTP status of its close code (429 for 4429, 503 for 1001…).
+   * The session goes at once.
+   */
+  refusal(headers: Record<string, string>): Response {
+    return this.#take(headers, REFUSAL_STATUS[this.#closeCode] ?? (this.#closeCode >= 4400 && this.#closeCode < 4500 ? 400 : 503))
+  }
+
   protected deliverClose(code: number, reason: string): void {
+    this.#closeCode = code
     this.#closeHeader = formatCloseHeader(code, reason)
     this.#held?.respond()
   }
 
-  protected abort(): void {
+  protected abort(graceful: boolean): void {
     this.#held?.respond()
+    // Nobody came for the frames: they go. Answers still being sent go too, unless the client asked to close.
+    this.#pending = []
+    this.#pendingBytes = 0
+    if (!graceful) this.#cutOff()
   }
 
-  #take(headers: Record<string, string>): Response {
+  #take(headers: Record<string, string>, status = 200): Response {
     const body = this.#pending.join('\n')
     this.#pending = []
     this.#pendingBytes = 0
@@ -78,16 +104,29 @@ export class PollingSession extends HttpSession {
     if (closing === undefined) this.detach()
     else this.remove()
     const response = new Response(body, {
-      status: 200,
+      status,
       headers: { ...headers, 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...(closing === undefined ? {} : { 'x-realtime-close': closing }) },
     })
     // A Node.js bridge writes the text straight out, without reading it back from the body stream.
-    Object.defineProperty(response, DIRECT_BODY, {
-      value: (target: DirectTarget) => {
-        target.end(body)
-        return true
-      },
-    })
+    Object.defineProperty(response, DIRECT_BODY, { value: (target: DirectTarget) => this.#write(target, body, closing !== undefined) })
     return response
+  }
+
+  /** Writes an answer to a Node.js response, and counts it as buffered until it is sent. */
+  #write(target: DirectTarget, body: string, last: boolean): true {
+    target.end(body)
+    if (target.writableLength > 0) {
+      this.#unsent.add(target)
+      target.once('close', () => this.#unsent.delete(target))
+    }
+    // After the close, what the client has not taken within closeTimeoutMs is cut off.
+    if (last && this.#unsent.size > 0) unrefTimer(() => this.#cutOff(), this.closeTimeoutMs)
+    return true
+  }
+
+  /** Drops the answers not sent yet, with their connections. */
+  #cutOff(): void {
+    for (const target of this.#unsent) target.destroy()
+    this.#unsent.clear()
   }
 }

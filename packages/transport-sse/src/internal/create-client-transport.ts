@@ -40,26 +40,22 @@ export interface SseClientTransportOptions {
  * `session` when the stream ends or fails. Only the Node.js build has one: browsers have
  * `EventSource`.
  */
-export type StreamReader = (
-  fetchImpl: typeof fetch,
-  url: string,
-  credentials: RequestCredentials,
-  session: HttpClientSession,
-  onEvent: (event: SseEvent) => void,
-) => void
+export type StreamReader = (url: string, session: HttpClientSession, onEvent: (event: SseEvent) => void) => void
 
 /** The transport, reading the stream with `EventSource`, or with `readStream` where there is none. */
 export function createTransport(options: SseClientTransportOptions, readStream: StreamReader | undefined): ClientTransport {
-  const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis)
   const EventSourceImpl = options.EventSource === undefined ? (globalThis as { EventSource?: EventSourceConstructor }).EventSource : options.EventSource || undefined
-  const credentials: RequestCredentials = options.withCredentials === true ? 'include' : 'same-origin'
   return {
     name: 'sse',
     open(url: string, listener: ClientSocketListener): ClientSocket {
-      const session = new HttpClientSession(listener, fetchImpl, credentials)
+      const session = new HttpClientSession(listener, options)
       const onEvent = ({ type, data }: SseEvent): void => {
         if (type === 'message') session.received(data)
-        else if (type === 'session') session.started(withQuery(url, { transport: 'sse', sid: data }))
+        else if (type === 'session') {
+          // `{ sid, key, resume }`: the key goes in a header of each POST and DELETE, never in a URL.
+          const { sid, key } = JSON.parse(data) as { sid: string; key: string }
+          session.started(withQuery(url, { transport: 'sse', sid }), key)
+        }
         else if (type === 'close') {
           const { code, reason } = JSON.parse(data) as { code: number; reason: string }
           session.finish(code, reason)
@@ -67,14 +63,14 @@ export function createTransport(options: SseClientTransportOptions, readStream: 
       }
       const streamUrl = withQuery(url, { transport: 'sse' })
       if (EventSourceImpl !== undefined) {
-        const source = new EventSourceImpl(streamUrl, { withCredentials: options.withCredentials === true })
+        const source = new EventSourceImpl(streamUrl, { withCredentials: options.withCredentials })
         for (const type of ['message', 'session', 'close']) source.addEventListener(type, (event) => onEvent({ type, data: event.data }))
         // EventSource would retry on its own, into a new session: the client reconnects instead.
         source.onerror = () => session.finish(ABNORMAL_CLOSE, 'the event stream failed')
         session.stopDelivery = () => source.close()
       } else if (readStream === undefined) {
-        queueMicrotask(() => session.finish(ABNORMAL_CLOSE, 'No EventSource implementation: pass one as the `EventSource` option'))
-      } else readStream(fetchImpl, streamUrl, credentials, session, onEvent)
+        queueMicrotask(() => session.finish(ABNORMAL_CLOSE, 'No EventSource: pass one as the `EventSource` option'))
+      } else readStream(streamUrl, session, onEvent)
       return session
     },
   }

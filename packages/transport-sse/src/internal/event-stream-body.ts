@@ -1,7 +1,6 @@
-import type { DirectTarget } from '@org/realtime-core/http'
+import { unrefTimer, type DirectTarget } from '@org/realtime-core/http'
 
 const encoder = new TextEncoder()
-
 
 /**
  * The body of one event-stream response, as text. Read as a `ReadableStream` (fetch-API runtimes),
@@ -9,12 +8,16 @@ const encoder = new TextEncoder()
  * the text not yet read is the backlog (`bufferedAmount`). Taken over by a Node.js bridge
  * (`takeOver`), the text goes straight to the response and the backlog is the response's; the
  * stream is then let go, as it is never read.
+ *
+ * An ended body whose client has not taken all of it within `closeTimeoutMs` is cut off: the
+ * response is destroyed (or the stream errored) and the backlog let go.
  */
 export class EventStreamBody {
   #stream: ReadableStream<Uint8Array> | undefined
   #controller: ReadableStreamDefaultController<Uint8Array> | undefined
   /** The reader cancelled, or the client of a taken-over body went away. */
   readonly #onGone: () => void
+  readonly #closeTimeoutMs: number
   /** Written, not yet handed to the reader. */
   #queued = ''
   /** The reader waits for text. */
@@ -22,11 +25,20 @@ export class EventStreamBody {
   /** The stream has been read from, or given text, so it can no longer be taken over. */
   #used = false
   #target: DirectTarget | undefined
+  /** Nothing more is written: ended, failed or gone. */
   #done = false
+  /** Ended, and the stream is to close once its reader has taken what is queued. */
+  #closing = false
+  /** The response or stream is over: everything sent, cut off, or the client gone. */
+  #over = false
 
-  /** `onGone` runs when the reader cancels the stream or, once taken over, the client goes away. */
-  constructor(onGone: () => void) {
+  /**
+   * `onGone` runs when the reader cancels the stream or, once taken over, the client goes away
+   * before the body ended. `closeTimeoutMs` bounds how long an ended body waits for its client.
+   */
+  constructor(onGone: () => void, closeTimeoutMs: number) {
     this.#onGone = onGone
+    this.#closeTimeoutMs = closeTimeoutMs
     this.#stream = new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
@@ -65,31 +77,27 @@ export class EventStreamBody {
     if (this.#wanted) this.#handOver()
   }
 
-  /** Writes `text`, then ends the body. */
+  /** Writes `text`, then ends the body; cuts it off if the client has not taken it all within `closeTimeoutMs`. */
   end(text = ''): void {
     if (this.#done) return
     this.write(text)
     this.#done = true
-    if (this.#target !== undefined) {
-      this.#target.end()
-      return
-    }
-    this.#used = true
-    if (this.#queued.length > 0) this.#controller?.enqueue(encoder.encode(this.#queued))
-    this.#queued = ''
-    this.#controller?.close()
-  }
-
-  /** Ends the body as failed: what was not read yet is dropped. */
-  fail(): void {
-    if (this.#done) return
-    this.#done = true
-    this.#queued = ''
     if (this.#target !== undefined) this.#target.end()
     else {
       this.#used = true
-      this.#controller?.error(new Error('terminated'))
+      this.#closing = true
+      if (this.#queued.length === 0) this.#finish()
+      else if (this.#wanted) this.#handOver()
     }
+    if (!this.#over) unrefTimer(() => this.#cutOff(), this.#closeTimeoutMs)
+  }
+
+  /** Ends the body as failed, at once: what was not sent is dropped. */
+  fail(): void {
+    if (this.#done) return
+    this.#done = true
+    this.#used = true
+    this.#cutOff()
   }
 
   /**
@@ -102,15 +110,28 @@ export class EventStreamBody {
     this.#target = target
     this.#stream = undefined
     this.#controller = undefined
-    target.once('close', () => this.#gone())
+    target.once('close', () => {
+      this.#over = true
+      this.#gone()
+    })
     if (this.#queued.length > 0) target.write(this.#queued)
     this.#queued = ''
     return true
   }
 
+  /** Drops what was not sent, with the response (and its connection), unless it is over already. */
+  #cutOff(): void {
+    if (this.#over) return
+    this.#over = true
+    this.#queued = ''
+    if (this.#target !== undefined) this.#target.destroy()
+    else this.#controller?.error(new Error('terminated'))
+  }
+
   #gone(): void {
     if (this.#done) return
     this.#done = true
+    this.#over = true
     this.#queued = ''
     this.#onGone()
   }
@@ -120,5 +141,11 @@ export class EventStreamBody {
     const text = this.#queued
     this.#queued = ''
     this.#controller?.enqueue(encoder.encode(text))
+    if (this.#closing) this.#finish()
+  }
+
+  #finish(): void {
+    this.#over = true
+    this.#controller?.close()
   }
 }

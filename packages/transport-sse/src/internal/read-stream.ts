@@ -3,10 +3,10 @@ import type { StreamReader } from './create-client-transport.js'
 import { createSseParser, type SseEvent } from './parse-sse.js'
 
 /** Reads an event stream with fetch, for runtimes without `EventSource` (Node.js 20). */
-export const readStream: StreamReader = (fetchImpl, url, credentials, session, onEvent) => {
+export const readStream: StreamReader = (url, session, onEvent) => {
   const aborted = new AbortController()
   session.stopDelivery = () => aborted.abort()
-  read(fetchImpl, url, credentials, aborted.signal, onEvent).then(
+  read(session.fetch, url, session.credentials, aborted.signal, onEvent).then(
     () => session.finish(ABNORMAL_CLOSE, 'the event stream ended'),
     (error: unknown) => session.finish(closeCodeOf(error), error instanceof Error ? error.message : 'the event stream failed'),
   )

@@ -1,4 +1,4 @@
-import { HttpSession } from '@org/realtime-core/http'
+import { HttpSession, type HttpSessionTiming } from '@org/realtime-core/http'
 import { EventStreamBody } from './event-stream-body.js'
 
 /** `id: <n>\ndata: <frame>\n\n` is the frame plus this many characters and the digits of `n`. */
@@ -11,6 +11,10 @@ const EVENT_OVERHEAD = 'id: \ndata: \n\n'.length
  *
  * The events of one turn of the event loop leave together, in one write to the stream, at the
  * end of that turn.
+ *
+ * Every stream begins with a `session` event: `{"sid","key","resume"}`, the session's id and key
+ * (for the `x-realtime-key` header of POSTs and DELETEs) and a single-use token for re-opening the
+ * stream (`&resume=` in its URL), replaced on each stream.
  */
 export class SseSession extends HttpSession {
   /** Sessions with events waiting to be written at the end of this turn. */
@@ -36,11 +40,11 @@ export class SseSession extends HttpSession {
 
   constructor(
     id: string,
-    graceMs: number,
-    remove: () => void,
+    timing: HttpSessionTiming,
+    unregister: () => void,
     readonly resumeBytes: number,
   ) {
-    super(id, graceMs, remove)
+    super(id, timing, unregister)
   }
 
   get bufferedAmount(): number {
@@ -60,7 +64,7 @@ export class SseSession extends HttpSession {
     if (lastEventId !== undefined && !this.#canResumeAfter(lastEventId)) return undefined
     this.#flush()
     this.#body?.end()
-    const body = new EventStreamBody(() => detached())
+    const body = new EventStreamBody(() => detached(), this.closeTimeoutMs)
     const detached = (): void => {
       if (this.#body !== body) return
       this.#body = undefined
@@ -69,7 +73,8 @@ export class SseSession extends HttpSession {
     }
     this.#body = body
     this.attach()
-    let text = `retry: 1000\nevent: session\ndata: ${this.id}\n\n`
+    const session = JSON.stringify({ sid: this.id, key: this.key, resume: this.newResumeToken() })
+    let text = `retry: 1000\nevent: session\ndata: ${session}\n\n`
     if (lastEventId !== undefined) {
       for (let id = Math.max(lastEventId + 1, this.#keptFirstId); id < this.#nextId; id++) {
         text += `id: ${id}\ndata: ${this.#kept[this.#keptHead + id - this.#keptFirstId]}\n\n`
@@ -92,11 +97,12 @@ export class SseSession extends HttpSession {
     if (this.#body !== undefined) this.#finish()
   }
 
-  protected abort(): void {
+  protected abort(graceful: boolean): void {
     const body = this.#body
     this.#body = undefined
     this.#batch = ''
-    body?.fail()
+    if (graceful) body?.end()
+    else body?.fail()
   }
 
   #finish(): void {
