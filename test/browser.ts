@@ -2,13 +2,17 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, expect } from 'vitest'
+import { findChromium } from '../scripts/test-env/find-chromium.mjs'
 
 const packagesDist = fileURLToPath(new URL('../packages/client/dist', import.meta.url))
 
 /**
- * Debian's Chromium for the page tests of a file: launched once, every page closed after each
- * test, and any page error or console error fails that test. Page bundles resolve the packages
- * through their `dist`, so the packages must be built (the root `pnpm test` builds them).
+ * Chrome or Chromium for the page tests of a file: launched once, every page closed after each
+ * test, and any page error or console error fails that test. The browser is `CHROMIUM_PATH`, else
+ * the first on PATH, else one in the usual install locations (scripts/setup-test-env.mjs, which
+ * the root `pnpm test` runs first, looks the same way and installs Debian's Chromium when there is
+ * none). Page bundles resolve the packages through their `dist`, so the packages must be built
+ * (the root `pnpm test` builds them).
  */
 export function usePages(): {
   /** Opens `url` in a new page; `expectErrors` for a page whose console is to show the server's refusals. */
@@ -19,8 +23,10 @@ export function usePages(): {
   const pageErrors: string[] = []
   beforeAll(async () => {
     if (!existsSync(packagesDist)) throw new Error('packages/*/dist is missing: run `pnpm build` at the repo root first (the root `pnpm test` does)')
+    const found = findChromium()
+    if (found.path === undefined) throw new Error(found.error)
     browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
+      executablePath: found.path,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
       timeout: 15_000,
     })

@@ -80,13 +80,22 @@ export function createClient(url: string, options: RealtimeClientOptions = {}): 
 /** A client that has completed its handshake. */
 export async function connectedClient(url: string, options: RealtimeClientOptions = {}): Promise<RealtimeClient> {
   const client = createClient(url, options)
-  await once(client, 'connect')
+  await once(client.lifecycle, 'connect')
   return client
+}
+
+/**
+ * Anything with `on` and `off`: a server, a connection, a client (its events) or a client's or
+ * channel's `lifecycle` (`once(client.lifecycle, 'connect')`).
+ */
+export interface Emitter {
+  on(event: any, listener: any): unknown
+  off(event: any, listener?: any): unknown
 }
 
 /** Resolves with the first argument of the next `event` of `target`, or rejects after `timeoutMs`. */
 export function once<T = any>(
-  target: { on(event: string, listener: (value: any) => unknown): unknown; off(event: string, listener: (value: any) => unknown): unknown },
+  target: Emitter,
   event: string,
   timeoutMs = 5000,
 ): Promise<T> {
@@ -105,7 +114,7 @@ export function once<T = any>(
 }
 
 /** Collects the data of every `event` of `target`. */
-export function collect<T = any>(target: { on(event: string, listener: (value: any) => unknown): unknown }, event: string): T[] {
+export function collect<T = any>(target: Pick<Emitter, 'on'>, event: string): T[] {
   const received: T[] = []
   target.on(event, (value: T) => {
     received.push(value)

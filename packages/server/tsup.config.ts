@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup'
 import { packageConfig } from '../../tsup.shared.js'
 
-export default defineConfig(packageConfig({ index: 'src/index.ts' }, 'node'))
+// `shims`: the CommonJS build gets `import.meta.url` (serve-client.ts finds dist/client from it).
+export default defineConfig({ ...packageConfig({ index: 'src/index.ts' }, 'node'), shims: true })

@@ -20,9 +20,9 @@ const client = createTokenClient(server.url, 'ada', {
     console.log(`demo client: fresh token for ada, expires ${time(expiresAt)}; ${session}`)
   },
 })
-client.on('connect', () => console.log(`demo client: connected as ada, session ${client.id}`))
-client.on('disconnect', ({ code, willReconnect }) => console.log(`demo client: disconnected (${code}), reconnecting: ${willReconnect}`))
-client.on('error', (error) => console.log(`demo client: ${error.code} ${error.message}`))
+client.lifecycle.on('connect', () => console.log(`demo client: connected as ada, session ${client.id}`))
+client.lifecycle.on('disconnect', ({ code, willReconnect }) => console.log(`demo client: disconnected (${code}), reconnecting: ${willReconnect}`))
+client.lifecycle.on('error', (error) => console.log(`demo client: ${error.code} ${error.message}`))
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

@@ -39,8 +39,8 @@ function fixedClient(auth: unknown): RealtimeClient {
 
 /** Waits for the client's first `error` and checks it stopped without trying again. */
 async function refusedForGood(client: RealtimeClient): Promise<RealtimeError> {
-  const reconnecting = collect(client, 'reconnecting')
-  const error: RealtimeError = await once(client, 'error')
+  const reconnecting = collect(client.lifecycle, 'reconnecting')
+  const error: RealtimeError = await once(client.lifecycle, 'error')
   await new Promise((resolve) => setTimeout(resolve, 300))
   expect(client.state).toBe('disconnected')
   expect(reconnecting).toEqual([])
@@ -51,9 +51,9 @@ describe('token renewal', () => {
   it('keeps one session through several token expiries by renewing the token on the open connection', async () => {
     const issued: IssuedToken[] = []
     const client = tokenClient('ada', { onToken: (token) => issued.push(token) })
-    const disconnects = collect<DisconnectEvent>(client, 'disconnect')
+    const disconnects = collect<DisconnectEvent>(client.lifecycle, 'disconnect')
     const serverDisconnects = collect(server.rt, 'disconnect')
-    await once(client, 'connect')
+    await once(client.lifecycle, 'connect')
     const session = client.id
     const firstExpiry = issued[0]!.expiresAt
 
@@ -65,7 +65,7 @@ describe('token renewal', () => {
     expect(serverDisconnects).toEqual([])
     expect(client.id).toBe(session)
 
-    const me = await client.emitWithAck<{ user: string; expiresAt: number }>('whoami')
+    const me = (await client.emitWithAck('whoami')) as { user: string; expiresAt: number }
     expect(me.user).toBe('ada')
     expect(me.expiresAt).toBeGreaterThan(Date.now())
     expect(me.expiresAt).toBeGreaterThan(firstExpiry)
@@ -73,7 +73,7 @@ describe('token renewal', () => {
 
   it('identifies the user from the token in authorize: their own channel only', async () => {
     const client = tokenClient('ada')
-    await once(client, 'connect')
+    await once(client.lifecycle, 'connect')
     await expect(client.channel('user:ada').subscribe()).resolves.toEqual({ recovered: false })
     await expect(client.channel('user:bob').subscribe()).rejects.toMatchObject({ code: ErrorCode.Forbidden })
     await expect(client.channel('user:ada').publishWithAck('note', 'hi')).rejects.toMatchObject({ code: ErrorCode.Forbidden })
@@ -130,10 +130,10 @@ describe('a fixed token', () => {
     const { token } = await fetchToken(server.url, 'ada')
     const client = fixedClient({ token })
     const closed = new Promise<number>((resolve) => server.rt.once('disconnect', (_conn, info) => resolve(info.code)))
-    await once(client, 'connect')
-    const errors = collect<RealtimeError>(client, 'error')
+    await once(client.lifecycle, 'connect')
+    const errors = collect<RealtimeError>(client.lifecycle, 'error')
     // The server checks expiry on its heartbeat tick (every 5 s with the default ping settings).
-    const disconnected: DisconnectEvent = await once(client, 'disconnect', TTL_SECONDS * 1000 + 7000)
+    const disconnected: DisconnectEvent = await once(client.lifecycle, 'disconnect', TTL_SECONDS * 1000 + 7000)
     expect(disconnected).toMatchObject({ code: CloseCode.Unauthorized, willReconnect: false })
     expect(await closed).toBe(CloseCode.Unauthorized)
     expect(errors.map((error) => error.code)).toContain(ErrorCode.Unauthorized)

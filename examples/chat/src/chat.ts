@@ -15,14 +15,16 @@ export const chatOptions = {
 
 /**
  * The chat: `join-room`, `send-message` and `typing` from clients; `user-joined`, `user-left`,
- * `user-typing` and `new-message` broadcast to the room. Each connection is in one room at a time.
+ * `user-away`, `user-back`, `user-typing` and `new-message` broadcast to the room. Each connection
+ * is in one room at a time. A user whose connection drops is shown away at once (the server keeps
+ * their session for `recovery.windowMs`), back when it resumes, and left when the session ends.
  */
 export function attachChat(rt: RealtimeServer<ChatUser>, history = new RoomHistory<ChatMessage>()): void {
   rt.on('connection', (conn) => {
     const { name } = conn.data
     let room: string | undefined
 
-    conn.on('join-room', (data): JoinResult => {
+    conn.on('join-room', async (data): Promise<JoinResult> => {
       const next = parseRoomId(data)
       if (next !== room) {
         if (room !== undefined) {
@@ -33,7 +35,8 @@ export function attachChat(rt: RealtimeServer<ChatUser>, history = new RoomHisto
         conn.join(room)
         conn.to(room).emit('user-joined', { name })
       }
-      return { room, history: history.get(room), members: membersOf(rt, room) }
+      const members = await rt.in(room).members()
+      return { room, history: history.get(room), members: members.map((member) => member.data.name) }
     })
 
     conn.on('send-message', (data): ChatMessage => {
@@ -52,9 +55,11 @@ export function attachChat(rt: RealtimeServer<ChatUser>, history = new RoomHisto
       if (room !== undefined) rt.to(room).emit('user-left', { name })
     })
   })
-}
-
-/** Names of this node's connections in `room` (the library has no room-members API). */
-function membersOf(rt: RealtimeServer<ChatUser>, room: string): string[] {
-  return [...rt.connections.values()].filter((conn) => conn.rooms.has(room)).map((conn) => conn.data.name)
+  // A dropped connection keeps its session, and its room, while it may come back.
+  rt.on('detached', (conn) => {
+    for (const room of conn.rooms) rt.to(room).except(conn.id).emit('user-away', { name: conn.data.name })
+  })
+  rt.on('resumed', (conn) => {
+    for (const room of conn.rooms) rt.to(room).except(conn.id).emit('user-back', { name: conn.data.name })
+  })
 }

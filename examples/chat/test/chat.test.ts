@@ -32,8 +32,8 @@ function createClient(name: unknown): RealtimeClient {
 /** A connected client called `name` that has joined `room`. */
 async function member(name: string, room = 'general'): Promise<Member> {
   const client = createClient(name)
-  await once(client, 'connect')
-  const joined = await client.emitWithAck<JoinResult>('join-room', { roomId: room })
+  await once(client.lifecycle, 'connect')
+  const joined = (await client.emitWithAck('join-room', { roomId: room })) as JoinResult
   return Object.assign(client, { room, joined })
 }
 
@@ -56,8 +56,8 @@ describe('joining a room', () => {
   it('returns the room history and who is in the room', async () => {
     const alice = await member('alice')
     expect(alice.joined).toEqual({ room: 'general', history: [], members: ['alice'] })
-    const first = await alice.emitWithAck<ChatMessage>('send-message', { text: 'first' })
-    const second = await alice.emitWithAck<ChatMessage>('send-message', { text: 'second' })
+    const first = (await alice.emitWithAck('send-message', { text: 'first' })) as ChatMessage
+    const second = (await alice.emitWithAck('send-message', { text: 'second' })) as ChatMessage
 
     const bob = await member('bob')
     expect(bob.joined.history).toEqual([first, second])
@@ -75,8 +75,8 @@ describe('joining a room', () => {
     const alice = await member('alice')
     const bobJoined = once(alice.channel('general'), 'user-joined')
     const bob = createClient('bob')
-    const heardByBob = collect(bob, 'user-joined')
-    await once(bob, 'connect')
+    const heardByBob = collect(bob.channel('general'), 'user-joined')
+    await once(bob.lifecycle, 'connect')
     await bob.emitWithAck('join-room', { roomId: 'general' }) // its ack follows any broadcast to bob
     expect(await bobJoined).toEqual({ name: 'bob' })
     expect(heardByBob).toEqual([])
@@ -88,7 +88,7 @@ describe('joining a room', () => {
     const bob = await member('bob', 'random')
     const left = once(carol.channel('general'), 'user-left')
     const joined = once(bob.channel('random'), 'user-joined')
-    const moved = await alice.emitWithAck<JoinResult>('join-room', { roomId: 'random' })
+    const moved = (await alice.emitWithAck('join-room', { roomId: 'random' })) as JoinResult
     expect(moved.members.sort()).toEqual(['alice', 'bob'])
     expect(await left).toEqual({ name: 'alice' })
     expect(await joined).toEqual({ name: 'alice' })
@@ -100,11 +100,11 @@ describe('messages', () => {
     const alice = await member('alice')
     const bob = await member('bob')
     const carol = await member('carol', 'random')
-    const heardByCarol = collect(carol, 'new-message')
+    const heardByCarol = collect(carol.channel('general'), 'new-message')
     const toAlice = once<ChatMessage>(alice.channel('general'), 'new-message')
     const toBob = once<ChatMessage>(bob.channel('general'), 'new-message')
 
-    const stored = await alice.emitWithAck<ChatMessage>('send-message', { text: '  hello bob  ' })
+    const stored = (await alice.emitWithAck('send-message', { text: '  hello bob  ' })) as ChatMessage
     expect(stored).toEqual({ id: expect.any(String), name: 'alice', text: 'hello bob', at: expect.any(Number) })
     expect(await toAlice).toEqual(stored)
     expect(await toBob).toEqual(stored)
@@ -143,7 +143,7 @@ describe('typing', () => {
   it('reaches the others in the room but not the one typing', async () => {
     const alice = await member('alice')
     const bob = await member('bob')
-    const heardByAlice = collect(alice, 'user-typing')
+    const heardByAlice = collect(alice.channel('general'), 'user-typing')
     const toBob = once(bob.channel('general'), 'user-typing')
     alice.emit('typing')
     expect(await toBob).toEqual({ name: 'alice' })
@@ -169,8 +169,8 @@ describe('connecting', () => {
     'refuses the name %j with UNAUTHORIZED, and the client does not retry',
     async (name) => {
       const client = createClient(name)
-      const reconnecting = collect(client, 'reconnecting')
-      const error = await once<RealtimeError>(client, 'error')
+      const reconnecting = collect(client.lifecycle, 'reconnecting')
+      const error = await once<RealtimeError>(client.lifecycle, 'error')
       expect(error.code).toBe(ErrorCode.Unauthorized)
       expect(error.message).toMatch(/name must be 1–32 characters/)
       expect(client.state).toBe('disconnected')

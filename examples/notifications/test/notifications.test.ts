@@ -95,8 +95,8 @@ describe('the feed', () => {
     'refuses the user name %j with UNAUTHORIZED, and the client does not retry',
     async (user) => {
       const refused = client(user)
-      const reconnecting = collect(refused, 'reconnecting')
-      const error = await once<RealtimeError>(refused, 'error')
+      const reconnecting = collect(refused.lifecycle, 'reconnecting')
+      const error = await once<RealtimeError>(refused.lifecycle, 'error')
       expect(error.code).toBe(ErrorCode.Unauthorized)
       expect(error.message).toBe('user must be 1–32 characters of a-z, 0-9, "_" and "-"')
       expect(refused.state).toBe('disconnected')

@@ -1,5 +1,6 @@
-import { ErrorCode, RealtimeError, type ErrorPayload, type HistoryPage } from '@org/realtime-core'
-import { Listeners, type Listener } from './internal/listeners.js'
+import type { DefaultEvents, EventArgs, EventData, EventName, HistoryPage, RealtimeError } from '@org/realtime-core'
+import type { RealtimeClient } from './client.js'
+import type { AckArgs, Lifecycle } from './events.js'
 
 /** Where a channel stands. */
 export type ChannelState = 'unsubscribed' | 'subscribing' | 'subscribed'
@@ -13,6 +14,42 @@ export interface SubscribedEvent {
    */
   recovered: boolean
 }
+
+/** Payload of a channel's `unsubscribed` event. */
+export interface UnsubscribedEvent {
+  /**
+   * Why the subscription ended: absent when the app called `unsubscribe()`; else the server's
+   * refusal (`FORBIDDEN` or the code `authorize` threw), `TIMEOUT`, or `CLOSED` and the like when
+   * the client stopped for good.
+   */
+  error?: RealtimeError
+}
+
+/** Lifecycle events of a {@link Channel}, heard on `channel.lifecycle`, and their listeners. */
+export interface ChannelLifecycleEvents {
+  /** The server confirmed the subscription, first time or after a reconnect. */
+  subscribed: (event: SubscribedEvent) => void
+  /** The subscription ended: the app left the channel, the server refused it, or the client stopped. */
+  unsubscribed: (event: UnsubscribedEvent) => void
+  /**
+   * The server refused the subscription (or did not answer in time) when no `subscribe()` promise
+   * waited to be rejected, such as a resubscription after a reconnect.
+   */
+  error: (error: RealtimeError) => void
+}
+
+/** What a channel listener receives besides the data. */
+export interface MessageContext {
+  /** The message's offset in the channel; undefined when the server keeps no history of it. */
+  readonly offset: number | undefined
+}
+
+/** A listener of untyped channel messages: any data, declared as the type the app expects. */
+export type ChannelListener = { listener(data: unknown, context: MessageContext): void }['listener']
+
+/** The listener of the messages named `E` on a channel typed by `Events`. */
+export type ChannelEventListener<Events, E extends keyof Events> =
+  unknown extends EventData<Events, E> ? ChannelListener : (data: EventData<Events, E>, context: MessageContext) => void
 
 /** Options of {@link Channel.history}. */
 export interface HistoryOptions {
@@ -34,88 +71,63 @@ export interface HistoryOptions {
  */
 export type ChannelHistory = HistoryPage
 
-/** @internal What a channel needs from its client. */
-export interface ChannelHost {
-  requestSubscribe(channel: Channel): void
-  /** `held`: whether the server had confirmed the subscription. */
-  requestUnsubscribe(channel: Channel, held: boolean): void
-  publish(channel: string, event: string, data: unknown, ackTimeoutMs: number | undefined | false): Promise<unknown> | undefined
-  history(channel: string, options: HistoryOptions): Promise<ChannelHistory>
-  offset(channel: string): number | undefined
+/**
+ * What a channel feature's factory receives (see {@link Channel.feature}): the channel, the client
+ * for requests to the server (`emitWithAck` to a server plugin's events), and `claim`.
+ */
+export interface FeatureContext {
+  /** The channel the feature belongs to: its name, state, `lifecycle`, `publish`, `history`. */
+  readonly channel: Channel
+  /** The client the channel belongs to. */
+  readonly client: RealtimeClient
+  /**
+   * Delivers the messages named `event` on this channel to `listener` alone: the app's channel
+   * listeners never hear them. A second claim of the same name adds a listener.
+   */
+  claim(event: string, listener: ChannelListener): void
 }
 
 /**
- * A named channel on the server. Listeners added with `on` receive the events broadcast to it;
- * `subscribe()` asks the server to join it (subject to its `authorize` hook), and the
- * subscription is restored after every reconnect.
+ * A named channel on the server, from `client.channel(name)`. Every message broadcast to the
+ * channel, by a `subscribe()` of the client or by the server joining it to the room, reaches the
+ * listeners added with `on`, with its offset; `client.on` never hears it. `subscribe()` asks the
+ * server to join it (subject to its `authorize` hook), and the subscription is restored after
+ * every reconnect. `Events` types the messages: name → `(data) => void`.
  */
-export class Channel {
+export interface Channel<Events = DefaultEvents> {
   /** The channel's name. */
   readonly name: string
-  readonly #host: ChannelHost
-  readonly #listeners = new Listeners()
-  #state: ChannelState = 'unsubscribed'
-  /** Whether the server holds the subscription: confirmed, and neither left nor lost with a session. */
-  #held = false
-  #waiting: Array<{ resolve(event: SubscribedEvent): void; reject(error: RealtimeError): void }> = []
-
-  /** @internal Obtained from `RealtimeClient.channel`. */
-  constructor(name: string, host: ChannelHost) {
-    this.name = name
-    this.#host = host
-  }
 
   /** Whether the server has confirmed the subscription. */
-  get state(): ChannelState {
-    return this.#state
-  }
+  readonly state: ChannelState
 
   /** Offset of the last message received on this channel, once one arrived or the server confirmed the subscription. */
-  get offset(): number | undefined {
-    return this.#host.offset(this.name)
-  }
+  readonly offset: number | undefined
 
-  /**
-   * Calls `listener` with the data of every `event` broadcast to this channel; `'subscribed'`
-   * instead each time the server confirms the subscription, first time or after a reconnect.
-   */
-  on(event: 'subscribed', listener: (event: SubscribedEvent) => void): this
-  on(event: string, listener: Listener): this
-  on(event: string, listener: Listener): this {
-    this.#listeners.add(event, listener)
-    return this
-  }
+  /** The channel's lifecycle: `subscribed`, `unsubscribed` and `error`. */
+  readonly lifecycle: Lifecycle<ChannelLifecycleEvents>
 
-  /** Removes `listener` of `event`, or all of them when `listener` is omitted. */
-  off(event: string, listener?: Listener): this {
-    this.#listeners.remove(event, listener)
-    return this
-  }
+  /** Calls `listener` with the data and offset of every `event` broadcast to this channel. */
+  on<E extends EventName<Events>>(event: E, listener: ChannelEventListener<Events, E>): this
+
+  /** Calls `listener` for the next `event` broadcast to this channel only. */
+  once<E extends EventName<Events>>(event: E, listener: ChannelEventListener<Events, E>): this
+
+  /** Removes `listener` of `event` (added with `on` or `once`), or all of them when `listener` is omitted. */
+  off<E extends EventName<Events>>(event: E, listener?: ChannelEventListener<Events, E>): this
 
   /**
    * Subscribes, now or as soon as the client is connected. Resolves once the server confirms.
    * After a reconnect the subscription is restored by itself, with the messages missed meanwhile
-   * replayed when the server still has them (see the `subscribed` event).
+   * replayed when the server still has them (see the `subscribed` lifecycle event).
    * @throws RealtimeError `FORBIDDEN` (or the code `authorize` threw) when the server refuses;
-   * `CLOSED` when the client is disconnected on purpose first.
+   * `CLOSED` when the client is disconnected on purpose or the channel left first. A refusal
+   * that rejects this promise is not reported again as a lifecycle `error`.
    */
-  subscribe(): Promise<SubscribedEvent> {
-    if (this.#state === 'subscribed') return Promise.resolve({ recovered: true })
-    const confirmed = new Promise<SubscribedEvent>((resolve, reject) => this.#waiting.push({ resolve, reject }))
-    if (this.#state === 'unsubscribed') {
-      this.#state = 'subscribing'
-      this.#host.requestSubscribe(this)
-    }
-    return confirmed
-  }
+  subscribe(): Promise<SubscribedEvent>
 
   /** Leaves the channel; its listeners stay, for a later `subscribe()`. */
-  unsubscribe(): void {
-    if (this.#state === 'unsubscribed') return
-    const held = this.#held
-    this.#settle(new RealtimeError(ErrorCode.Closed, `Unsubscribed from "${this.name}"`))
-    this.#host.requestUnsubscribe(this, held)
-  }
+  unsubscribe(): void
 
   /**
    * The messages the server keeps for this channel (`recovery.historySize`, default the last
@@ -127,67 +139,27 @@ export class Channel {
    * `RATE_LIMITED` when the connection's byte budget has no room for the page, `TIMEOUT`,
    * `DISCONNECTED`.
    */
-  history(options: HistoryOptions = {}): Promise<ChannelHistory> {
-    return this.#host.history(this.name, options)
-  }
+  history(options?: HistoryOptions): Promise<ChannelHistory>
 
   /**
    * Sends `event` to the channel's other subscribers (the server checks `authorize` for
-   * `'publish'`). Queued while disconnected.
-   * @throws RealtimeError `PAYLOAD_TOO_LARGE`, `INVALID_PAYLOAD` or `QUEUE_FULL`.
+   * `'publish'`). Queued while disconnected. A refusal is reported as the client's lifecycle `error`.
+   * @throws RealtimeError `BAD_FRAME` (invalid name), `PAYLOAD_TOO_LARGE`, `INVALID_PAYLOAD` or `QUEUE_FULL`.
    */
-  publish(event: string, data?: unknown): void {
-    void this.#host.publish(this.name, event, data, false)
-  }
+  publish<E extends EventName<Events>>(event: E, ...args: EventArgs<Events, E>): void
 
-  /** Like `publish`, resolving once the server has accepted and broadcast the event. */
-  async publishWithAck(event: string, data?: unknown, options: { timeoutMs?: number } = {}): Promise<void> {
-    await this.#host.publish(this.name, event, data, options.timeoutMs)
-  }
+  /**
+   * Like `publish`, resolving once the server has accepted and broadcast the event. A refusal
+   * rejects the promise only.
+   */
+  publishWithAck<E extends EventName<Events>>(event: E, ...args: AckArgs<Events, E>): Promise<void>
 
-  /** @internal An event broadcast to this channel arrived. */
-  dispatch(event: string, data: unknown): void {
-    this.#listeners.emit(event, data)
-  }
-
-  /** @internal The server answered a subscription request, or resumed the session that held it. */
-  subscribed(error: ErrorPayload | undefined, event: SubscribedEvent = { recovered: false }): void {
-    if (this.#state !== 'subscribing' && this.#state !== 'subscribed') return
-    if (error !== undefined) return this.#settle(new RealtimeError(error.code, error.message))
-    this.#state = 'subscribed'
-    this.#held = true
-    for (const waiter of this.#waiting.splice(0)) waiter.resolve(event)
-    this.#listeners.emit('subscribed', event)
-  }
-
-  /** @internal The connection dropped: the subscription holds again once the server confirms it anew. */
-  lost(): void {
-    if (this.#state === 'subscribed') this.#state = 'subscribing'
-  }
-
-  /** @internal The session ended with the connection: the server no longer holds the subscription. */
-  released(): void {
-    this.#held = false
-  }
-
-  /** @internal Whether the server held the subscription when the connection dropped. */
-  get held(): boolean {
-    return this.#held
-  }
-
-  /** @internal The subscription can no longer complete. */
-  failed(error: RealtimeError): void {
-    this.#settle(error)
-  }
-
-  /** @internal Whether the channel should be (re)subscribed on connect. */
-  get wanted(): boolean {
-    return this.#state !== 'unsubscribed'
-  }
-
-  #settle(error: RealtimeError): void {
-    this.#state = 'unsubscribed'
-    this.#held = false
-    for (const waiter of this.#waiting.splice(0)) waiter.reject(error)
-  }
+  /**
+   * The channel's feature under `key`, made by `create` on the first call and the same object on
+   * every later one: the extension point of presence, documents and the like. `create` receives a
+   * {@link FeatureContext}; the feature observes the channel on `channel.lifecycle` (`subscribed`
+   * with `recovered`, `unsubscribed`), takes its own message names with `claim`, and sends with
+   * `channel.publish` and `client.emitWithAck`.
+   */
+  feature<T>(key: string | symbol, create: (context: FeatureContext) => T): T
 }

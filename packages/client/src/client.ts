@@ -4,119 +4,101 @@ import {
   MAX_CHANNELS_PER_FRAME,
   PROTOCOL_VERSION,
   PendingAcks,
-  RESERVED_EVENTS,
   RealtimeError,
-  backoffDelay,
   encodeFrame,
   errorCodeForClose,
   isFinalCloseCode,
   isRealtimeError,
   isValidName,
   type ClientFrame,
-  type ClientSocket,
-  type ClientTransport,
+  type DefaultEvents,
   type ErrorPayload,
+  type EventAnswer,
+  type EventArgs,
   type EventFrame,
+  type EventMap,
+  type EventName,
   type HistoryPage,
   type SubscribeResult,
   type TransportName,
   type WelcomeFrame,
 } from '@org/realtime-core'
 import { webSocketTransport } from '@org/realtime-transport-ws/client'
-import { Channel, type ChannelHost } from './channel.js'
+import type { Channel } from './channel.js'
+import { ClientChannel, type ChannelHost } from './internal/client-channel.js'
+import { Connector } from './internal/connector.js'
 import { HeartbeatWatch } from './internal/heartbeat-watch.js'
-import { Listeners, type FirstOutcome, type Listener } from './internal/listeners.js'
-import { isBuiltInTransport, loadTransport, type BuiltInTransportName } from './internal/load-transport.js'
+import { Listeners, type FirstOutcome } from './internal/listeners.js'
 import { parseServerFrame } from './internal/parse-server-frame.js'
 import { Positions } from './internal/positions.js'
+import { Session } from './internal/session.js'
 import { OfflineQueue } from './offline-queue.js'
-import type { ClientLifecycleEvents, ClientState, DisconnectReason } from './events.js'
-import type { RealtimeClientOptions, ReconnectionOptions } from './options.js'
-
-/** Numbered frames from the server are confirmed with a `rcv` frame after this many. */
-const CONFIRM_EVERY = 32
+import type { AckArgs, ClientLifecycleEvents, ClientState, DisconnectReason, EventListener, Lifecycle } from './events.js'
+import type { RealtimeClientOptions } from './options.js'
 
 /** Room a numbered frame needs for its `"s":<n>,` field. */
 const SEQUENCE_FIELD_BYTES = 22
 
-/** A numbered frame sent and not yet confirmed by the server. */
-interface SentFrame {
-  readonly s: number
-  readonly encoded: string
-  readonly ackId: number | undefined
-}
-
 /**
- * The realtime client, for browsers and Node.js.
+ * The realtime client, for browsers and Node.js. `ServerEvents` types the events the server sends
+ * to this connection and `ClientEvents` those the client emits (see `EventMap` in
+ * `@org/realtime-core`); both accept any event by default.
  *
  * @example
- * const client = new RealtimeClient('http://localhost:3000/realtime', { auth: { token } })
- * client.on('new-message', (msg) => render(msg))
- * await client.emitWithAck('send-message', { text: 'hi' })
+ * const client = new RealtimeClient<ServerEvents, ClientEvents>('http://localhost:3000/realtime', { auth: { token } })
+ * client.lifecycle.on('disconnect', ({ willReconnect }) => showOffline(willReconnect))
+ * client.on('notice', (notice) => render(notice))
+ * const { id } = await client.emitWithAck('send-message', { text: 'hi' })
  */
-export class RealtimeClient {
+export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = DefaultEvents, ClientEvents extends EventMap<ClientEvents> = DefaultEvents> {
   /** The server URL, `http(s)://host/path`. */
   readonly url: string
-  readonly #transports: Array<ClientTransport | BuiltInTransportName>
-  readonly #reconnection: ReconnectionOptions | false
-  readonly #connectTimeoutMs: number
+  readonly #connector: Connector
+  readonly #session = new Session((text) => this.#connector.socket?.send(text))
   readonly #ackTimeoutMs: number
   readonly #auth: unknown
+  /**
+   * The client's lifecycle, apart from the app's events: `connect`, `disconnect`, `reconnecting`,
+   * `reconnect` and `error` (see {@link ClientLifecycleEvents}).
+   */
+  readonly lifecycle: Lifecycle<ClientLifecycleEvents> = new Listeners()
   readonly #listeners = new Listeners()
-  readonly #channels = new Map<string, Channel>()
+  readonly #channels = new Map<string, ClientChannel>()
   readonly #queue: OfflineQueue
   readonly #acks = new PendingAcks()
-  readonly #heartbeat = new HeartbeatWatch(() => this.#drop('heartbeat-timeout'))
+  readonly #heartbeat = new HeartbeatWatch(() => this.#connector.drop('heartbeat-timeout'))
   readonly #channelHost: ChannelHost
   /** Renews the credentials before they expire. */
   #renewal: ReturnType<typeof setTimeout> | undefined
   /** Set while the server's rate limit asks the client to hold its frames. */
   #pause: ReturnType<typeof setTimeout> | undefined
   /** Channels whose subscription goes out at the end of this tick. */
-  readonly #toSubscribe: Channel[] = []
+  readonly #toSubscribe: ClientChannel[] = []
   #state: ClientState = 'idle'
-  #socket: ClientSocket | undefined
-  #transportIndex = 0
-  /** Whether the current socket reached `open`. */
-  #opened = false
+  /** Whether the current attempt carries `hello` in its URL: then `welcome` comes as the transport opens. */
+  #helloInUrl = false
   #sessionId: string | undefined
   #maxPayload = 1_048_576
-  #attempt = 0
-  /** Counts calls of `#open`, so a transport that finishes loading late opens nothing. */
-  #attempts = 0
   #everConnected = false
-  /** Why this client dropped the current socket itself, if it did. */
-  #dropReason: DisconnectReason | undefined
   /** The server's error frame for the current socket, if it sent one. */
   #serverError: ErrorPayload | undefined
-  #timer: ReturnType<typeof setTimeout> | undefined
-  /** The secret that resumes the session after a drop; undefined when the server keeps no sessions. */
-  #token: string | undefined
-  /** Last sequence number sent; last received; received since the last `rcv`. */
-  #sentSeq = 0
-  #receivedSeq = 0
-  #unconfirmedIn = 0
-  /** Numbered frames the server has not confirmed yet, oldest first: sent again after a resume. */
-  #unconfirmed: SentFrame[] = []
-  /** Acknowledgements awaited for numbered frames: a resumed session answers them, however long after. */
-  readonly #numberedAcks = new Set<number>()
   readonly #positions = new Positions()
   /** Channels left while disconnected that the dropped session still holds. */
   readonly #toUnsubscribe = new Set<string>()
 
   constructor(url: string, options: RealtimeClientOptions = {}) {
     this.url = url
-    this.#transports = [...(options.transports ?? [webSocketTransport()])]
-    for (const entry of this.#transports) {
-      if (typeof entry === 'string' && !isBuiltInTransport(entry)) throw new RealtimeError(ErrorCode.TransportError, `Unknown transport "${entry}"`)
-    }
-    // `backoffDelay` has the delays' defaults, `#scheduleReconnect` the attempts'.
-    this.#reconnection = options.reconnection ?? {}
-    this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000
+    this.#connector = new Connector([...(options.transports ?? [webSocketTransport()])], options.reconnection ?? {}, options.connectTimeoutMs ?? 10_000, {
+      open: () => this.#helloInUrl || void this.#hello(),
+      message: (text) => this.#receive(text),
+      close: (code, reason, error) => this.#closed(code, reason, error),
+      reopen: () => this.#open(),
+    })
     this.#ackTimeoutMs = options.ackTimeoutMs ?? 10_000
     this.#auth = options.auth
     this.#queue = new OfflineQueue(options.offlineQueue)
     this.#channelHost = {
+      client: this as RealtimeClient,
       requestSubscribe: (channel) => {
         if (this.#state !== 'connected') return
         // Subscriptions asked for in the same tick go in one frame, authorized in one round trip.
@@ -152,42 +134,48 @@ export class RealtimeClient {
 
   /** Name of the transport in use or being tried. */
   get transport(): TransportName | undefined {
-    const entry = this.#transports[this.#transportIndex]
-    return typeof entry === 'string' ? entry : entry?.name
+    return this.#connector.transport
   }
 
-  /** Listens to a lifecycle event, or to an event sent by the server (its return value answers `emitWithAck`). */
-  on<K extends keyof ClientLifecycleEvents>(event: K, listener: ClientLifecycleEvents[K]): this
-  on(event: string, listener: Listener): this
-  on(event: string, listener: Listener): this {
-    this.#listeners.add(event, listener)
+  /**
+   * Calls `listener` with the data of every `event` the server sends to this connection (or
+   * broadcasts to every connection); its return value answers the server's `emitWithAck`. A
+   * message broadcast to a room is heard on that room's channel instead, `client.channel(room).on`.
+   */
+  on<E extends EventName<ServerEvents>>(event: E, listener: EventListener<ServerEvents, E>): this {
+    this.#listeners.on(event, listener)
     return this
   }
 
-  /** Removes `listener` of `event`, or all of them when `listener` is omitted. */
-  off(event: string, listener?: Listener): this {
-    this.#listeners.remove(event, listener)
+  /** Like `on`, for the next `event` only. */
+  once<E extends EventName<ServerEvents>>(event: E, listener: EventListener<ServerEvents, E>): this {
+    this.#listeners.once(event, listener)
+    return this
+  }
+
+  /** Removes `listener` of `event` (added with `on` or `once`), or all of them when `listener` is omitted. */
+  off<E extends EventName<ServerEvents>>(event: E, listener?: EventListener<ServerEvents, E>): this {
+    this.#listeners.off(event, listener)
     return this
   }
 
   /**
-   * The channel called `name`; the same object on every call.
+   * The channel called `name`; the same object on every call. `Events` types its messages.
    * @throws RealtimeError `BAD_FRAME` for a name that is empty or longer than 256 characters.
    */
-  channel(name: string): Channel {
+  channel<Events extends EventMap<Events> = DefaultEvents>(name: string): Channel<Events> {
     let channel = this.#channels.get(name)
     if (channel === undefined) {
       if (!isValidName(name)) throw new RealtimeError(ErrorCode.BadFrame, 'A channel name must have 1 to 256 characters')
-      channel = new Channel(name, this.#channelHost)
-      this.#channels.set(name, channel)
+      this.#channels.set(name, (channel = new ClientChannel(name, this.#channelHost)))
     }
-    return channel
+    return channel as Channel as Channel<Events>
   }
 
   /** Opens the connection; called by the constructor unless `autoConnect` is false. */
   connect(): this {
     if (this.#state === 'idle' || this.#state === 'disconnected') {
-      this.#attempt = 0
+      this.#connector.attempt = 0
       this.#open()
     }
     return this
@@ -199,11 +187,8 @@ export class RealtimeClient {
    */
   disconnect(): this {
     const wasConnected = this.#state === 'connected'
-    clearTimeout(this.#timer)
     this.#heartbeat.stop()
-    const socket = this.#socket
-    this.#socket = undefined
-    socket?.close(CloseCode.Normal, 'client disconnect')
+    this.#connector.close(CloseCode.Normal, 'client disconnect')
     this.#stop(new RealtimeError(ErrorCode.Closed, 'The client was disconnected'))
     if (wasConnected) this.#emit('disconnect', { reason: 'client', code: CloseCode.Normal, willReconnect: false })
     return this
@@ -223,6 +208,31 @@ export class RealtimeClient {
     this.#scheduleRenewal(answer?.expiresAt)
   }
 
+  /**
+   * Sends `event` to the server, now or, while disconnected, from the offline queue. A refusal
+   * is reported as the lifecycle `error`.
+   * @throws RealtimeError `BAD_FRAME` (invalid name), `INVALID_PAYLOAD`, `PAYLOAD_TOO_LARGE` or `QUEUE_FULL`.
+   */
+  emit<E extends EventName<ClientEvents>>(event: E, ...args: EventArgs<ClientEvents, E>): void
+  emit(event: string, data?: unknown): void {
+    void this.#submit({ t: 'event', e: checkName(event), d: data }, event, false)
+  }
+
+  /**
+   * Sends `event` and resolves with what the server's handler returned (`options.timeoutMs`
+   * defaults to `ackTimeoutMs`). A refusal rejects the promise only.
+   * @throws RealtimeError `TIMEOUT`, `DISCONNECTED` when the connection drops after sending,
+   * `UNKNOWN_EVENT`, the error the handler threw, or any error `emit` throws.
+   */
+  emitWithAck<E extends EventName<ClientEvents>>(event: E, ...args: AckArgs<ClientEvents, E>): Promise<EventAnswer<ClientEvents, E>>
+  emitWithAck(event: string, data?: unknown, options: { timeoutMs?: number } = {}): Promise<unknown> {
+    try {
+      return this.#submit({ t: 'event', e: checkName(event), d: data }, event, options.timeoutMs) as Promise<unknown>
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
   /** The `auth` option's value, or what its function returns. */
   async #credentials(): Promise<unknown> {
     return typeof this.#auth === 'function' ? (this.#auth as () => unknown)() : this.#auth
@@ -239,35 +249,13 @@ export class RealtimeClient {
     )
   }
 
-  /**
-   * Sends `event` to the server, now or, while disconnected, from the offline queue.
-   * @throws RealtimeError `BAD_FRAME` (invalid name), `RESERVED_EVENT`, `INVALID_PAYLOAD`,
-   * `PAYLOAD_TOO_LARGE` or `QUEUE_FULL`.
-   */
-  emit(event: string, data?: unknown): void {
-    void this.#submit({ t: 'event', e: checkName(event), d: data }, event, false)
-  }
-
-  /**
-   * Sends `event` and resolves with what the server's handler returned.
-   * @throws RealtimeError `TIMEOUT`, `DISCONNECTED` when the connection drops after sending,
-   * `UNKNOWN_EVENT`, the error the handler threw, or any error `emit` throws.
-   */
-  emitWithAck<T = unknown>(event: string, data?: unknown, options: { timeoutMs?: number } = {}): Promise<T> {
-    try {
-      return this.#submit({ t: 'event', e: checkName(event), d: data }, event, options.timeoutMs) as Promise<T>
-    } catch (error) {
-      return Promise.reject(error)
-    }
-  }
-
   /** Encodes and sends a frame, or queues it while disconnected; returns its ack promise unless `ackTimeoutMs` is false. */
   #submit(frame: ClientFrame & { id?: number }, label: string, ackTimeoutMs: number | undefined | false): Promise<unknown> | undefined {
     let ack: { id: number; promise: Promise<unknown> } | undefined
     if (ackTimeoutMs !== false) {
       ack = this.#acks.create(ackTimeoutMs ?? this.#ackTimeoutMs, label, () => {
         this.#queue.removeAck(id)
-        this.#numberedAcks.delete(id)
+        this.#session.acks.delete(id)
       })
       frame.id = ack.id
     }
@@ -288,18 +276,9 @@ export class RealtimeClient {
     }
   }
 
-  /**
-   * Sends an encoded frame. Events and publishes to a server that keeps sessions are numbered and
-   * kept until it confirms them, to be sent again after a resume.
-   */
+  /** Sends an encoded frame, numbered by the session when it is an event or publish. */
   #transmit(encoded: string, ackId: number | undefined, numbered: boolean): void {
-    if (numbered && this.#token !== undefined) {
-      const s = ++this.#sentSeq
-      encoded = `{"s":${s},${encoded.slice(1)}`
-      this.#unconfirmed.push({ s, encoded, ackId })
-      if (ackId !== undefined) this.#numberedAcks.add(ackId)
-    }
-    this.#socket?.send(encoded)
+    this.#connector.socket?.send(this.#session.number(encoded, ackId, numbered))
   }
 
   #enqueue(encoded: string, ackId: number | undefined, numbered: boolean): void {
@@ -313,7 +292,7 @@ export class RealtimeClient {
   /** Encodes `frame`, refusing what the server would refuse for its size. */
   #encode(frame: ClientFrame): string {
     const encoded = encodeFrame(frame)
-    const room = this.#maxPayload - (this.#token === undefined ? 0 : SEQUENCE_FIELD_BYTES)
+    const room = this.#maxPayload - (this.#session.token === undefined ? 0 : SEQUENCE_FIELD_BYTES)
     // At most 3 bytes of UTF-8 per UTF-16 unit: only long frames need counting.
     if (encoded.length * 3 > room && new TextEncoder().encode(encoded).length > room) {
       throw new RealtimeError(ErrorCode.PayloadTooLarge, `The frame is larger than the server's maxPayload (${this.#maxPayload} bytes)`)
@@ -322,88 +301,48 @@ export class RealtimeClient {
   }
 
   #open(): void {
-    const index = this.#transportIndex
-    const transport = this.#transports[index]
-    if (transport === undefined) throw new RealtimeError(ErrorCode.TransportError, 'No transport configured')
     this.#state = this.#everConnected ? 'reconnecting' : 'connecting'
-    this.#opened = false
     this.#serverError = undefined
-    this.#dropReason = undefined
-    const attempt = ++this.#attempts
-    if (typeof transport === 'string') {
-      loadTransport(transport).then(
-        (loaded) => {
-          this.#transports[index] = loaded
-          if (attempt === this.#attempts && this.#state !== 'disconnected') this.#open()
-        },
-        (error: unknown) => {
-          if (attempt !== this.#attempts || this.#state === 'disconnected') return
-          this.#emit('error', new RealtimeError(ErrorCode.TransportError, `The ${transport} transport could not be loaded`, { cause: error }))
-          this.#closed(CloseCode.Abnormal, 'transport not loaded')
-        },
-      )
-      return
-    }
-    let socket: ClientSocket | undefined
-    const current = (): boolean => socket !== undefined && this.#socket === socket
     // With no credentials and no session to resume, `hello` is the URL's `hello=1`: `welcome` comes
     // as the transport opens, a round trip sooner.
-    const helloInUrl = this.#auth === undefined && this.#token === undefined
-    const url = helloInUrl ? `${this.url}${this.url.includes('?') ? '&' : '?'}hello=${PROTOCOL_VERSION}` : this.url
-    this.#timer = setTimeout(() => current() && this.#drop('transport-close'), this.#connectTimeoutMs)
-    socket = transport.open(url, {
-      open: () => {
-        if (!current()) return
-        this.#opened = true
-        if (!helloInUrl) void this.#hello(socket as ClientSocket)
-      },
-      message: (text) => {
-        if (current()) this.#receive(text)
-      },
-      close: (code, reason) => {
-        if (current()) this.#closed(code, reason)
-      },
-    })
-    this.#socket = socket
+    const helloInUrl = (this.#helloInUrl = this.#auth === undefined && this.#session.token === undefined)
+    this.#connector.open(helloInUrl ? `${this.url}${this.url.includes('?') ? '&' : '?'}hello=${PROTOCOL_VERSION}` : this.url)
   }
 
-  async #hello(socket: ClientSocket): Promise<void> {
+  async #hello(): Promise<void> {
+    const socket = this.#connector.socket
     let hello: string
     try {
       const auth = await this.#credentials()
-      const resume = this.#token === undefined ? undefined : { token: this.#token, s: this.#receivedSeq, ch: this.#positions.offsets() }
+      const session = this.#session
+      const resume = session.token === undefined ? undefined : { token: session.token, s: session.received, ch: this.#positions.offsets() }
       hello = this.#encode({ t: 'hello', v: PROTOCOL_VERSION, auth, recoverable: true, resume })
     } catch (error) {
-      if (this.#socket !== socket) return
+      if (this.#connector.socket !== socket) return
       const cause = isRealtimeError(error) ? error : new RealtimeError(ErrorCode.Unauthorized, 'The auth function failed', { cause: error })
       this.#emit('error', cause)
       // A function may return usable credentials next time; a fixed value never will.
-      if (typeof this.#auth === 'function') this.#drop('transport-close')
+      if (typeof this.#auth === 'function') this.#connector.drop('transport-close')
       else this.disconnect()
       return
     }
-    if (this.#socket === socket) socket.send(hello)
+    if (this.#connector.socket === socket) socket?.send(hello)
   }
 
   #receive(text: string): void {
     this.#heartbeat.seen()
     const frame = parseServerFrame(text)
     if (frame === undefined) return this.#emit('error', new RealtimeError(ErrorCode.BadFrame, 'Malformed frame from the server: not a JSON object'))
-    if ((frame.t === 'event' || frame.t === 'ack') && frame.s !== undefined && !this.#isNext(frame.s)) return
+    if (!this.#session.receive(frame)) return
     switch (frame.t) {
       case 'welcome':
         return this.#welcome(frame)
       case 'ping':
-        if (this.#unconfirmedIn > 0) this.#confirm()
         return this.#send({ t: 'pong' })
       case 'event':
         return this.#event(frame)
-      case 'rcv':
-        return this.#confirmed(frame.s)
       case 'ack':
         if (frame.err?.code === ErrorCode.RateLimited) this.#holdFor(frame.err.retryAfterMs)
-        // Frames arrive in order: the answer to one confirms it and every frame sent before it.
-        if (frame.s !== undefined) this.#unconfirmed.splice(0, this.#unconfirmed.findIndex((sent) => sent.ackId === frame.id) + 1)
         this.#acks.settle(frame)
         return
       case 'error':
@@ -427,38 +366,17 @@ export class RealtimeClient {
     for (const queued of this.#queue.takeAll()) this.#transmit(queued.encoded, queued.ackId, queued.numbered)
   }
 
-  /** Whether a numbered frame from the server is new; counts it for the next `rcv`. */
-  #isNext(s: number): boolean {
-    if (s <= this.#receivedSeq) return false
-    this.#receivedSeq = s
-    if (++this.#unconfirmedIn >= CONFIRM_EVERY) this.#confirm()
-    return true
-  }
-
-  #confirm(): void {
-    this.#unconfirmedIn = 0
-    this.#send({ t: 'rcv', s: this.#receivedSeq })
-  }
-
-  /** The server has every numbered frame up to `s`: forget them. */
-  #confirmed(s: number): void {
-    let count = 0
-    while (count < this.#unconfirmed.length && (this.#unconfirmed[count] as SentFrame).s <= s) count++
-    this.#unconfirmed.splice(0, count)
-  }
-
   /**
    * A new session replaced the one that dropped: what was sent on the old one may or may not have
    * been handled, and its numbering starts over.
    */
-  #abandonSession(wanted: Channel[]): void {
-    const plain = this.#unconfirmed.filter((sent) => sent.ackId === undefined).length
-    for (const id of [...this.#numberedAcks]) {
+  #abandonSession(wanted: ClientChannel[]): void {
+    for (const id of [...this.#session.acks]) {
       this.#acks.reject(id, new RealtimeError(ErrorCode.OutcomeUnknown, 'The session ended before the server answered'))
     }
+    const plain = this.#session.restart()
     if (plain > 0) this.#emit('error', new RealtimeError(ErrorCode.OutcomeUnknown, `${plain} emits may not have reached the server: the session ended first`))
-    this.#restartNumbering()
-    for (const channel of this.#channels.values()) channel.released()
+    for (const channel of this.#channels.values()) channel.held = false
     this.#toUnsubscribe.clear()
     this.#positions.keepOnly(new Set(wanted.map((channel) => channel.name)))
   }
@@ -470,23 +388,21 @@ export class RealtimeClient {
       this.disconnect()
       return
     }
-    clearTimeout(this.#timer)
+    const session = this.#session
     const reconnected = this.#everConnected
-    const attempts = this.#attempt
-    const resumed = frame.resumed === true && this.#token !== undefined
+    const attempts = this.#connector.attempt
+    const resumed = frame.resumed === true && session.token !== undefined
+    this.#connector.connected()
     this.#state = 'connected'
     this.#everConnected = true
-    this.#attempt = 0
     this.#sessionId = frame.sid
-    this.#token = frame.token
+    session.token = frame.token
     this.#maxPayload = frame.maxPayload
-    this.#socket?.setMaxPayload?.(frame.maxPayload)
+    this.#connector.socket?.setMaxPayload?.(frame.maxPayload)
     this.#heartbeat.start(frame.pingInterval + frame.pingTimeout)
     this.#scheduleRenewal(frame.expiresAt)
     if (resumed) {
-      // The server has every frame up to `s`; the rest go again, before anything new.
-      this.#confirmed(frame.s ?? 0)
-      for (const sent of this.#unconfirmed) this.#socket?.send(sent.encoded)
+      session.resume(frame.s ?? 0)
       for (const ch of inFrames([...this.#toUnsubscribe])) this.#send({ t: 'unsub', ch })
       this.#toUnsubscribe.clear()
     }
@@ -502,11 +418,15 @@ export class RealtimeClient {
   }
 
   /** Sends `sub` frames for `channels`, as few as the per-frame limit allows. */
-  #subscribeAll(channels: Channel[]): void {
+  #subscribeAll(channels: ClientChannel[]): void {
     if (this.#state === 'connected') for (const batch of inFrames(channels)) this.#subscribe(batch)
   }
 
-  #subscribe(channels: Channel[]): void {
+  /**
+   * Asks the server for `channels`. A refusal is reported by the channel: to its `subscribe()`
+   * promises, or as its lifecycle `error` when none waits.
+   */
+  #subscribe(channels: ClientChannel[]): void {
     const names = channels.map((channel) => channel.name)
     const { id, promise } = this.#acks.create(this.#ackTimeoutMs, 'subscribe')
     this.#send({ t: 'sub', id, ch: names, since: this.#positions.since(names) })
@@ -515,25 +435,24 @@ export class RealtimeClient {
         for (const result of results as SubscribeResult[]) {
           if (result.err === undefined) this.#positions.confirmed(result)
           this.#channels.get(result.ch)?.subscribed(result.err, { recovered: result.recovered === true })
-          if (result.err !== undefined) this.#emit('error', new RealtimeError(result.err.code, `${result.err.message} (channel "${result.ch}")`))
         }
       },
       (error: RealtimeError) => {
         // A dropped connection resubscribes on reconnect; anything else ends the attempt.
         if (error.code === ErrorCode.Disconnected) return
-        for (const channel of channels) channel.failed(error)
+        for (const channel of channels) channel.failed(error, true)
         // The server may still join them after a timeout: make sure it does not stay joined.
         if (error.code === ErrorCode.Timeout && this.#state === 'connected') this.#send({ t: 'unsub', ch: names })
       },
     )
   }
 
+  /** A room's message goes to its channel; an event sent to this connection (or to all) to `on`'s listeners. */
   #event(frame: EventFrame): void {
     if (frame.ch !== undefined) {
       if (frame.o !== undefined) this.#positions.received(frame.ch, frame.o)
-      this.#channels.get(frame.ch)?.dispatch(frame.e, frame.d)
-    }
-    if (frame.id === undefined) this.#listeners.emit(frame.e, frame.d)
+      this.#channels.get(frame.ch)?.dispatch(frame.e, frame.d, frame.o)
+    } else if (frame.id === undefined) this.#listeners.emit(frame.e, frame.d)
     else void this.#answer(frame.id, frame.e, this.#listeners.call(frame.e, frame.d))
   }
 
@@ -551,56 +470,40 @@ export class RealtimeClient {
     this.#send({ t: 'ack', id, err })
   }
 
-  #closed(code: number, reason: string): void {
-    clearTimeout(this.#timer)
+  /** The socket closed, or could not open (`loadError`: its transport could not be loaded). */
+  #closed(code: number, reason: string, loadError?: RealtimeError): void {
+    if (loadError !== undefined) this.#emit('error', loadError)
     clearTimeout(this.#renewal)
     this.#heartbeat.stop()
-    this.#socket = undefined
     const wasConnected = this.#state === 'connected'
-    const dropped = this.#dropReason !== undefined
+    const dropReason = this.#connector.dropped
+    const dropped = dropReason !== undefined
     // Credentials that expired while connected are renewed by reconnecting, when a function can renew them.
     const expired = code === CloseCode.Unauthorized && wasConnected && typeof this.#auth === 'function'
-    const refused = !dropped && !expired && isFinalCloseCode(code)
-    // Trying the next transport is part of the same attempt, not a reconnection.
-    const fallBack = !refused && !this.#opened && this.#transportIndex + 1 < this.#transports.length
-    const final = refused || (!fallBack && this.#reconnection === false)
+    const final = !this.#connector.willRetry(!dropped && !expired && isFinalCloseCode(code))
     // Frames still in the offline queue were never sent, and numbered ones go again after a
     // resume: they wait for the next connection.
     this.#acks.rejectAll(
       new RealtimeError(ErrorCode.Disconnected, 'The connection dropped before the server answered'),
-      (id) => this.#queue.holdsAck(id) || this.#numberedAcks.has(id),
+      (id) => this.#queue.holdsAck(id) || this.#session.acks.has(id),
     )
     if (wasConnected) {
       for (const channel of this.#channels.values()) channel.lost()
-      this.#emit('disconnect', { reason: this.#dropReason ?? disconnectReason(code), code, willReconnect: !final })
+      this.#emit('disconnect', { reason: dropReason ?? disconnectReason(code), code, willReconnect: !final })
     }
     const errorCode = this.#serverError?.code ?? errorCodeForClose(code)
     const error = errorCode === undefined ? undefined : new RealtimeError(errorCode, this.#serverError?.message ?? (reason || `Closed with ${code}`))
     if (error !== undefined && !dropped) this.#emit('error', error)
-    if (final) {
-      this.#stop(error ?? new RealtimeError(ErrorCode.Closed, 'The connection was closed and will not be reopened'))
-    } else if (fallBack) {
-      this.#transportIndex++
-      this.#open()
-    } else {
-      if (!this.#opened) this.#transportIndex = 0
-      this.#scheduleReconnect()
+    if (final) return this.#stop(error ?? new RealtimeError(ErrorCode.Closed, 'The connection was closed and will not be reopened'))
+    try {
+      const scheduled = this.#connector.retry()
+      if (scheduled === undefined) return
+      this.#state = 'reconnecting'
+      this.#emit('reconnecting', scheduled)
+    } catch (error) {
+      this.#stop(error as RealtimeError)
+      this.#emit('error', error as RealtimeError)
     }
-  }
-
-  #scheduleReconnect(): void {
-    const options = this.#reconnection as ReconnectionOptions
-    this.#attempt++
-    if (this.#attempt > (options.maxAttempts ?? Infinity)) {
-      const error = new RealtimeError(ErrorCode.TransportError, `Could not connect after ${this.#attempt - 1} attempts`)
-      this.#stop(error)
-      this.#emit('error', error)
-      return
-    }
-    const delayMs = backoffDelay(this.#attempt, options)
-    this.#state = 'reconnecting'
-    this.#timer = setTimeout(() => this.#open(), delayMs)
-    this.#emit('reconnecting', { attempt: this.#attempt, delayMs })
   }
 
   /** Ends for good: queued frames are discarded, awaited answers and subscriptions rejected. */
@@ -611,32 +514,17 @@ export class RealtimeClient {
     this.#pause = undefined
     this.#queue.takeAll()
     this.#acks.rejectAll(error)
-    for (const channel of this.#channels.values()) channel.failed(error)
-    this.#token = undefined
-    this.#restartNumbering()
-  }
-
-  /** A new session numbers its frames from 1, and nothing of the old one is sent again. */
-  #restartNumbering(): void {
-    this.#unconfirmed = []
-    this.#sentSeq = this.#receivedSeq = this.#unconfirmedIn = 0
-  }
-
-  /** Drops the current socket as if the network had failed; reconnection follows. */
-  #drop(reason: DisconnectReason): void {
-    this.#dropReason = reason
-    const socket = this.#socket
-    socket?.close(CloseCode.Stalled, reason)
-    // A transport that does not report its own close must not stall the client.
-    if (socket !== undefined && this.#socket === socket) this.#closed(CloseCode.Stalled, reason)
+    for (const channel of this.#channels.values()) channel.failed(error, false)
+    this.#session.token = undefined
+    this.#session.restart()
   }
 
   #send(frame: ClientFrame): void {
-    this.#socket?.send(encodeFrame(frame))
+    this.#connector.socket?.send(encodeFrame(frame))
   }
 
   #emit<K extends keyof ClientLifecycleEvents>(event: K, ...args: Parameters<ClientLifecycleEvents[K]>): void {
-    this.#listeners.emit(event, args[0])
+    ;(this.lifecycle as Listeners).emit(event, args[0])
   }
 }
 
@@ -650,7 +538,6 @@ function inFrames<T>(list: T[]): T[][] {
 /** `event` if it may be sent. */
 function checkName(event: string): string {
   if (!isValidName(event)) throw new RealtimeError(ErrorCode.BadFrame, 'An event name must have 1 to 256 characters')
-  if (RESERVED_EVENTS.has(event)) throw new RealtimeError(ErrorCode.ReservedEvent, `"${event}" is a reserved event name`)
   return event
 }
 

@@ -1,4 +1,4 @@
-import type { RealtimeError } from '@org/realtime-core'
+import type { EventAnswer, EventData, RealtimeError } from '@org/realtime-core'
 
 /** Where the client stands. */
 export type ClientState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'disconnected'
@@ -42,7 +42,7 @@ export interface ReconnectEvent {
   recovered: boolean
 }
 
-/** Lifecycle events of {@link RealtimeClient} and their listeners. */
+/** Lifecycle events of {@link RealtimeClient}, heard on `client.lifecycle`, and their listeners. */
 export interface ClientLifecycleEvents {
   /**
    * The handshake succeeded, first time or after a reconnect. Emits made by its listeners go out
@@ -55,6 +55,52 @@ export interface ClientLifecycleEvents {
   reconnecting: (event: ReconnectingEvent) => void
   /** A reconnection succeeded (emitted before `connect`). */
   reconnect: (event: ReconnectEvent) => void
-  /** Something failed that no promise reports: a refused handshake, a refused publish, giving up. */
+  /**
+   * Something failed that no promise and no channel reports: a refused handshake or credentials,
+   * a refused `emit` or `publish` (those without an acknowledgement), emits dropped from the
+   * offline queue or lost with a session, giving up reconnecting.
+   */
   error: (error: RealtimeError) => void
 }
+
+/**
+ * Listeners of lifecycle events, apart from the app's events: `client.lifecycle` and
+ * `channel.lifecycle`. `Events` maps each event name to its listener.
+ */
+export interface Lifecycle<Events> {
+  /** Calls `listener` on every `event`. */
+  on<E extends keyof Events & string>(event: E, listener: Events[E]): this
+  /** Calls `listener` on the next `event` only. */
+  once<E extends keyof Events & string>(event: E, listener: Events[E]): this
+  /** Removes `listener` of `event` (added with `on` or `once`), or all of them when `listener` is omitted. */
+  off<E extends keyof Events & string>(event: E, listener?: Events[E]): this
+}
+
+/**
+ * A listener of untyped events: any data, declared as the type the app expects. Its return value
+ * (or the promise's) answers the server's `emitWithAck`.
+ */
+export type Listener = { listener(data: unknown): unknown }['listener']
+
+/** What a listener returns for an answer of type `R`: nothing when `R` is `void`, else `R` or a promise of it. */
+type Returns<R> = [R] extends [void] ? void : R | PromiseLike<R>
+
+/**
+ * The listener of event `E` of the map `Events`: it receives the event's data and returns the
+ * answer to the server's `emitWithAck`. {@link Listener} for untyped events.
+ */
+export type EventListener<Events, E extends keyof Events> =
+  unknown extends EventData<Events, E> ? Listener : (data: EventData<Events, E>) => Returns<EventAnswer<Events, E>>
+
+/** Options of `emitWithAck` and `publishWithAck`. */
+export interface AckOptions {
+  /**
+   * Milliseconds to wait for the answer before rejecting with `TIMEOUT`.
+   * @default the client's `ackTimeoutMs` (10000)
+   */
+  timeoutMs?: number
+}
+
+/** The arguments after the event name of an `emitWithAck` of event `E`: its data (optional when it may be undefined), then options. */
+export type AckArgs<Events, E extends keyof Events> =
+  undefined extends EventData<Events, E> ? [data?: EventData<Events, E>, options?: AckOptions] : [data: EventData<Events, E>, options?: AckOptions]

@@ -2,10 +2,45 @@
  * The realtime client, for browsers and Node.js.
  * @module @org/realtime-client
  */
-export { Channel, type ChannelHistory, type ChannelState, type HistoryOptions, type SubscribedEvent } from './channel.js'
+export type {
+  Channel,
+  ChannelEventListener,
+  ChannelHistory,
+  ChannelLifecycleEvents,
+  ChannelListener,
+  ChannelState,
+  FeatureContext,
+  HistoryOptions,
+  MessageContext,
+  SubscribedEvent,
+  UnsubscribedEvent,
+} from './channel.js'
 export { RealtimeClient } from './client.js'
-export type { ClientLifecycleEvents, ClientState, DisconnectEvent, DisconnectReason, ReconnectEvent, ReconnectingEvent } from './events.js'
-export type { Listener } from './internal/listeners.js'
+export type {
+  AckArgs,
+  AckOptions,
+  ClientLifecycleEvents,
+  ClientState,
+  DisconnectEvent,
+  DisconnectReason,
+  EventListener,
+  Lifecycle,
+  Listener,
+  ReconnectEvent,
+  ReconnectingEvent,
+} from './events.js'
 export type { BuiltInTransportName } from './internal/load-transport.js'
 export type { OfflineQueueOptions, RealtimeClientOptions, ReconnectionOptions } from './options.js'
-export { CloseCode, ErrorCode, RealtimeError, isRealtimeError, type HistoryMessage } from '@org/realtime-core'
+export {
+  CloseCode,
+  ErrorCode,
+  RealtimeError,
+  isRealtimeError,
+  type DefaultEvents,
+  type EventAnswer,
+  type EventArgs,
+  type EventData,
+  type EventMap,
+  type EventName,
+  type HistoryMessage,
+} from '@org/realtime-core'

@@ -4,7 +4,7 @@ import type { BuiltInTransportName } from './internal/load-transport.js'
 /** Reconnection settings of {@link RealtimeClientOptions}. */
 export interface ReconnectionOptions extends BackoffOptions {
   /**
-   * Attempts before giving up; the client then emits `error` with `TRANSPORT_ERROR`.
+   * Attempts before giving up; the client then emits the lifecycle `error` with `TRANSPORT_ERROR`.
    * @default Infinity
    */
   maxAttempts?: number
@@ -20,7 +20,7 @@ export interface OfflineQueueOptions {
   /**
    * What happens to a frame that does not fit: `'reject'` refuses the new one (`emit` throws
    * `QUEUE_FULL`, `emitWithAck` rejects), `'drop-oldest'` discards the oldest (its ack rejects
-   * with `QUEUE_FULL`, or the client emits `error` for a plain emit).
+   * with `QUEUE_FULL`, or the client emits the lifecycle `error` for a plain emit).
    * @default 'reject'
    */
   overflow?: 'reject' | 'drop-oldest'

@@ -38,7 +38,7 @@ describe('transport fallback', () => {
     const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/realtime`
     const open = async (): Promise<RealtimeClient> => {
       const client = new RealtimeClient(url, { transports: ['websocket', 'sse', 'polling'], reconnection: false })
-      await once(client, 'connect')
+      await once(client.lifecycle, 'connect')
       await expect(client.emitWithAck('echo', client.transport)).resolves.toBe(client.transport)
       client.disconnect()
       return client
@@ -62,7 +62,7 @@ describe('transport fallback', () => {
     const silent: ClientTransport = { name: 'silent', open: () => ({ send() {}, close() {} }) }
     const client = new RealtimeClient(`http://127.0.0.1:${port}/realtime`, { transports: [silent, webSocketTransport()], connectTimeoutMs: 100 })
     try {
-      await once(client, 'connect')
+      await once(client.lifecycle, 'connect')
       expect(client.transport).toBe('websocket')
     } finally {
       client.disconnect()
@@ -84,10 +84,10 @@ describe('transport fallback', () => {
     const counting: ClientTransport = { name: 'refused', open: (url, listener) => (refusals++, refused.open(url, listener)) }
     const client = new RealtimeClient(`http://127.0.0.1:${port}/realtime`, { transports: [counting, 'polling'], reconnection: { initialDelayMs: 10 } })
     try {
-      await once(client, 'connect')
+      await once(client.lifecycle, 'connect')
       expect(client.transport).toBe('polling')
       expect(refusals).toBe(1)
-      const reconnected = once(client, 'reconnect')
+      const reconnected = once(client.lifecycle, 'reconnect')
       for (const conn of rt.connections.values()) conn.terminate()
       await reconnected
       expect(client.transport).toBe('polling')

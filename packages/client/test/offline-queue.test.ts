@@ -32,7 +32,7 @@ describeTransports('offline queue', () => {
   it('holds emits made while reconnecting and sends them after the reconnect', async () => {
     const { rt, url, notes } = await recordingServer()
     const client = await connectedClient(url, { reconnection: { initialDelayMs: 50, maxDelayMs: 50 } })
-    const reconnecting = once(client, 'reconnecting')
+    const reconnecting = once(client.lifecycle, 'reconnecting')
     for (const conn of rt.connections.values()) conn.terminate()
     await reconnecting
     expect(client.state).toBe('reconnecting')
@@ -45,7 +45,7 @@ describeTransports('offline queue', () => {
   it('lets connect listeners restore state before the queued emits go out', async () => {
     const { url, notes } = await recordingServer()
     const client = createClient(url, { autoConnect: false })
-    client.on('connect', () => client.emit('note', 'restore'))
+    client.lifecycle.on('connect', () => client.emit('note', 'restore'))
     client.emit('note', 'queued')
     client.connect()
     await until(() => notes.length === 2, 2000, 'two notes')
@@ -67,7 +67,7 @@ describeTransports('offline queue', () => {
   it('drops the oldest frame when full and the policy is drop-oldest, and says so', async () => {
     const { url, notes } = await recordingServer()
     const client = createClient(url, { autoConnect: false, offlineQueue: { maxSize: 2, overflow: 'drop-oldest' } })
-    const errors = collect<RealtimeError>(client, 'error')
+    const errors = collect<RealtimeError>(client.lifecycle, 'error')
     const oldest = client.emitWithAck('note', 1)
     client.emit('note', 2)
     client.emit('note', 3)

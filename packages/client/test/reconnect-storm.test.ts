@@ -60,7 +60,7 @@ describe('reconnect storm', () => {
     for (let start = 0; start < CLIENTS; start += BATCH) {
       const batch = Array.from({ length: BATCH }, () => createClient(url, { transports: [transport()], reconnection: BACKOFF }))
       clients.push(...batch)
-      await Promise.all(batch.map((client) => once(client, 'connect', 10_000)))
+      await Promise.all(batch.map((client) => once(client.lifecycle, 'connect', 10_000)))
     }
     expect(rt.connections.size).toBe(CLIENTS)
 
@@ -72,12 +72,12 @@ describe('reconnect storm', () => {
     const attempts: number[] = []
     for (const client of clients) {
       let lostAt = Number.NaN
-      client.on('disconnect', (event: DisconnectEvent) => {
+      client.lifecycle.on('disconnect', (event: DisconnectEvent) => {
         lostAt = performance.now()
         disconnects.push(event)
         disconnectedAt.push(lostAt - t0)
       })
-      client.on('reconnect', (event: ReconnectEvent) => {
+      client.lifecycle.on('reconnect', (event: ReconnectEvent) => {
         const now = performance.now()
         reconnectedAt.push(now - t0)
         waits.push(now - lostAt)

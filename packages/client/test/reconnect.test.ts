@@ -41,8 +41,8 @@ describe('reconnection backoff', () => {
       reconnection: { initialDelayMs: 100, maxDelayMs: 1000, jitter: 0.5, maxAttempts: 6 },
       connectTimeoutMs: 60_000,
     })
-    const reconnecting = collect<ReconnectingEvent>(client, 'reconnecting')
-    const errors = collect<RealtimeError>(client, 'error')
+    const reconnecting = collect<ReconnectingEvent>(client.lifecycle, 'reconnecting')
+    const errors = collect<RealtimeError>(client.lifecycle, 'error')
     try {
       // delay = min(1000, 100 * 2^(n-1)) * (1 - 0.5 * random())
       const expected = [75, 150, 300, 600, 750, 750]
@@ -71,8 +71,8 @@ describeTransports('reconnection', () => {
     const { rt, url } = await startServer()
     const connections = collect(rt, 'connection')
     const client = await connectedClient(url)
-    const reconnecting = collect(client, 'reconnecting')
-    const disconnected = once<DisconnectEvent>(client, 'disconnect')
+    const reconnecting = collect(client.lifecycle, 'reconnecting')
+    const disconnected = once<DisconnectEvent>(client.lifecycle, 'disconnect')
     client.disconnect()
     expect(await disconnected).toEqual({ reason: 'client', code: 1000, willReconnect: false })
     await new Promise((resolve) => setTimeout(resolve, 150))
@@ -85,8 +85,8 @@ describeTransports('reconnection', () => {
     const { rt, url } = await startServer()
     rt.on('connection', (conn) => conn.on('kick-me', () => conn.disconnect()))
     const client = await connectedClient(url)
-    const reconnecting = collect(client, 'reconnecting')
-    const disconnected = once<DisconnectEvent>(client, 'disconnect')
+    const reconnecting = collect(client.lifecycle, 'reconnecting')
+    const disconnected = once<DisconnectEvent>(client.lifecycle, 'disconnect')
     client.emit('kick-me')
     expect(await disconnected).toEqual({ reason: 'server', code: 1000, willReconnect: false })
     await new Promise((resolve) => setTimeout(resolve, 150))
@@ -106,8 +106,8 @@ describeTransports('reconnection', () => {
     const sessions = [client.id]
     await Promise.all([client.channel('room:1').subscribe(), client.channel('room:2').subscribe()])
     expect(client.channel('room:1').state).toBe('subscribed')
-    const disconnected = once<DisconnectEvent>(client, 'disconnect')
-    const reconnected = once(client, 'reconnect')
+    const disconnected = once<DisconnectEvent>(client.lifecycle, 'disconnect')
+    const reconnected = once(client.lifecycle, 'reconnect')
     const nextConnection = once<Connection>(rt, 'connection')
     for (const conn of rt.connections.values()) conn.terminate()
     expect(await disconnected).toEqual({ reason: 'transport-close', code: 1006, willReconnect: true })
@@ -131,14 +131,14 @@ describeTransports('reconnection', () => {
   it('reconnects to a restarted server after close() with reason server-shutdown', async () => {
     const first = await startServer()
     const client = await connectedClient(first.url)
-    const disconnected = once<DisconnectEvent>(client, 'disconnect')
+    const disconnected = once<DisconnectEvent>(client.lifecycle, 'disconnect')
     await first.rt.close()
     expect(await disconnected).toEqual({ reason: 'server-shutdown', code: 1001, willReconnect: true })
     const { RealtimeServer } = await import('@org/realtime-server')
     const second = new RealtimeServer({ transports: allServerTransports() })
     await second.listen(first.port, { host: '127.0.0.1' })
     try {
-      await once(client, 'connect')
+      await once(client.lifecycle, 'connect')
       expect(second.connections.size).toBe(1)
     } finally {
       client.disconnect()
@@ -152,7 +152,7 @@ describeTransports('reconnection', () => {
       const client = createClient(`http://127.0.0.1:${port}/realtime`, {
         reconnection: { initialDelayMs: 5, maxDelayMs: 10, maxAttempts: 3 },
       })
-      const error: RealtimeError = await once(client, 'error')
+      const error: RealtimeError = await once(client.lifecycle, 'error')
       expect(error.code).toBe(ErrorCode.TransportError)
       expect(client.state).toBe('disconnected')
     } finally {

@@ -21,7 +21,7 @@ describeTransports('client robustness', () => {
     const port = await freePort()
     const client = createClient(`http://127.0.0.1:${port}/realtime`, { reconnection: { initialDelayMs: 10, maxDelayMs: 20 } })
     const answered = client.emitWithAck('note', 'queued', { timeoutMs: 10_000 })
-    const attempts = collect(client, 'reconnecting')
+    const attempts = collect(client.lifecycle, 'reconnecting')
     await until(() => attempts.length >= 2, 3000, 'two failed attempts')
     const rt = new RealtimeServer({ transports: allServerTransports() })
     rt.on('connection', (conn) => conn.on('note', (data) => `got ${String(data)}`))
@@ -46,7 +46,7 @@ describeTransports('client robustness', () => {
   it('reports credentials that cannot be encoded and stops', async () => {
     const { url } = await startServer()
     const client = createClient(url, { auth: { token: 10n } })
-    const error: RealtimeError = await once(client, 'error')
+    const error: RealtimeError = await once(client.lifecycle, 'error')
     expect(error.code).toBe(ErrorCode.InvalidPayload)
     expect(client.state).toBe('disconnected')
   })
@@ -79,9 +79,9 @@ describeTransports('client robustness', () => {
     const client = createClient(url, {
       auth: () => (++calls === 1 ? new Promise((resolve) => setTimeout(() => resolve('late'), 1000)) : 'prompt'),
     })
-    const error: RealtimeError = await once(client, 'error')
+    const error: RealtimeError = await once(client.lifecycle, 'error')
     expect(error.code).toBe(ErrorCode.HandshakeTimeout)
-    await once(client, 'connect')
+    await once(client.lifecycle, 'connect')
     expect(calls).toBeGreaterThanOrEqual(2)
   })
 })
@@ -102,7 +102,7 @@ describe('client robustness against a server that sends odd frames', () => {
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
     try {
       const client = createClient(`http://127.0.0.1:${(http.address() as AddressInfo).port}/realtime`)
-      const errors = collect<RealtimeError>(client, 'error')
+      const errors = collect<RealtimeError>(client.lifecycle, 'error')
       const news = await once(client, 'news')
       expect(news).toBe(1)
       expect(errors.map((error) => error.code)).toEqual([ErrorCode.BadFrame, ErrorCode.BadFrame])

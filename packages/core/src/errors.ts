@@ -37,8 +37,6 @@ export const ErrorCode = {
   LimitExceeded: 'LIMIT_EXCEEDED',
   /** The client read too slowly: its connection's send queue outgrew `maxBufferedBytes`. */
   SlowConsumer: 'SLOW_CONSUMER',
-  /** The event name is reserved for lifecycle events. */
-  ReservedEvent: 'RESERVED_EVENT',
   /** No transport could open a connection. */
   TransportError: 'TRANSPORT_ERROR',
   /** The server failed in a way that is its own bug; details are in its logs, not on the wire. */

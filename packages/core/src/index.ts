@@ -24,16 +24,17 @@ export {
   isFinalCloseCode,
   isRealtimeError,
 } from './errors.js'
+export type { DefaultEvents, EventAnswer, EventArgs, EventData, EventMap, EventName } from './event-map.js'
 export { PendingAcks } from './pending-acks.js'
 export { TokenBucket } from './token-bucket.js'
 export { silentLogger, type Logger } from './logger.js'
 export {
+  CONFIRM_EVERY,
   MAX_CHANNELS_PER_FRAME,
   MAX_HISTORY_LIMIT,
   MAX_NAME_LENGTH,
   MAX_NESTING_DEPTH,
   PROTOCOL_VERSION,
-  RESERVED_EVENTS,
   type AckFrame,
   type AuthFrame,
   type ChannelEventFrame,

@@ -13,10 +13,12 @@ export const MAX_NAME_LENGTH = 256
 export const MAX_CHANNELS_PER_FRAME = 100
 
 /**
- * Event names a server may not emit to clients, because the client reports its own
- * lifecycle under them.
+ * How many numbered frames a side receives before it confirms them with a `rcv` frame (see
+ * "Sequence numbers" in `docs/protocol.md`). The client counts every numbered frame from the
+ * server (and confirms the rest before answering a `ping`); the server counts the numbered client
+ * frames without an `id` (an `ack` confirms the others).
  */
-export const RESERVED_EVENTS: ReadonlySet<string> = new Set(['connect', 'disconnect', 'reconnecting', 'reconnect', 'error', 'subscribed'])
+export const CONFIRM_EVERY = 32
 
 /** Most messages one `hist` frame may ask for. */
 export const MAX_HISTORY_LIMIT = 1000

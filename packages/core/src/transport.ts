@@ -26,6 +26,14 @@ export interface ServerSocket {
   terminate(): void
   /** Bytes queued for sending and not yet written to the network. */
   readonly bufferedAmount: number
+  /**
+   * Milliseconds the peer has been gone, read when the transport reports the connection closed:
+   * for a transport that finds a drop by waiting for the peer's next request (an HTTP session
+   * after `sessionTimeoutMs` without one). The server counts a dropped session's recovery window
+   * from the drop, this long before the report.
+   * @default 0 (absent: the peer just went)
+   */
+  readonly goneForMs?: number
 }
 
 /** Receives what arrives on one connection, server side. */

@@ -1,4 +1,6 @@
-import { MemoryHistory, type HistoryOptions, type HistoryStore } from './history.js'
+import { MemoryHistory, type HistoryOptions, type HistoryStore, type MaybePromise } from './history.js'
+import { isThenable } from './internal/is-thenable.js'
+import type { RoomMember } from './room-members.js'
 
 /** A broadcast as it travels between nodes. */
 export interface BroadcastPacket {
@@ -18,6 +20,16 @@ export interface BroadcastPacket {
   offsets?: readonly number[]
 }
 
+/** How a broadcast travels. */
+export interface BroadcastOptions {
+  /**
+   * Deliver on this node only: a cluster adapter does not send it to the other nodes (its offsets
+   * are still assigned, and it is still kept in history).
+   * @default false
+   */
+  readonly local?: boolean
+}
+
 /** The part of a server an adapter delivers to. */
 export interface AdapterNode {
   /** Delivers `packet` to the matching connections of this node. */
@@ -26,25 +38,41 @@ export interface AdapterNode {
   readonly history: HistoryOptions | undefined
   /** Whether `room` has members on this node: its history must not be forgotten while it does. */
   hasMembers(room: string): boolean
+  /**
+   * The history of `room` when it is not the adapter's: a plugin that claims the room's namespace
+   * keeps it (database changes, say). Broadcasts to that room are appended there.
+   */
+  historySource(room: string): HistoryStore | undefined
 }
 
 /**
  * Carries broadcasts to every node of a cluster and keeps channel history. The default,
- * {@link memoryAdapter}, serves one process; `@org/realtime-redis` serves many.
+ * {@link memoryAdapter}, serves one process; `@org/realtime-redis` serves many. Methods that a
+ * networked store answers later return promises; the memory adapter answers at once.
  */
 export interface Adapter {
   /** Called once by the server that uses the adapter. */
-  init(node: AdapterNode): void | Promise<void>
+  init(node: AdapterNode): MaybePromise<void>
   /**
-   * Delivers `packet` on every node, this one included. With history, each room of the packet
-   * first gets the event appended to its history, and the packet carries the offsets.
+   * Delivers `packet` on every node, this one included (only this one with `options.local`). With
+   * history, each room of the packet first gets the event appended to its history (the adapter's,
+   * or the room's `historySource`), and the packet carries the offsets. Returns them, one per
+   * room in the packet's order (empty without history or rooms).
    */
-  broadcast(packet: BroadcastPacket): void
+  broadcast(packet: BroadcastPacket, options?: BroadcastOptions): MaybePromise<readonly number[]>
   /** Channel history, after `init` asked for it. */
   readonly history: HistoryStore | undefined
+  /**
+   * The members of `room` on every node, for `rt.in(room)`; without it, the server lists this
+   * node's own.
+   */
+  members?(room: string): Promise<RoomMember[]>
   /** Releases what the adapter holds. */
-  close(): void | Promise<void>
+  close(): MaybePromise<void>
 }
+
+/** No offsets: a broadcast without history, or to every connection. */
+const NO_OFFSETS: readonly number[] = []
 
 /** The in-memory adapter: broadcasts reach the connections of this process, history stays in it. */
 export function memoryAdapter(): Adapter {
@@ -59,12 +87,23 @@ export function memoryAdapter(): Adapter {
       return history
     },
     broadcast(packet) {
-      if (history !== undefined && packet.rooms.length > 0) {
-        const store = history
-        const published = packet
-        packet = { ...packet, offsets: packet.rooms.map((room) => store.append(room, published)) }
+      const target = node
+      if (history === undefined || packet.rooms.length === 0 || target === undefined) {
+        target?.deliver(packet)
+        return NO_OFFSETS
       }
-      node?.deliver(packet)
+      const own = history
+      const appended = packet.rooms.map((room) => (target.historySource(room) ?? own).append(room, packet))
+      if (!appended.some(isThenable)) {
+        const offsets = appended as number[]
+        target.deliver({ ...packet, offsets })
+        return offsets
+      }
+      // A room whose history answers later: the broadcast goes out once every offset is known.
+      return Promise.all(appended).then((offsets) => {
+        target.deliver({ ...packet, offsets })
+        return offsets
+      })
     },
     close() {
       history?.close()

@@ -1,17 +1,21 @@
-import { ErrorCode, RESERVED_EVENTS, RealtimeError, encodeData } from '@org/realtime-core'
+import { encodeData } from '@org/realtime-core'
 import type { BroadcastPacket } from './adapter.js'
+import type { MaybePromise } from './history.js'
+
+/** Hands a packet to the adapter; answers the offsets it assigned. */
+type Send = (packet: BroadcastPacket) => MaybePromise<readonly number[]>
 
 /**
  * Targets a broadcast: `to` adds rooms, `except` leaves rooms or connection ids out, `emit`
  * sends. Each call returns a new operator, so one can be kept and reused.
  */
 export class BroadcastOperator {
-  readonly #send: (packet: BroadcastPacket) => void
+  readonly #send: Send
   readonly #rooms: readonly string[]
   readonly #except: readonly string[]
 
   /** @internal Obtained from `RealtimeServer.to` or `Connection.to`. */
-  constructor(send: (packet: BroadcastPacket) => void, rooms: readonly string[] = [], except: readonly string[] = []) {
+  constructor(send: Send, rooms: readonly string[] = [], except: readonly string[] = []) {
     this.#send = send
     this.#rooms = rooms
     this.#except = except
@@ -29,19 +33,17 @@ export class BroadcastOperator {
 
   /**
    * Sends `event` with `data` to every targeted connection, once each, on every node. The data
-   * is encoded once, before it is kept in history or sent.
-   * @throws RealtimeError `RESERVED_EVENT` for a lifecycle event name such as `connect`;
-   * `INVALID_PAYLOAD` when `data` cannot be encoded as JSON (nothing is kept or sent then).
+   * is encoded once, before it is kept in history or sent. Resolves with the offset the event got
+   * in each targeted room, in order (empty for a broadcast to everyone, or without history); with
+   * the memory adapter it is already sent when `emit` returns. Awaiting is optional: a failure of
+   * a networked adapter is logged by the server even when nobody awaits it.
+   * @throws RealtimeError `INVALID_PAYLOAD` when `data` cannot be encoded as JSON (nothing is
+   * kept or sent then).
    */
-  emit(event: string, data?: unknown): void {
-    assertEmittable(event)
-    this.#send({ event, json: encodeData(data), rooms: this.#rooms, except: this.#except })
+  emit(event: string, data?: unknown): Promise<readonly number[]> {
+    const sent = this.#send({ event, json: encodeData(data), rooms: this.#rooms, except: this.#except })
+    return sent instanceof Promise ? sent : Promise.resolve(sent)
   }
-}
-
-/** @internal Refuses event names the client reserves for its own lifecycle. */
-export function assertEmittable(event: string): void {
-  if (RESERVED_EVENTS.has(event)) throw new RealtimeError(ErrorCode.ReservedEvent, `"${event}" is a reserved event name`)
 }
 
 function asList(value: string | readonly string[]): readonly string[] {

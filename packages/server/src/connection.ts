@@ -1,4 +1,5 @@
 import {
+  CONFIRM_EVERY,
   CloseCode,
   ErrorCode,
   PendingAcks,
@@ -23,23 +24,28 @@ import {
   utf8Length,
 } from '@org/realtime-core'
 import type { BroadcastPacket } from './adapter.js'
-import { BroadcastOperator, assertEmittable } from './broadcast.js'
-import type { HistoryStore } from './history.js'
+import { BroadcastOperator } from './broadcast.js'
+import type { HistoryStore, MaybePromise } from './history.js'
 import { runMiddleware } from './internal/compose.js'
 import { isThenable } from './internal/is-thenable.js'
+import { allOf, chain } from './internal/maybe-promise.js'
 import { flatDelete, flatGet, flatSet, type FlatMap } from './internal/flat-map.js'
 import { ResumableSession, type PendingResume } from './internal/resumable-session.js'
 import { historyPageText } from './internal/history-page.js'
 import { entryBytes, reached, replay, type Replay } from './internal/replay.js'
 import { toErrorPayload } from './internal/to-error-payload.js'
 import type { ChannelAction, EventMiddleware, Handshake, IncomingEvent } from './options.js'
+import type { JoinReason, LeaveReason } from './plugin.js'
 import type { ConnectionLimiter } from './rate-limit.js'
-
-/** A numbered client frame without `id` is confirmed with a `rcv` frame after this many. */
-const CONFIRM_EVERY = 32
 
 /** Messages a `hist` frame gets when it names no limit. */
 const DEFAULT_HISTORY_LIMIT = 100
+
+/** What a subscription answers, and the last offset of the channel that answer accounts for. */
+interface Recovery {
+  readonly result: SubscribeResult
+  readonly through: number
+}
 
 /** Why a resubscription replays nothing: what it missed is still kept, but more than `replayBytes`. */
 function tooLargeToReplay(replayBytes: number): ErrorPayload {
@@ -81,9 +87,15 @@ export interface ConnectionHost<TData> {
   limiter(): ConnectionLimiter | undefined
   readonly logger: Logger
   readonly eventMiddleware: readonly EventMiddleware<TData>[]
-  join(conn: Connection<TData>, room: string): void
-  leave(conn: Connection<TData>, room: string): void
-  broadcast(packet: BroadcastPacket): void
+  join(conn: Connection<TData>, room: string, reason: JoinReason): void
+  leave(conn: Connection<TData>, room: string, reason: LeaveReason): void
+  /** Whether some plugin guards subscriptions (or unsubscriptions). */
+  guards(hook: 'beforeSubscribe' | 'beforeUnsubscribe'): boolean
+  /** Runs the plugins' `beforeSubscribe` (or `beforeUnsubscribe`); rejects with the refusal. */
+  guard(hook: 'beforeSubscribe' | 'beforeUnsubscribe', conn: Connection<TData>, channel: string): Promise<void>
+  /** Tells the plugins a client subscribed to (or unsubscribed from) `channel`. */
+  subscribed(hook: 'afterSubscribe' | 'afterUnsubscribe', conn: Connection<TData>, channel: string): void
+  broadcast(packet: BroadcastPacket): MaybePromise<readonly number[]>
   authorize(conn: Connection<TData>, channel: string, action: ChannelAction): Promise<ErrorPayload | undefined>
   /** Checks fresh credentials; updates `data` and `expiresAt`, or throws. */
   reauthenticate(conn: Connection<TData>, auth: unknown): Promise<void>
@@ -93,14 +105,14 @@ export interface ConnectionHost<TData> {
   readonly sessionBytes?: number
   /** The client sent a frame after its welcome, so it holds the token that welcome carried. */
   tokenReceived(conn: Connection<TData>): void
-  /** The channel history, when the server keeps one. */
-  history(): HistoryStore | undefined
+  /** The history of `room` (the adapter's, or a plugin's), when the server keeps one. */
+  history(room: string): HistoryStore | undefined
   /** Most bytes of missed messages one resubscription or resume replays (`recovery.replayBytes`). */
   readonly replayBytes: number
   /** Most bytes of messages one history page carries (`recovery.historyPageBytes`). */
   readonly historyPageBytes: number
-  /** The transport dropped and the session waits for its client to resume it. */
-  detached(conn: Connection<TData>): void
+  /** The transport dropped (`info`), `goneForMs` ago, and the session waits for its client to resume it. */
+  detached(conn: Connection<TData>, info: DisconnectInfo, goneForMs: number): void
   removed(conn: Connection<TData>, info: DisconnectInfo): void
 }
 
@@ -132,6 +144,13 @@ export class Connection<TData = Record<string, any>> {
   #state: 'open' | 'detached' | 'closed' = 'open'
   /** The close this side asked for, if it did. */
   #closeIntent: DisconnectInfo | undefined
+  /** Live messages held back per room while a replay of it is read: offset and frame in turn. */
+  #held: Map<string, Array<number | string>> | undefined
+  #heldBytes = 0
+  /** Resumes asked for so far: only the latest may complete. */
+  #resumeAttempts = 0
+  /** The last offset a replay (and what was held during it) sent per room, until a later live message comes. */
+  #replayed: Map<string, number> | undefined
   /** What the session keeps so that its client can resume it; present when it can be. */
   readonly #session: ResumableSession | undefined
   /** @internal Why a requested resume failed: sent in the welcome of the fresh session. */
@@ -214,20 +233,38 @@ export class Connection<TData = Record<string, any>> {
     return this.#rooms
   }
 
-  /** Adds this connection to `room`. While the session is detached, it is in `room` again once resumed. */
+  /**
+   * Adds this connection to `room`. A detached session joins too: it receives what the room got
+   * meanwhile once its client resumes it.
+   */
   join(room: string): void {
-    if (this.#state === 'closed' || this.#rooms.has(room)) return
-    this.#rooms.add(room)
-    const history = this.#host.history()
-    if (history !== undefined) this.#session?.joined(room, history.position(room))
-    if (this.#state === 'open') this.#host.join(this, room)
+    this.#join(room, 'join')
   }
 
   /** Removes this connection from `room`. */
   leave(room: string): void {
+    this.#leave(room, 'leave')
+  }
+
+  #join(room: string, reason: JoinReason): void {
+    if (this.#state === 'closed' || this.#rooms.has(room)) return
+    this.#rooms.add(room)
+    const history = this.#host.history(room)
+    const session = this.#session
+    // Where the room stood at the join, for a resume: known once the history answers.
+    if (history !== undefined && session !== undefined) {
+      void chain(history.position(room), (position) => {
+        if (this.#rooms.has(room) && session.joinedAt(room) === undefined) session.joined(room, position)
+      })
+    }
+    this.#host.join(this, room, reason)
+  }
+
+  #leave(room: string, reason: LeaveReason): void {
     if (!this.#rooms.delete(room)) return
+    this.#replayed?.delete(room)
     this.#session?.left(room)
-    this.#host.leave(this, room)
+    this.#host.leave(this, room, reason)
   }
 
   /** Targets `room` for a broadcast that leaves this connection out. */
@@ -258,10 +295,9 @@ export class Connection<TData = Record<string, any>> {
   /**
    * Sends `event` with `data` to this client only. While the session is detached it is kept and
    * sent when the client resumes; dropped once the connection ended.
-   * @throws RealtimeError `RESERVED_EVENT` or `INVALID_PAYLOAD`.
+   * @throws RealtimeError `INVALID_PAYLOAD`.
    */
   emit(event: string, data?: unknown): void {
-    assertEmittable(event)
     this.#sendReliably({ t: 'event', e: event, d: data })
   }
 
@@ -275,7 +311,6 @@ export class Connection<TData = Record<string, any>> {
     const acks = (this.#acks ??= new PendingAcks())
     const { id, promise } = acks.create(options.timeoutMs ?? this.#host.ackTimeoutMs, event)
     try {
-      assertEmittable(event)
       this.#sendReliably({ t: 'event', e: event, d: data, id })
     } catch (error) {
       promise.catch(() => {})
@@ -334,30 +369,58 @@ export class Connection<TData = Record<string, any>> {
   }
 
   /**
-   * @internal Checks a client's request to resume this session, given the channel history now.
-   * Returns why it cannot be resumed, or stores what to replay for {@link resume}.
+   * @internal Checks a client's request to resume this session, given the channel history now,
+   * and reads what each room missed before anything changes (the rooms' live messages wait
+   * meanwhile). Returns why it cannot be resumed, or stores what to send for {@link resume}.
    */
-  prepareResume(request: ResumeRequest, handshake: Handshake): ErrorPayload | undefined {
-    if (this.#session === undefined || this.#state === 'closed') return { code: ErrorCode.UnknownSession, message: 'No session to resume under this token' }
-    return this.#session.prepare(request, handshake, this.#rooms, this.#host.history())
+  prepareResume(request: ResumeRequest, handshake: Handshake): MaybePromise<ErrorPayload | undefined> {
+    const session = this.#session
+    if (session === undefined || this.#state === 'closed') return { code: ErrorCode.UnknownSession, message: 'No session to resume under this token' }
+    // A resume prepared earlier whose welcome never went out.
+    this.#releaseAll()
+    session.pendingResume = undefined
+    const attempt = ++this.#resumeAttempts
+    return chain(session.prepare(request, handshake, this.#rooms, (room) => this.#host.history(room)), (prepared) => {
+      if ('code' in prepared) return prepared
+      // A later attempt of the same client (this one's connection was given up) goes on instead.
+      if (attempt !== this.#resumeAttempts) throw new RealtimeError(ErrorCode.UnknownSession, 'A later resume of this session took over')
+      for (const room of prepared.since.keys()) this.#hold(room)
+      const readAll = (): MaybePromise<undefined> =>
+        chain(this.#readReplays(prepared), () => {
+          if (attempt !== this.#resumeAttempts) throw new RealtimeError(ErrorCode.UnknownSession, 'A later resume of this session took over')
+          session.pendingResume = prepared
+          return undefined
+        })
+      try {
+        const read = readAll()
+        if (!isThenable(read)) return read
+        return Promise.resolve(read).catch((error: unknown) => {
+          if (attempt === this.#resumeAttempts) this.#releaseAll()
+          throw error
+        })
+      } catch (error) {
+        this.#releaseAll()
+        throw error
+      }
+    })
   }
 
   /**
    * @internal Attaches the session to the socket of the client that resumed it and sends, in one
-   * go: `welcome`, the frames to the session the client missed, and each room's missed messages.
-   * Returns false when the session ended in the meantime.
+   * go: `welcome`, the frames to the session the client missed, each room's missed messages, then
+   * the rooms' live messages that came while those were read. Returns false when the session
+   * ended in the meantime.
    */
   resume(socket: ServerSocket, welcome: (lost: readonly string[]) => string): boolean {
     const session = this.#session
     const pending = session?.pendingResume
     if (session === undefined || pending === undefined) return false
     session.pendingResume = undefined
-    if (this.#state === 'closed') return false
-    const frames = session.stream.after(pending.request.s)
-    if (frames === undefined) return false
-    // Everything to send is read before anything changes: the session stays as it was if reading fails.
-    const lost = [...pending.lost]
-    const replays = this.#replays(pending.since, lost)
+    const frames = this.#state === 'closed' ? undefined : session.stream.after(pending.request.s)
+    if (frames === undefined) {
+      this.#releaseAll()
+      return false
+    }
     const previous = this.#state === 'open' ? this.#socket : undefined
     this.#socket = socket
     this.#handshake = pending.handshake
@@ -368,30 +431,92 @@ export class Connection<TData = Record<string, any>> {
     this.pingSentAt = 0
     // A half-open socket the server had not noticed yet: its close must not end the session.
     previous?.terminate()
-    socket.send(welcome(lost))
+    socket.send(welcome(pending.lost))
     session.tokenUnproven = true
     for (const frame of frames) socket.send(frame)
-    for (const frame of replays) socket.send(frame)
-    for (const room of this.#rooms) this.#host.join(this, room)
+    for (const frame of pending.replays) socket.send(frame)
+    for (const [room, through] of pending.through) this.#release(room, through)
+    this.#releaseAll()
     return true
   }
 
   /**
-   * The frames a resume replays from each room's history, within `replayBytes` in all and the
-   * connection's byte budget; a room whose missed messages are gone or do not fit goes in `lost`.
+   * Reads what each room of `pending.since` missed, within `replayBytes` in all and the
+   * connection's byte budget, into `pending`; a room whose missed messages are gone or do not fit
+   * goes in `lost`, and its held live messages are all sent after the welcome.
    */
-  #replays(since: ReadonlyMap<string, number>, lost: string[]): string[] {
-    const history = this.#host.history() as HistoryStore
-    const frames: string[] = []
-    let budget = this.#host.replayBytes
-    for (const [room, offset] of since) {
-      const missed = replay(history, room, offset, this, budget)
-      if (missed.complete && this.#chargeReplay(missed) === undefined) {
-        budget -= missed.bytes
-        frames.push(...missed.frames)
-      } else lost.push(room)
+  #readReplays(pending: PendingResume): MaybePromise<void> {
+    const rooms = [...pending.since]
+    const reads = rooms.map(([room, offset]) => replay(this.#host.history(room) as HistoryStore, room, offset, this, this.#host.replayBytes))
+    return chain(allOf(reads), (replays) => {
+      let budget = this.#host.replayBytes
+      replays.forEach((missed, index) => {
+        const room = (rooms[index] as [string, number])[0]
+        if (missed.complete && missed.bytes <= budget && this.#chargeReplay(missed) === undefined) {
+          budget -= missed.bytes
+          pending.replays.push(...missed.frames)
+          pending.through.set(room, missed.through)
+        } else pending.lost.push(room)
+      })
+    })
+  }
+
+  /**
+   * @internal Delivers a frame of `room` at `offset`: held back while what the client missed of the
+   * room is read, and dropped when a replay already sent it (a networked store may deliver a
+   * message after the replay that holds it was read).
+   */
+  deliverFrame(room: string, offset: number | undefined, frame: string): void {
+    if (offset !== undefined && this.#replayed !== undefined && this.#alreadyReplayed(room, offset)) return
+    const held = this.#held?.get(room)
+    if (held === undefined || offset === undefined) return this.sendEncoded(frame)
+    held.push(offset, frame)
+    this.#heldBytes += frame.length
+    if (this.#heldBytes > this.#host.maxBufferedBytes) this.#dropSlowConsumer()
+  }
+
+  /** Holds back the live messages of `room` until {@link #release}. */
+  #hold(room: string): void {
+    const held = (this.#held ??= new Map())
+    if (!held.has(room)) held.set(room, [])
+  }
+
+  /**
+   * Sends the messages of `room` held back after offset `through`, and stops holding it. Messages
+   * up to `through` that are delivered later are dropped, until one after it comes.
+   */
+  #release(room: string, through: number): void {
+    const held = this.#held?.get(room)
+    if (held === undefined) return
+    this.#held?.delete(room)
+    if (this.#held?.size === 0) this.#held = undefined
+    let sent = through
+    for (let index = 0; index < held.length; index += 2) {
+      const frame = held[index + 1] as string
+      const offset = held[index] as number
+      this.#heldBytes -= frame.length
+      if (offset > sent) {
+        this.sendEncoded(frame)
+        sent = offset
+      }
     }
-    return frames
+    if (Number.isFinite(sent) && sent >= 0) (this.#replayed ??= new Map()).set(room, sent)
+  }
+
+  /** Whether a replay of `room` already sent the message at `offset`; forgets the room once past it. */
+  #alreadyReplayed(room: string, offset: number): boolean {
+    const replayed = this.#replayed as Map<string, number>
+    const through = replayed.get(room)
+    if (through === undefined) return false
+    if (offset <= through) return true
+    replayed.delete(room)
+    if (replayed.size === 0) this.#replayed = undefined
+    return false
+  }
+
+  /** Stops holding every room, sending what was held. */
+  #releaseAll(): void {
+    for (const room of [...(this.#held?.keys() ?? [])]) this.#release(room, -1)
   }
 
   /** Charges what a replay sends against the connection's byte budget; returns the refusal, if any. */
@@ -511,15 +636,20 @@ export class Connection<TData = Record<string, any>> {
     else this.#end(reported)
   }
 
-  /** The transport is gone but the session stays: out of its rooms' deliveries, frames to it kept. */
+  /**
+   * The transport is gone but the session stays, in its rooms: what they get meanwhile is not sent
+   * (`sendEncoded` drops it) but replayed from their history when the client resumes. Frames to
+   * the session itself are kept.
+   */
   #detach(info: DisconnectInfo): void {
     // Only a session that can be resumed is detached.
     const session = this.#session as ResumableSession
+    // An HTTP session reports its drop after waiting for its client: the window counts from the drop.
+    const goneForMs = this.#socket?.goneForMs ?? 0
     this.#state = 'detached'
     this.#socket = undefined
     session.dropInfo = info
-    for (const room of this.#rooms) this.#host.leave(this, room)
-    this.#host.detached(this)
+    this.#host.detached(this, info, goneForMs)
   }
 
   /** @internal The session was not resumed in time. */
@@ -534,6 +664,8 @@ export class Connection<TData = Record<string, any>> {
   #end(reported: DisconnectInfo): void {
     this.#state = 'closed'
     this.#socket = undefined
+    this.#held = this.#replayed = undefined
+    this.#heldBytes = 0
     // A peer that never answered our close is cut off (1006): report why we closed it.
     const info = reported.code === CloseCode.Abnormal && this.#closeIntent !== undefined ? this.#closeIntent : reported
     this.#acks?.rejectAll(new RealtimeError(ErrorCode.Disconnected, 'The connection closed before the client answered'))
@@ -545,7 +677,7 @@ export class Connection<TData = Record<string, any>> {
         this.#host.logger.error('disconnect listener threw', { error, connection: this.id })
       }
     }
-    for (const room of this.#rooms) this.#host.leave(this, room)
+    for (const room of this.#rooms) this.#host.leave(this, room, 'disconnect')
     this.#rooms.clear()
   }
 
@@ -572,8 +704,7 @@ export class Connection<TData = Record<string, any>> {
         this.#answerLater(this.#subscribe(frame.id, frame.ch, frame.since), frame.id)
         return
       case 'unsub':
-        for (const channel of frame.ch) this.leave(channel)
-        if (frame.id !== undefined) this.#send({ t: 'ack', id: frame.id })
+        this.#unsubscribe(frame.id, frame.ch)
         return
       case 'auth':
         this.#answerLater(this.#reauthenticate(frame.id, frame.auth), frame.id)
@@ -651,8 +782,7 @@ export class Connection<TData = Record<string, any>> {
     const channel = incoming.channel as string
     const refusal = await this.#host.authorize(this, channel, 'publish')
     if (refusal !== undefined) throw new RealtimeError(refusal.code, refusal.message)
-    assertEmittable(incoming.event)
-    this.#host.broadcast({ event: incoming.event, json: encodeData(incoming.data), rooms: [channel], except: [this.id] })
+    await this.#host.broadcast({ event: incoming.event, json: encodeData(incoming.data), rooms: [channel], except: [this.id] })
   }
 
   async #reauthenticate(id: number, auth: unknown): Promise<void> {
@@ -676,43 +806,119 @@ export class Connection<TData = Record<string, any>> {
     const budget = { bytes: this.#host.replayBytes }
     const results = await Promise.all(
       channels.map(async (channel): Promise<SubscribeResult> => {
-        const refusal = await this.#host.authorize(this, channel, 'subscribe')
+        const refusal = (await this.#host.authorize(this, channel, 'subscribe')) ?? (await this.#pluginsAllow('beforeSubscribe', channel))
         if (refusal !== undefined) return { ch: channel, err: refusal }
         if (!this.#rooms.has(channel) && this.#rooms.size >= this.#host.subscriptionsPerConnection) {
           const limit = this.#host.subscriptionsPerConnection
           return { ch: channel, err: { code: ErrorCode.LimitExceeded, message: `A connection may be in at most ${limit} rooms` } }
         }
-        return this.#joinFrom(channel, since !== undefined && Object.hasOwn(since, channel) ? since[channel] : undefined, budget)
+        const result = await this.#joinFrom(channel, since !== undefined && Object.hasOwn(since, channel) ? since[channel] : undefined, budget)
+        if (this.#rooms.has(channel)) this.#host.subscribed('afterSubscribe', this, channel)
+        return result
       }),
     )
     this.#send({ t: 'ack', id, d: results })
   }
 
+  /** Why a plugin refuses `hook` for `channel`, or undefined when every plugin allows it (or none guards it). */
+  async #pluginsAllow(hook: 'beforeSubscribe' | 'beforeUnsubscribe', channel: string): Promise<ErrorPayload | undefined> {
+    if (!this.#host.guards(hook)) return undefined
+    try {
+      await this.#host.guard(hook, this, channel)
+      return undefined
+    } catch (error) {
+      return toErrorPayload(error)
+    }
+  }
+
+  /**
+   * Leaves the channels of an `unsub` frame it is in, and answers it. At once when no plugin guards
+   * unsubscriptions; otherwise each asks the plugins first, and the answer carries the first
+   * refusal (the refused channels stay subscribed).
+   */
+  #unsubscribe(id: number | undefined, channels: readonly string[]): void {
+    const leaving = channels.filter((channel) => this.#rooms.has(channel))
+    const answer = (err: ErrorPayload | undefined): void => {
+      if (id !== undefined) this.#send(err === undefined ? { t: 'ack', id } : { t: 'ack', id, err })
+      else if (err !== undefined) this.#sendError(err)
+    }
+    const unsubscribed = (channel: string): void => {
+      this.#leave(channel, 'unsubscribe')
+      this.#host.subscribed('afterUnsubscribe', this, channel)
+    }
+    if (!this.#host.guards('beforeUnsubscribe')) {
+      for (const channel of leaving) unsubscribed(channel)
+      return answer(undefined)
+    }
+    const guarded = async (): Promise<void> => {
+      let refused: ErrorPayload | undefined
+      for (const channel of leaving) {
+        const refusal = await this.#pluginsAllow('beforeUnsubscribe', channel)
+        if (refusal === undefined) unsubscribed(channel)
+        else refused ??= refusal
+      }
+      answer(refused)
+    }
+    this.#answerLater(guarded(), id)
+  }
+
   /**
    * Joins `channel` and, when the client says where it left it, sends what it missed before any
-   * live message: both happen in this one turn, so nothing falls between them. What it missed is
-   * replayed only when it fits in `budget` and the connection's byte budget; otherwise the client
-   * is told `recovered: false`, with the reason, and refetches.
+   * live message: with a history that answers at once both happen in this one turn; with one that
+   * answers later the channel's live messages are held back meanwhile, and those the replay
+   * already holds are dropped, so nothing falls between them and nothing comes twice. What it
+   * missed is replayed only when it fits in `budget` and the connection's byte budget; otherwise
+   * the client is told `recovered: false`, with the reason, and refetches. If reading the history
+   * fails, the channel is left again and the failure answered.
    */
-  #joinFrom(channel: string, since: ChannelPosition | undefined, budget: { bytes: number }): SubscribeResult {
-    const history = this.#host.history()
+  #joinFrom(channel: string, since: ChannelPosition | undefined, budget: { bytes: number }): MaybePromise<SubscribeResult> {
+    const history = this.#host.history(channel)
     const alreadyIn = this.#rooms.has(channel)
-    this.join(channel)
+    const replaying = history !== undefined && since !== undefined && !alreadyIn
+    if (replaying) this.#hold(channel)
+    this.#join(channel, 'subscribe')
     if (history === undefined) return { ch: channel }
-    const position = history.position(channel)
-    if (since === undefined || alreadyIn) return { ch: channel, ...position, recovered: alreadyIn && since !== undefined }
+    let recovered: MaybePromise<Recovery>
+    try {
+      recovered = chain(history.position(channel), (position) => this.#recover(history, channel, position, alreadyIn ? undefined : since, alreadyIn, budget))
+    } catch (error) {
+      recovered = Promise.reject(error)
+    }
+    const settle = ({ result, through }: Recovery): SubscribeResult => {
+      this.#release(channel, through)
+      return result
+    }
+    if (!isThenable(recovered)) return settle(recovered)
+    return Promise.resolve(recovered).then(settle, (error: unknown) => {
+      this.#release(channel, Infinity)
+      if (replaying) this.#leave(channel, 'leave')
+      throw error
+    })
+  }
+
+  /**
+   * What to answer a subscription to `channel`, whose history stands at `position`, and replays
+   * what the client missed since `since`: the answer, and the last offset it accounts for (live
+   * messages after it are still to be sent).
+   */
+  #recover(history: HistoryStore, channel: string, position: ChannelPosition, since: ChannelPosition | undefined, alreadyIn: boolean, budget: { bytes: number }): MaybePromise<Recovery> {
+    const notRecovered = (reason?: ErrorPayload): Recovery => ({
+      result: { ch: channel, ...position, recovered: false, ...(reason === undefined ? {} : { reason }) },
+      through: position.offset,
+    })
+    if (since === undefined) return { result: { ch: channel, ...position, recovered: alreadyIn }, through: position.offset }
     if (since.epoch === position.epoch && since.offset > position.offset) {
-      const reason = { code: ErrorCode.InvalidOffset, message: `Offset ${since.offset} is ahead of the channel (${position.offset})` }
-      return { ch: channel, ...position, recovered: false, reason }
+      return notRecovered({ code: ErrorCode.InvalidOffset, message: `Offset ${since.offset} is ahead of the channel (${position.offset})` })
     }
     // A connection being closed gets nothing more: a replay stops with it.
-    if (since.epoch !== position.epoch || this.#closeIntent !== undefined || this.#state !== 'open') return { ch: channel, ...position, recovered: false }
-    const missed = replay(history, channel, since.offset, this, budget.bytes)
-    const refusal = missed.tooLarge ? tooLargeToReplay(this.#host.replayBytes) : missed.complete ? this.#chargeReplay(missed) : undefined
-    if (!missed.complete || refusal !== undefined) return { ch: channel, ...position, recovered: false, ...(refusal === undefined ? {} : { reason: refusal }) }
-    budget.bytes -= missed.bytes
-    for (const frame of missed.frames) this.sendEncoded(frame)
-    return { ch: channel, epoch: position.epoch, offset: since.offset, recovered: true }
+    if (since.epoch !== position.epoch || this.#closeIntent !== undefined || this.#state !== 'open') return notRecovered()
+    return chain(replay(history, channel, since.offset, this, budget.bytes), (missed): Recovery => {
+      const refusal = missed.tooLarge ? tooLargeToReplay(this.#host.replayBytes) : missed.complete ? this.#chargeReplay(missed) : undefined
+      if (!missed.complete || refusal !== undefined) return notRecovered(refusal)
+      budget.bytes -= missed.bytes
+      for (const frame of missed.frames) this.sendEncoded(frame)
+      return { result: { ch: channel, epoch: position.epoch, offset: since.offset, recovered: true }, through: missed.through }
+    })
   }
 
   /**
@@ -723,15 +929,15 @@ export class Connection<TData = Record<string, any>> {
    */
   async #readHistory(frame: HistoryFrame): Promise<void> {
     const refusal = await this.#host.authorize(this, frame.ch, 'subscribe')
-    const history = this.#host.history()
+    const history = this.#host.history(frame.ch)
     if (refusal !== undefined || history === undefined) {
       const err = refusal ?? { code: ErrorCode.Forbidden, message: 'This server keeps no channel history' }
       return this.#send({ t: 'ack', id: frame.id, err })
     }
-    const position = history.peek(frame.ch) ?? { epoch: '', offset: 0 }
+    const position = (await history.peek(frame.ch)) ?? { epoch: '', offset: 0 }
     const since = Math.min(frame.since ?? 0, position.offset)
     const limits = { limit: frame.limit ?? DEFAULT_HISTORY_LIMIT, maxBytes: this.#host.historyPageBytes }
-    const { entries, complete } = history.after(frame.ch, since, limits)
+    const { entries, complete } = await history.after(frame.ch, since, limits)
     const messages = entries.filter((entry) => reached(entry, frame.ch, this))
     let bytes = 0
     for (const entry of messages) bytes += entryBytes(entry)

@@ -30,6 +30,8 @@ export interface HistorySlice {
   readonly entries: readonly HistoryEntry[]
   /** Whether `entries` starts right after the offset (none of the messages after it was evicted). */
   readonly complete: boolean
+  /** Whether more messages are kept after the last of `entries`: the read stopped at its `limit` or `maxBytes`. */
+  readonly truncated: boolean
 }
 
 /** How much history to keep. */
@@ -67,28 +69,34 @@ export interface HistoryReadLimits {
   readonly maxBytes?: number
 }
 
+/** A value, or a promise of it: what a store in this process answers at once, a networked one later. */
+export type MaybePromise<T> = T | Promise<T>
+
 /**
  * Per-channel message history, where offsets are assigned. Adapters provide it, so that history
  * lives where the broadcasts travel: in process for the memory adapter, in Redis for a cluster.
+ * Each method may answer at once or with a promise: the server keeps the delivery contract either
+ * way (a subscriber's live messages wait while its replay is read), and takes the faster path
+ * when the answer is there at once.
  */
 export interface HistoryStore {
   /** Appends a broadcast to `room`'s history and returns its offset there. */
-  append(room: string, message: Published): number
+  append(room: string, message: Published): MaybePromise<number>
   /**
    * The epoch of `room`'s history and the offset of its last message (0 before the first). A
    * room without a history gets one here, so that the epoch it reports stays valid: call it when
    * a connection joins the room, not merely to look.
    */
-  position(room: string): ChannelPosition
+  position(room: string): MaybePromise<ChannelPosition>
   /**
    * Where `room`'s history stands, without starting one: undefined when the room has none (it
    * never had a message or a member, or it was forgotten).
    */
-  peek(room: string): ChannelPosition | undefined
+  peek(room: string): MaybePromise<ChannelPosition | undefined>
   /** Messages of `room` after `offset`, oldest first, within `limits`. Starts no history. */
-  after(room: string, offset: number, limits?: HistoryReadLimits): HistorySlice
+  after(room: string, offset: number, limits?: HistoryReadLimits): MaybePromise<HistorySlice>
   /** Releases what the store holds. */
-  close(): void
+  close(): MaybePromise<void>
 }
 
 /** Bytes a kept message is counted for on top of its name and data. */
@@ -176,7 +184,7 @@ export class MemoryHistory implements HistoryStore {
     const now = Date.now()
     this.#trim(now)
     const log = this.#logs.get(room)
-    if (log === undefined) return { entries: [], complete: offset === 0 }
+    if (log === undefined) return { entries: [], complete: offset === 0, truncated: false }
     log.touchedAt = now
     const limit = limits.limit ?? Infinity
     const maxBytes = limits.maxBytes ?? Infinity
@@ -184,13 +192,14 @@ export class MemoryHistory implements HistoryStore {
     const first = log.offset - log.count + 1
     const entries: HistoryEntry[] = []
     let bytes = 0
-    for (let at = Math.max(offset + 1, first); at <= log.offset && entries.length < limit; at++) {
+    let at = Math.max(offset + 1, first)
+    for (; at <= log.offset && entries.length < limit; at++) {
       const entry = log.entries[log.head + at - first] as KeptEntry
       bytes += entry.event.length + (entry.json?.length ?? 0)
       if (bytes > maxBytes && entries.length > 0) break
       entries.push(entry)
     }
-    return { entries, complete: offset + 1 >= first }
+    return { entries, complete: offset + 1 >= first, truncated: at <= log.offset }
   }
 
   close(): void {

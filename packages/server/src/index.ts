@@ -5,7 +5,15 @@
 export { memoryAdapter, type Adapter, type AdapterNode, type BroadcastPacket } from './adapter.js'
 export { BroadcastOperator } from './broadcast.js'
 export { Connection, type DisconnectInfo, type EmitWithAckOptions, type EventHandler } from './connection.js'
-export { MemoryHistory, type HistoryEntry, type HistoryOptions, type HistorySlice, type HistoryStore } from './history.js'
+export {
+  MemoryHistory,
+  type HistoryEntry,
+  type HistoryOptions,
+  type HistoryReadLimits,
+  type HistorySlice,
+  type HistoryStore,
+  type Published,
+} from './history.js'
 export type {
   Authorize,
   ChannelAction,
@@ -16,7 +24,9 @@ export type {
   RealtimeServerOptions,
   RecoveryOptions,
 } from './options.js'
+export type { JoinReason, LeaveReason, RealtimePlugin } from './plugin.js'
 export type { RateLimitOptions } from './rate-limit.js'
+export { RoomMembers, type RoomMember } from './room-members.js'
 export { RealtimeServer, type AttachOptions, type ListenOptions, type RealtimeServerEvents } from './server.js'
 export { TypedEmitter, type EventMap } from './typed-emitter.js'
 export { CloseCode, ErrorCode, RealtimeError, isRealtimeError, type Logger } from '@org/realtime-core'

@@ -1,6 +1,7 @@
 import type { Logger, ServerTransport, TransportName } from '@org/realtime-core'
 import type { Adapter } from './adapter.js'
 import type { Connection } from './connection.js'
+import type { RealtimePlugin } from './plugin.js'
 import type { RateLimitOptions } from './rate-limit.js'
 
 /** What `authenticate` and connection middleware know about a connecting client. */
@@ -160,6 +161,11 @@ export interface RealtimeServerOptions<TData> {
    * on the HTTP transports)
    */
   origins?: readonly string[] | ((origin: string) => boolean)
+  /**
+   * Plugins, in the order their hooks run (see {@link RealtimePlugin}); `rt.use(plugin)` adds more.
+   * @default none
+   */
+  plugins?: ReadonlyArray<RealtimePlugin<TData>>
   /**
    * Delivers broadcasts to the nodes of a cluster, and keeps channel history.
    * @default memoryAdapter(), one process

@@ -23,7 +23,8 @@ import {
 } from '@org/realtime-core'
 import { errorResponse } from '@org/realtime-core/http'
 import { webSocketTransport } from '@org/realtime-transport-ws/server'
-import { memoryAdapter, type Adapter } from './adapter.js'
+import { memoryAdapter, type Adapter, type BroadcastOptions, type BroadcastPacket } from './adapter.js'
+import type { HistoryStore, MaybePromise } from './history.js'
 import { BroadcastOperator } from './broadcast.js'
 import { Connection, type ConnectionHost, type DisconnectInfo } from './connection.js'
 import { DetachedSessions } from './internal/detached-sessions.js'
@@ -33,8 +34,10 @@ import { httpServerTimeouts } from './internal/http-server-timeouts.js'
 import { interceptRequests } from './internal/intercept-requests.js'
 import { defaultIdentity, identityKey } from './internal/identity.js'
 import { isThenable } from './internal/is-thenable.js'
+import { chain } from './internal/maybe-promise.js'
 import { originPolicy } from './internal/origin-policy.js'
 import { serveWithFetch } from './internal/node-fetch-bridge.js'
+import { serveClient } from './internal/serve-client.js'
 import { TypedEmitter } from './typed-emitter.js'
 import type {
   Authorize,
@@ -48,13 +51,27 @@ import type {
 import { AddressLimiter, ConnectionLimiter, rateLimits } from './rate-limit.js'
 import { RoomRegistry } from './rooms.js'
 import { deliver } from './internal/deliver.js'
+import { Plugins } from './internal/plugins.js'
+import type { JoinReason, LeaveReason, RealtimePlugin } from './plugin.js'
+import { RoomMembers } from './room-members.js'
 
 /** Events of {@link RealtimeServer}. */
 export type RealtimeServerEvents<TData> = {
   /** A client completed its handshake. */
   connection: (conn: Connection<TData>) => void
-  /** A connection ended. */
+  /**
+   * The transport of a resumable session dropped: the session waits `recovery.windowMs` for its
+   * client, still in its rooms. Show the user as "away"; `disconnect` follows if it does not come back.
+   */
+  detached: (conn: Connection<TData>, info: DisconnectInfo) => void
+  /** A detached session was resumed by its client. */
+  resumed: (conn: Connection<TData>) => void
+  /** A session ended: at once for a deliberate close, or when a detached session was not resumed in time. */
   disconnect: (conn: Connection<TData>, info: DisconnectInfo) => void
+  /** A connection joined a room: by `conn.join()` or by subscribing. */
+  join: (conn: Connection<TData>, room: string, reason: JoinReason) => void
+  /** A connection left a room: by `conn.leave()`, by unsubscribing, or because its session ended. */
+  leave: (conn: Connection<TData>, room: string, reason: LeaveReason) => void
 }
 
 const unknownSession: ErrorPayload = { code: ErrorCode.UnknownSession, message: 'No session to resume under this token (unknown, or ended)' }
@@ -120,6 +137,16 @@ export interface AttachOptions {
    * @default '/realtime'
    */
   path?: string
+  /**
+   * Serves the client's browser build, for pages without a bundler, as Socket.IO serves
+   * `/socket.io/socket.io.js`: `<path>/client.js` is a classic script that defines
+   * `window.Realtime` (`new Realtime.RealtimeClient(url)`), `<path>/client.mjs` an ES module
+   * (`import { RealtimeClient } from '/realtime/client.mjs'`), each with every transport and a
+   * source map. Off by default, so `attach` adds no routes to an app that bundles its client.
+   * Not available through `handleRequest` (fetch-API runtimes).
+   * @default false
+   */
+  serveClient?: boolean
 }
 
 /** Options of {@link RealtimeServer.listen}. */
@@ -189,6 +216,9 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
   readonly #identity: ((data: TData) => unknown) | undefined
   /** Who each connection's credentials named when it was opened, with `authenticate`. */
   readonly #identities = new WeakMap<Connection<TData>, string | symbol | undefined>()
+  readonly #plugins: Plugins<TData>
+  /** Connections that had their `connection` event: only they get `join`, `leave` and `disconnect` events. */
+  readonly #announced = new WeakSet<Connection<TData>>()
   #sweep: ReturnType<typeof setInterval> | undefined
   readonly #detach: Array<() => void> = []
   #heartbeat: Heartbeat | undefined
@@ -206,6 +236,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     this.#expiresAt = options.expiresAt
     this.#identity = options.authenticate === undefined ? undefined : (options.identity ?? defaultIdentity)
     this.#logger = options.logger ?? silentLogger
+    this.#plugins = new Plugins(this.#logger)
     this.#options = {
       pingIntervalMs: options.pingIntervalMs ?? 25_000,
       pingTimeoutMs: options.pingTimeoutMs ?? 20_000,
@@ -247,9 +278,20 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
       limiter: () => (limits === undefined ? undefined : new ConnectionLimiter(limits)),
       logger: this.#logger,
       eventMiddleware: this.#eventMiddleware,
-      join: (conn, room) => this.#rooms.add(room, conn),
-      leave: (conn, room) => this.#rooms.remove(room, conn),
-      broadcast: (packet) => this.#adapter.broadcast(packet),
+      join: (conn, room, reason) => {
+        if (!this.#rooms.add(room, conn) || !this.#announced.has(conn)) return
+        this.#plugins.notify('onJoin', conn, room, reason)
+        this.#notify('join', conn, room, reason)
+      },
+      leave: (conn, room, reason) => {
+        if (!this.#rooms.remove(room, conn) || !this.#announced.has(conn)) return
+        this.#plugins.notify('onLeave', conn, room, reason)
+        this.#notify('leave', conn, room, reason)
+      },
+      guards: (hook) => this.#plugins.has(hook),
+      guard: (hook, conn, channel) => this.#plugins.guard(hook, conn, channel),
+      subscribed: (hook, conn, channel) => this.#plugins.notify(hook, conn, channel),
+      broadcast: (packet) => this.#broadcast(packet),
       authorize: (conn, channel, action) => this.#checkAuthorization(conn, channel, action),
       reauthenticate: async (conn, auth) => {
         // Without an authenticate hook there are no credentials to renew, and data stays as it is.
@@ -267,22 +309,27 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
         this.#retireToken(conn.previousToken)
         conn.previousToken = undefined
       },
-      history: () => this.#adapter.history,
+      history: (room) => this.#historyOf(room),
       replayBytes: this.#recovery?.replayBytes ?? 0,
       historyPageBytes: this.#recovery?.historyPageBytes ?? 0,
-      detached: (conn) => {
+      detached: (conn, info, goneForMs) => {
         this.#connections.delete(conn.id)
+        this.#plugins.notify('onDetached', conn, info)
+        this.#notify('detached', conn, info)
         // May end the sessions of the address (or of the server) that have waited longest.
-        this.#detached.add(conn, conn.handshake.remoteAddress)
+        this.#detached.add(conn, conn.handshake.remoteAddress, goneForMs)
       },
       removed: (conn, info) => {
+        this.#connections.delete(conn.id)
+        this.#forgetSession(conn)
         // Only a connection that was announced (open or detached) is announced gone: one refused
         // by middleware, or whose client hung up during the handshake, never had its `connection`.
-        const announced = this.#connections.delete(conn.id) || this.#detached.has(conn)
-        this.#forgetSession(conn)
-        if (announced) this.#notify('disconnect', conn, info)
+        if (!this.#announced.has(conn)) return
+        this.#plugins.notify('onDisconnect', conn, info)
+        this.#notify('disconnect', conn, info)
       },
     }
+    for (const plugin of options.plugins ?? []) this.use(plugin)
   }
 
   /** Open connections on this node, by id. */
@@ -305,6 +352,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
   attach(httpServer: HttpServer, options: AttachOptions = {}): this {
     this.#start()
     const path = options.path ?? '/realtime'
+    if (options.serveClient === true) this.#detach.push(serveClient(httpServer, path))
     for (const [transport, host] of this.#hosts) transport.attach?.(httpServer, path, host)
     if (this.#transports.some((transport) => transport.handle !== undefined)) {
       this.#detach.push(
@@ -376,6 +424,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
         deliver: (packet) => deliver(packet, this.#connections, this.#rooms),
         history,
         hasMembers: (room) => this.#rooms.members(room).size > 0,
+        historySource: (room) => this.#plugins.claimant(room)?.history,
       }),
     )
     this.#heartbeat ??= new Heartbeat(() => this.#connections.values(), this.#options.pingIntervalMs, this.#options.pingTimeoutMs)
@@ -386,10 +435,28 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     }
   }
 
-  /** Adds a connection middleware; they run in order after `authenticate`. Throw to refuse the connection. */
-  use(middleware: ConnectionMiddleware<TData>): this {
-    this.#connectionMiddleware.push(middleware)
+  /**
+   * Adds a plugin (see {@link RealtimePlugin}), or a connection middleware: middleware run in order
+   * after `authenticate`, and throw to refuse the connection.
+   * @throws Error for a plugin that claims a channel namespace another plugin claims.
+   */
+  use(pluginOrMiddleware: RealtimePlugin<TData> | ConnectionMiddleware<TData>): this {
+    if (typeof pluginOrMiddleware === 'function') {
+      this.#connectionMiddleware.push(pluginOrMiddleware)
+      return this
+    }
+    const beforeEvent = this.#plugins.add(pluginOrMiddleware)
+    if (beforeEvent !== undefined) this.#eventMiddleware.push(beforeEvent)
+    pluginOrMiddleware.setup?.(this)
     return this
+  }
+
+  /**
+   * The members of `room`: connections in it, those whose session waits for its client to resume
+   * it included (`connected: false`).
+   */
+  in(room: string): RoomMembers<TData> {
+    return new RoomMembers(room, () => this.#rooms.members(room), this.#adapter.members?.bind(this.#adapter))
   }
 
   /** Adds an event middleware; they run in order around every incoming event and client publish. */
@@ -409,8 +476,16 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
   }
 
   /** Sends `event` to every connection on every node. */
-  emit(event: string, data?: unknown): void {
-    this.#operator().emit(event, data)
+  emit(event: string, data?: unknown): Promise<readonly number[]> {
+    return this.#operator().emit(event, data)
+  }
+
+  /**
+   * Broadcasts to this node's connections only: `rt.local.to(room).emit(…)`. A cluster adapter does
+   * not send them to the other nodes; offsets are still assigned and history still kept.
+   */
+  get local(): BroadcastOperator {
+    return new BroadcastOperator((packet) => this.#broadcast(packet, { local: true }))
   }
 
   /**
@@ -437,6 +512,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     this.#handshakes.stop()
     await Promise.all(this.#transports.map((transport) => transport.close()))
     for (const detach of this.#detach.splice(0)) detach()
+    await this.#plugins.close()
     await this.#adapter.close()
     const httpServer = this.#ownHttpServer
     if (httpServer !== undefined) {
@@ -457,7 +533,19 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
   }
 
   #operator(): BroadcastOperator {
-    return new BroadcastOperator((packet) => this.#adapter.broadcast(packet))
+    return new BroadcastOperator((packet) => this.#broadcast(packet))
+  }
+
+  /** Hands `packet` to the adapter; a failure it reports later is logged, so nobody has to await it. */
+  #broadcast(packet: BroadcastPacket, options?: BroadcastOptions): MaybePromise<readonly number[]> {
+    const offsets = this.#adapter.broadcast(packet, options)
+    if (offsets instanceof Promise) offsets.catch((error: unknown) => this.#logger.error('broadcast failed', { error, event: packet.event, rooms: packet.rooms }))
+    return offsets
+  }
+
+  /** The history of `room`: the plugin's that claims its namespace, or the adapter's. */
+  #historyOf(room: string): HistoryStore | undefined {
+    return this.#plugins.claimant(room)?.history ?? this.#adapter.history
   }
 
   #open(socket: ServerSocket, request: TransportRequest, transport: TransportName): ServerSocketListener {
@@ -479,6 +567,13 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     this.#connections.set(conn.id, conn)
     conn.welcome(this.#welcomeFrame(conn, conn.resumeError === undefined ? undefined : { err: conn.resumeError }))
     conn.resumeError = undefined
+    this.#announced.add(conn)
+    this.#plugins.notify('onConnection', conn)
+    // Rooms its connection middleware joined it to, now that it is announced.
+    for (const room of conn.rooms) {
+      this.#plugins.notify('onJoin', conn, room, 'join')
+      this.#notify('join', conn, room, 'join')
+    }
     this.#notify('connection', conn)
   }
 
@@ -494,6 +589,8 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
       return
     }
     this.#connections.set(conn.id, conn)
+    this.#plugins.notify('onResumed', conn)
+    this.#notify('resumed', conn)
   }
 
   /**
@@ -601,23 +698,34 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
   #connectionFor(socket: ServerSocket, handshake: Handshake, hello: HelloFrame, data: TData | undefined): Connection<TData> | Promise<Connection<TData>> {
     const expiresAt = this.#unexpiredUntil(data)
     const identity = this.#identityOf(data)
-    let resumeError: ErrorPayload | undefined
-    if (hello.resume !== undefined) {
-      const session = this.#recovery === undefined ? undefined : this.#sessions.get(hello.resume.token)
-      if (session !== undefined && identity !== this.#identities.get(session)) {
-        // Another user's credentials: they open that user's own session, and leave this one as it is.
-        resumeError = otherIdentity
-      } else {
-        resumeError = session?.prepareResume(hello.resume, handshake) ?? (session === undefined ? unknownSession : undefined)
-        if (session !== undefined && resumeError === undefined) {
-          // The session keeps its data; the fresh credentials set when it expires.
-          session.expiresAt = expiresAt
-          return session
-        }
-        // A resume that failed its checks ends that session: its client starts afresh.
-        session?.disconnect(CloseCode.SessionReset, resumeError?.code)
+    const resume = hello.resume
+    const session = resume === undefined || this.#recovery === undefined ? undefined : this.#sessions.get(resume.token)
+    if (resume === undefined) return this.#newConnection(socket, handshake, hello, data, expiresAt, identity, undefined)
+    // Another user's credentials open that user's own session, and leave this one as it is.
+    if (session !== undefined && identity !== this.#identities.get(session)) return this.#newConnection(socket, handshake, hello, data, expiresAt, identity, otherIdentity)
+    if (session === undefined) return this.#newConnection(socket, handshake, hello, data, expiresAt, identity, unknownSession)
+    return chain(session.prepareResume(resume, handshake), (resumeError) => {
+      if (resumeError === undefined) {
+        // The session keeps its data; the fresh credentials set when it expires.
+        session.expiresAt = expiresAt
+        return session
       }
-    }
+      // A resume that failed its checks ends that session: its client starts afresh.
+      session.disconnect(CloseCode.SessionReset, resumeError.code)
+      return this.#newConnection(socket, handshake, hello, data, expiresAt, identity, resumeError)
+    })
+  }
+
+  /** A new connection (told `resumeError` when it asked to resume), once the connection middleware accepted it. */
+  #newConnection(
+    socket: ServerSocket,
+    handshake: Handshake,
+    hello: HelloFrame,
+    data: TData | undefined,
+    expiresAt: number | undefined,
+    identity: string | symbol | undefined,
+    resumeError: ErrorPayload | undefined,
+  ): Connection<TData> | Promise<Connection<TData>> {
     const recoverable = hello.resume !== undefined || hello.recoverable === true
     const conn = new Connection<TData>(randomId(15), socket, handshake, data, this.#host, recoverable)
     conn.resumeError = resumeError
@@ -636,12 +744,15 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     return conn
   }
 
+  /** Asks the plugin that claims `channel`'s namespace, which composes with the app's `authorize`, or the app's `authorize` alone. */
   async #checkAuthorization(conn: Connection<TData>, channel: string, action: ChannelAction): Promise<ErrorPayload | undefined> {
+    const plugin = this.#plugins.claimant(channel)
     try {
-      if (await this.#authorize(conn, channel, action)) return undefined
+      const allowed = plugin?.authorize === undefined ? this.#authorize(conn, channel, action) : plugin.authorize(conn, channel, action, this.#authorize)
+      if (await allowed) return undefined
     } catch (error) {
       if (isRealtimeError(error)) return { code: error.code, message: error.message }
-      this.#logger.error('authorize threw', { error, channel, action })
+      this.#logger.error(plugin?.authorize === undefined ? 'authorize threw' : `plugin "${plugin.name}" authorize threw`, { error, channel, action })
     }
     return { code: ErrorCode.Forbidden, message: `Not allowed to ${action} "${channel}"` }
   }

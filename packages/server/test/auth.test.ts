@@ -26,7 +26,7 @@ describeTransports('credentials that expire', () => {
         return `ann:${Date.now() + 800}`
       },
     })
-    const disconnects = collect<DisconnectEvent>(client, 'disconnect')
+    const disconnects = collect<DisconnectEvent>(client.lifecycle, 'disconnect')
     const session = client.id
     await until(() => issued >= 4, 3000, 'three renewals')
     expect(disconnects).toEqual([])
@@ -38,9 +38,9 @@ describeTransports('credentials that expire', () => {
   it('closes a connection whose credentials expired with 4401, and a client with a fixed token stops', async () => {
     const { rt, url } = await startServer({ authenticate: ({ auth }) => verify(auth), expiresAt: (data) => new Date(data.exp), pingIntervalMs: 40, pingTimeoutMs: 2000 })
     const client = await connectedClient(url, { auth: `ann:${Date.now() + 300}` })
-    const errors = collect<RealtimeError>(client, 'error')
+    const errors = collect<RealtimeError>(client.lifecycle, 'error')
     const closed = new Promise<number>((resolve) => rt.once('disconnect', (_conn, info) => resolve(info.code)))
-    const disconnected: DisconnectEvent = await once(client, 'disconnect', 3000)
+    const disconnected: DisconnectEvent = await once(client.lifecycle, 'disconnect', 3000)
     expect(disconnected).toMatchObject({ code: CloseCode.Unauthorized, reason: 'refused', willReconnect: false })
     expect(await closed).toBe(CloseCode.Unauthorized)
     expect(errors.map((error) => error.code)).toContain(ErrorCode.Unauthorized)
@@ -61,7 +61,7 @@ describeTransports('credentials that expire', () => {
     const { rt, url } = await startServer({ authenticate: ({ auth }) => parse(auth), expiresAt: (data) => data.exp })
     const connections = collect(rt, 'connection')
     const client = createClient(url, { auth: `ann:${Date.now() - 1000}` })
-    const error: RealtimeError = await once(client, 'error')
+    const error: RealtimeError = await once(client.lifecycle, 'error')
     expect(error).toMatchObject({ code: ErrorCode.Unauthorized, message: 'The credentials have expired' })
     await until(() => client.state === 'disconnected', 2000, 'the client to stop')
     expect(connections).toEqual([])

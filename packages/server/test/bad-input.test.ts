@@ -1,6 +1,6 @@
 import { CloseCode, ErrorCode, RealtimeError } from '@org/realtime-core'
 import { describe, expect, it } from 'vitest'
-import { connectedClient, describeTransports, rawPeer, rawSocket, startServer } from '../../../test/support.js'
+import { connectedClient, describeTransports, once, rawPeer, rawSocket, startServer } from '../../../test/support.js'
 
 /** A server with an echo handler, a well-behaved client, and a raw socket past its handshake. */
 async function setup(options: Parameters<typeof startServer>[0] = {}) {
@@ -95,9 +95,15 @@ describeTransports('bad input', () => {
     await expect(client.emitWithAck('bigint')).rejects.toMatchObject({ code: ErrorCode.InvalidPayload })
   })
 
-  it('refuses a client emit of a reserved event name', async () => {
-    const { bystander } = await setup()
-    expect(() => bystander.emit('connect')).toThrowError(expect.objectContaining({ code: ErrorCode.ReservedEvent }))
+  it('handles client events and publishes named like client lifecycle events as any other', async () => {
+    const { rt, url } = await startServer({ authorize: () => true })
+    rt.on('connection', (conn) => conn.on('connect', (data) => data))
+    const [client, listener] = await Promise.all([connectedClient(url), connectedClient(url)])
+    await listener.channel('status').subscribe()
+    const heard = once(listener.channel('status'), 'error')
+    await expect(client.emitWithAck('connect', 'hi')).resolves.toBe('hi')
+    await client.channel('status').publishWithAck('error', { down: true })
+    expect(await heard).toEqual({ down: true })
   })
 })
 

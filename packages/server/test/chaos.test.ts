@@ -3,7 +3,9 @@ import type { RealtimeClient } from '@org/realtime-client'
 import type { Connection } from '@org/realtime-server'
 import { expect, it } from 'vitest'
 import { FaultyTransport } from '../../../test/faulty-transport.js'
-import { createClient, currentTransport, describeTransports, once, startServer } from '../../../test/support.js'
+import type { Adapter } from '@org/realtime-server'
+import { slowHistoryAdapter } from '../../../test/slow-history-adapter.js'
+import { createClient, currentTransport, describeTransports, once, startServer, type TransportCase } from '../../../test/support.js'
 
 /**
  * Chaos, on every transport: clients subscribed to a channel while the server publishes N numbered
@@ -183,7 +185,12 @@ interface Peer {
   healthy: boolean
 }
 
-describeTransports('chaos', (transport) => {
+describeTransports('chaos', (transport) => chaos(transport))
+
+describeTransports('chaos with a channel history that answers later, as a networked store does', (transport) => chaos(transport, slowHistoryAdapter))
+
+/** The chaos test on `transport`, with the adapter `adapter` makes (the memory adapter without). */
+function chaos(transport: TransportCase, adapter?: () => Adapter): void {
   it(
     `delivers ${N} channel messages, and ${M} events and publishes of clients, exactly once and in order while connections are cut at random`,
     async () => {
@@ -200,6 +207,7 @@ describeTransports('chaos', (transport) => {
         // then a reconnection that stalls before its hello): keep the whole run, so the channel is
         // always recovered. The default window (2 minutes) and session frames stay.
         recovery: { historySize: N + M },
+        ...(adapter === undefined ? {} : { adapter: adapter() }),
       })
 
       // What the server applied, by sender: client 0's events and client 1's publishes.
@@ -241,21 +249,21 @@ describeTransports('chaos', (transport) => {
           offlineQueue: { maxSize: 10_000 },
         })
         const peer: Peer = { index, client, faulty, trap, n: messages, p: new Map(), reconnects: [], subscribed: [], disconnects: [], errors: [], trace, healthy: false }
-        client.on('connect', () => {
+        client.lifecycle.on('connect', () => {
           peer.healthy = true
           note('connect')
         })
-        client.on('reconnect', (event) => {
+        client.lifecycle.on('reconnect', (event) => {
           peer.reconnects.push(event)
           note(`reconnect ${JSON.stringify(event)}`)
         })
-        client.on('reconnecting', (event) => note(`reconnecting ${JSON.stringify(event)}`))
-        client.on('disconnect', (event) => {
+        client.lifecycle.on('reconnecting', (event) => note(`reconnecting ${JSON.stringify(event)}`))
+        client.lifecycle.on('disconnect', (event) => {
           peer.healthy = false
           peer.disconnects.push(`${event.reason}/${event.code}`)
           note(`disconnect ${JSON.stringify(event)}`)
         })
-        client.on('error', (error) => {
+        client.lifecycle.on('error', (error) => {
           peer.errors.push(error)
           note(`error ${error.code} ${error.message}`)
         })
@@ -266,13 +274,13 @@ describeTransports('chaos', (transport) => {
           if (list === undefined) peer.p.set(from, (list = []))
           list.push(n)
         })
-        channel.on('subscribed', (event) => {
+        channel.lifecycle.on('subscribed', (event) => {
           peer.subscribed.push(event)
           note(`subscribed ${JSON.stringify(event)}`)
         })
         peers.push(peer)
       }
-      await Promise.all(peers.map((peer) => (peer.client.connected ? undefined : once(peer.client, 'connect', 5000))))
+      await Promise.all(peers.map((peer) => (peer.client.connected ? undefined : once(peer.client.lifecycle, 'connect', 5000))))
       await Promise.all(peers.map((peer) => peer.client.channel('chaos').subscribe()))
 
       // The schedule, drawn from the seed up front: shuffled kinds, targets, pauses, second cuts.
@@ -436,4 +444,4 @@ describeTransports('chaos', (transport) => {
     },
     60_000,
   )
-})
+}

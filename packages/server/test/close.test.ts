@@ -25,9 +25,9 @@ describeTransports('close', () => {
       { length: 5 },
       () => new RealtimeClient(`http://127.0.0.1:${port}/realtime`, { transports: [currentTransport().client()], reconnection: false }),
     )
-    await Promise.all(clients.map((client) => once(client, 'connect')))
+    await Promise.all(clients.map((client) => once(client.lifecycle, 'connect')))
     await Promise.all(clients.map((client) => client.emitWithAck('echo', 1)))
-    const disconnects = clients.map((client) => once<DisconnectEvent>(client, 'disconnect'))
+    const disconnects = clients.map((client) => once<DisconnectEvent>(client.lifecycle, 'disconnect'))
     await rt.close()
     for (const event of await Promise.all(disconnects)) expect(event.reason).toBe('server-shutdown')
     expect(rt.connections.size).toBe(0)
@@ -76,7 +76,7 @@ describe('close over websocket', () => {
     const port = (http.address() as AddressInfo).port
     const rt = new RealtimeServer().attach(http, { path: '/live' })
     const client = new RealtimeClient(`http://127.0.0.1:${port}/live`)
-    await once(client, 'connect')
+    await once(client.lifecycle, 'connect')
     const other = new WebSocket(`ws://127.0.0.1:${port}/elsewhere`)
     const otherFailed = new Promise((resolve) => other.once('error', resolve).once('close', resolve))
     client.disconnect()

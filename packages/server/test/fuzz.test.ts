@@ -300,7 +300,7 @@ describeTransports('fuzzing a live server', (transport) => {
       const { port, url } = await fuzzServer()
       const bystander = await connectedClient(url)
       const bystanderErrors: unknown[] = []
-      bystander.on('error', (error) => bystanderErrors.push(error))
+      bystander.lifecycle.on('error', (error) => bystanderErrors.push(error))
       await bystander.channel('room:lobby').subscribe()
 
       let peer: RawPeer | undefined

@@ -72,7 +72,7 @@ describe('a client that leaves during the handshake', () => {
     const connections = collect<Connection>(rt, 'connection')
     const disconnects = collect<Connection>(rt, 'disconnect')
     const refused = createClient(url)
-    const error: RealtimeError = await once(refused, 'error')
+    const error: RealtimeError = await once(refused.lifecycle, 'error')
     expect(error.code).toBe(ErrorCode.Forbidden)
     const bystander = await bystanderClient(url)
     await expectServed(bystander)

@@ -48,7 +48,7 @@ describeTransports('handshake', (transport) => {
     const first = [...rt.connections.values()][0]
     expect(first?.data).toEqual({ token: 'token-1' })
     first?.terminate()
-    await once(client, 'reconnect')
+    await once(client.lifecycle, 'reconnect')
     expect([...rt.connections.values()].map((conn) => conn.data)).toEqual([{ token: 'token-2' }])
   })
 
@@ -62,8 +62,8 @@ describeTransports('handshake', (transport) => {
     })
     const connections = collect(rt, 'connection')
     const client = createClient(url, { auth: { token: 'bad' } })
-    const reconnecting = collect(client, 'reconnecting')
-    const error: RealtimeError = await once(client, 'error')
+    const reconnecting = collect(client.lifecycle, 'reconnecting')
+    const error: RealtimeError = await once(client.lifecycle, 'error')
     expect(error).toBeInstanceOf(RealtimeError)
     expect(error.code).toBe(ErrorCode.Unauthorized)
     expect(error.message).not.toContain('secret')
@@ -80,7 +80,7 @@ describeTransports('handshake', (transport) => {
         throw new RealtimeError(ErrorCode.Unauthorized, 'token expired')
       },
     })
-    const error: RealtimeError = await once(createClient(url), 'error')
+    const error: RealtimeError = await once(createClient(url).lifecycle, 'error')
     expect(error.code).toBe(ErrorCode.Unauthorized)
     expect(error.message).toBe('token expired')
   })
@@ -102,7 +102,7 @@ describeTransports('handshake', (transport) => {
     rt.use((conn) => {
       if (conn.handshake.auth === 'banned') throw new RealtimeError(ErrorCode.Forbidden, 'banned')
     })
-    const error: RealtimeError = await once(createClient(url, { auth: 'banned' }), 'error')
+    const error: RealtimeError = await once(createClient(url, { auth: 'banned' }).lifecycle, 'error')
     expect(error.code).toBe(ErrorCode.Forbidden)
     expect((await connectedClient(url, { auth: 'welcome' })).connected).toBe(true)
   })
@@ -302,7 +302,7 @@ describeTransports('connection middleware', () => {
     raw.send({ t: 'hello', v: 1, auth: 'refuse' })
     expect((await raw.closed).code).toBe(CloseCode.Forbidden)
     const member = await connectedClient(url)
-    const received = collect(member, 'news')
+    const received = collect(member.channel('lobby'), 'news')
     rt.to('lobby').emit('news', 1)
     const marker = once(member, 'marker')
     rt.emit('marker')

@@ -56,10 +56,10 @@ describe('heartbeats over websocket', () => {
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
     try {
       const client = createClient(`http://127.0.0.1:${(http.address() as AddressInfo).port}/realtime`)
-      await once(client, 'connect')
-      const event: DisconnectEvent = await once(client, 'disconnect', 2000)
+      await once(client.lifecycle, 'connect')
+      const event: DisconnectEvent = await once(client.lifecycle, 'disconnect', 2000)
       expect(event).toEqual({ reason: 'heartbeat-timeout', code: 4000, willReconnect: true })
-      await once(client, 'reconnect', 2000)
+      await once(client.lifecycle, 'reconnect', 2000)
       expect(client.id).toBe('s2')
       client.disconnect()
     } finally {

@@ -75,8 +75,8 @@ describeTransports('HTTP time limits of listen', () => {
     const { rt, url } = await setup({ headersTimeoutMs: 100, requestTimeoutMs: 200 })
     try {
       const client = await connectedClient(url)
-      const disconnects = collect(client, 'disconnect')
-      const reconnects = collect(client, 'reconnecting')
+      const disconnects = collect(client.lifecycle, 'disconnect')
+      const reconnects = collect(client.lifecycle, 'reconnecting')
       // Five times the limit, checked every 25 ms: only time passing can show the limit is not applied.
       await new Promise((resolve) => setTimeout(resolve, 1_000))
       const received = once(client, 'news')

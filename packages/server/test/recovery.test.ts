@@ -24,7 +24,7 @@ describeTransports('session recovery', () => {
     const disconnects = collect(rt, 'disconnect')
     const id = client.id
     conn.terminate()
-    expect(await once(client, 'reconnect')).toEqual({ attempts: 1, recovered: true })
+    expect(await once(client.lifecycle, 'reconnect')).toEqual({ attempts: 1, recovered: true })
     expect(client.id).toBe(id)
     expect(rt.connections.get(id as string)).toBe(conn)
     expect(conn.connected).toBe(true)
@@ -32,7 +32,7 @@ describeTransports('session recovery', () => {
     expect([...conn.rooms]).toEqual(['server-room'])
     expect(connections).toEqual([])
     expect(disconnects).toEqual([])
-    const news = once(client, 'news')
+    const news = once(client.channel('server-room'), 'news')
     rt.to('server-room').emit('news', 'still in')
     expect(await news).toBe('still in')
   })
@@ -45,13 +45,13 @@ describeTransports('session recovery', () => {
     expect(await channel.subscribe()).toEqual({ recovered: false })
     for (let n = 1; n <= 3; n++) rt.to('feed').emit('n', n)
     await until(() => received.length === 3, 2000, 'live messages')
-    const subscribed = collect(channel, 'subscribed')
-    const disconnected = once(client, 'disconnect')
+    const subscribed = collect(channel.lifecycle, 'subscribed')
+    const disconnected = once(client.lifecycle, 'disconnect')
     conn.terminate()
     await disconnected
     for (let n = 4; n <= 8; n++) rt.to('feed').emit('n', n)
     conn.emit('direct', 'while away')
-    await once(client, 'reconnect')
+    await once(client.lifecycle, 'reconnect')
     rt.to('feed').emit('n', 9)
     await until(() => received.length >= 9 && direct.length === 1, 2000, 'replay and live')
     expect(received).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9])
@@ -63,14 +63,14 @@ describeTransports('session recovery', () => {
   it('ends a detached session sent more than sessionFrames frames; its client comes back fresh', async () => {
     const { rt, client, conn } = await pair({ recovery: { sessionFrames: 3 } }, { reconnection: { initialDelayMs: 300, maxDelayMs: 300, jitter: 0 } })
     const id = client.id
-    const disconnected = once(client, 'disconnect')
+    const disconnected = once(client.lifecycle, 'disconnect')
     conn.terminate()
     await disconnected
     const ended = once(conn, 'disconnect')
     for (let n = 1; n <= 4; n++) conn.emit('direct', n)
     await ended
     expect(conn.resumable).toBe(false)
-    expect(await once(client, 'reconnect')).toEqual({ attempts: 1, recovered: false })
+    expect(await once(client.lifecycle, 'reconnect')).toEqual({ attempts: 1, recovered: false })
     expect(client.id).not.toBe(id)
     expect(rt.connections.has(id as string)).toBe(false)
   })
@@ -85,7 +85,7 @@ describeTransports('session recovery', () => {
       if (n === 20 && !cut) cut = faulty.break('close')
       return n * 2
     })
-    const answers = Array.from({ length: 60 }, (_, index) => client.emitWithAck<number>('inc', index + 1, { timeoutMs: 8000 }))
+    const answers = Array.from({ length: 60 }, (_, index) => client.emitWithAck('inc', index + 1, { timeoutMs: 8000 }) as Promise<number>)
     const plain = Array.from({ length: 40 }, (_, index) => index + 61)
     for (const n of plain) client.emit('inc', n)
     expect(await Promise.all(answers)).toEqual(Array.from({ length: 60 }, (_, index) => (index + 1) * 2))
@@ -96,15 +96,16 @@ describeTransports('session recovery', () => {
 
   it('replays a broadcast to several rooms once, as it was delivered live', async () => {
     const { rt, client, conn } = await pair({}, { reconnection: { initialDelayMs: 300, maxDelayMs: 300, jitter: 0 } })
-    const received = collect<number>(client, 'n')
+    const received: number[] = []
+    for (const room of ['a', 'b']) client.channel(room).on('n', (n: number) => received.push(n))
     await Promise.all([client.channel('a').subscribe(), client.channel('b').subscribe()])
-    const disconnected = once(client, 'disconnect')
+    const disconnected = once(client.lifecycle, 'disconnect')
     conn.terminate()
     await disconnected
     rt.to(['a', 'b']).emit('n', 1)
     rt.to(['b', 'a']).emit('n', 2)
     rt.to('b').emit('n', 3)
-    await once(client, 'reconnect')
+    await once(client.lifecycle, 'reconnect')
     // 3 is replayed last: any repeat of 1 or 2 would have arrived before it.
     await until(() => received.includes(3), 2000, 'replay')
     expect(received).toEqual([1, 2, 3])
@@ -117,7 +118,7 @@ describeTransports('session recovery', () => {
     conn.on('fast', () => 'fast')
     const slow = client.emitWithAck('slow', null, { timeoutMs: 8000 })
     await expect(client.emitWithAck('fast')).resolves.toBe('fast')
-    const disconnected = once(client, 'disconnect')
+    const disconnected = once(client.lifecycle, 'disconnect')
     conn.terminate()
     await disconnected
     answer?.('slow')
@@ -130,7 +131,7 @@ describeTransports('session recovery', () => {
     conn.on('slow', () => new Promise<string>((resolve) => (answer = resolve)))
     const pending = client.emitWithAck('slow', null, { timeoutMs: 8000 })
     await until(() => answer !== undefined, 2000, 'handler called')
-    const disconnected = once(client, 'disconnect')
+    const disconnected = once(client.lifecycle, 'disconnect')
     conn.terminate()
     await disconnected
     answer?.('done')
@@ -155,8 +156,8 @@ describeTransports('session recovery', () => {
     conn.terminate()
     await ended
     rt.to('feed').emit('n', 2)
-    const reconnected = once(client, 'reconnect', 5000)
-    const subscribed = once(channel, 'subscribed', 5000)
+    const reconnected = once(client.lifecycle, 'reconnect', 5000)
+    const subscribed = once(channel.lifecycle, 'subscribed', 5000)
     expect(await reconnected).toEqual({ attempts: 1, recovered: false })
     await expect(pending).rejects.toMatchObject({ code: ErrorCode.OutcomeUnknown })
     // The session is gone, but the channel's history still holds what was missed.
@@ -174,7 +175,7 @@ describeTransports('session recovery', () => {
     rt.to('quiet').emit('n', 1)
     await until(() => received.length === 1, 2000, 'first message')
     await new Promise((resolve) => setTimeout(resolve, 1300))
-    const subscribed = once(channel, 'subscribed', 5000)
+    const subscribed = once(channel.lifecycle, 'subscribed', 5000)
     conn.terminate()
     expect(await subscribed).toEqual({ recovered: true })
   })
@@ -186,11 +187,11 @@ describeTransports('session recovery', () => {
     )
     const channel = client.channel('feed')
     await channel.subscribe()
-    const disconnected = once(client, 'disconnect')
+    const disconnected = once(client.lifecycle, 'disconnect')
     conn.terminate()
     await disconnected
     for (let n = 1; n <= 5; n++) rt.to('feed').emit('n', n)
-    expect(await once(channel, 'subscribed', 5000)).toEqual({ recovered: false })
+    expect(await once(channel.lifecycle, 'subscribed', 5000)).toEqual({ recovered: false })
   })
 
   it('resumes with the previous token when the welcome of a resume was lost with its connection', async () => {
@@ -211,7 +212,7 @@ describeTransports('session recovery', () => {
         },
       })
     conn.terminate()
-    expect(await once(client, 'reconnect', 5000)).toEqual({ attempts: 2, recovered: true })
+    expect(await once(client.lifecycle, 'reconnect', 5000)).toEqual({ attempts: 2, recovered: true })
     expect(client.id).toBe(id)
     expect(connections).toEqual([])
   })
@@ -219,11 +220,11 @@ describeTransports('session recovery', () => {
   it('leaves, on resume, a channel unsubscribed while disconnected', async () => {
     const { client, conn } = await pair({}, { reconnection: { initialDelayMs: 200, maxDelayMs: 200, jitter: 0 } })
     await Promise.all([client.channel('kept').subscribe(), client.channel('left').subscribe()])
-    const disconnected = once(client, 'disconnect')
+    const disconnected = once(client.lifecycle, 'disconnect')
     conn.terminate()
     await disconnected
     client.channel('left').unsubscribe()
-    await once(client, 'reconnect')
+    await once(client.lifecycle, 'reconnect')
     await until(() => !conn.rooms.has('left'), 2000, 'the server to leave the channel')
     expect([...conn.rooms]).toEqual(['kept'])
     expect(client.channel('kept').state).toBe('subscribed')
@@ -328,6 +329,6 @@ describe('recovery off', () => {
     conn.terminate()
     await ended
     await expect(pending).rejects.toMatchObject({ code: ErrorCode.Disconnected } satisfies Partial<RealtimeError>)
-    expect(await once(client, 'reconnect')).toEqual({ attempts: 1, recovered: false })
+    expect(await once(client.lifecycle, 'reconnect')).toEqual({ attempts: 1, recovered: false })
   })
 })

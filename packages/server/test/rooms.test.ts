@@ -1,5 +1,4 @@
 import type { RealtimeClient } from '@org/realtime-client'
-import { ErrorCode, type RealtimeError } from '@org/realtime-core'
 import type { Connection, DisconnectInfo } from '@org/realtime-server'
 import { expect, it, vi } from 'vitest'
 import { collect, connectedClient, describeTransports, once, rawPeer, startServer, until } from '../../../test/support.js'
@@ -27,19 +26,19 @@ async function flush(setupResult: Awaited<ReturnType<typeof setup>>): Promise<vo
 }
 
 describeTransports('rooms and broadcasts', () => {
-  it('rt.to(room) reaches every member of the room and no one else, with the room name', async () => {
+  it('rt.to(room) reaches every member of the room once, on its channel, and no one else', async () => {
     const s = await setup(3, (i) => (i < 2 ? ['room:1'] : ['room:2']))
-    const received = s.clients.map((client) => collect(client, 'news'))
-    const channelReceived = collect(s.clients[0]!.channel('room:1'), 'news')
+    const received = s.clients.map((client) => collect(client.channel('room:1'), 'news'))
+    const elsewhere = [...s.clients.map((client) => collect(client, 'news')), collect(s.clients[2]!.channel('room:2'), 'news')]
     s.rt.to('room:1').emit('news', { n: 1 })
     await flush(s)
     expect(received).toEqual([[{ n: 1 }], [{ n: 1 }], []])
-    expect(channelReceived).toEqual([{ n: 1 }])
+    expect(elsewhere).toEqual([[], [], [], []])
   })
 
   it('conn.to(room) reaches the room minus the sender', async () => {
     const s = await setup(3, () => ['lobby'])
-    const received = s.clients.map((client) => collect(client, 'typing'))
+    const received = s.clients.map((client) => collect(client.channel('lobby'), 'typing'))
     s.conns[0]!.to('lobby').emit('typing', 'a')
     await flush(s)
     expect(received).toEqual([[], ['a'], ['a']])
@@ -47,24 +46,28 @@ describeTransports('rooms and broadcasts', () => {
 
   it('except leaves out a room and a connection id', async () => {
     const s = await setup(4, (i) => (i === 1 ? ['all', 'muted'] : ['all']))
-    const received = s.clients.map((client) => collect(client, 'tick'))
+    const received = s.clients.map((client) => collect(client.channel('all'), 'tick'))
     s.rt.to('all').except('muted').except(s.conns[2]!.id).emit('tick', 1)
     await flush(s)
     expect(received).toEqual([[1], [], [], [1]])
   })
 
-  it('a broadcast to several rooms reaches a member of both once', async () => {
+  it('a broadcast to several rooms reaches a member of both once, on the first of them it is in', async () => {
     const s = await setup(3, (i) => [['a'], ['a', 'b'], ['b']][i]!)
-    const received = s.clients.map((client) => collect(client, 'once'))
+    const received = s.clients.map((client) => {
+      const heard: string[] = []
+      for (const room of ['a', 'b']) client.channel(room).on('once', (data) => heard.push(`${room} ${String(data)}`))
+      return heard
+    })
     s.rt.to('a').to('b').emit('once', 'x')
     await flush(s)
-    expect(received).toEqual([['x'], ['x'], ['x']])
+    expect(received).toEqual([['a x'], ['a x'], ['b x']])
   })
 
   it('rt.emit reaches every connection; leave stops delivery', async () => {
     const s = await setup(2, () => ['r'])
     const all = s.clients.map((client) => collect(client, 'all'))
-    const room = s.clients.map((client) => collect(client, 'room'))
+    const room = s.clients.map((client) => collect(client.channel('r'), 'room'))
     s.rt.emit('all', true)
     s.conns[1]!.leave('r')
     expect(s.conns[1]!.rooms.has('r')).toBe(false)
@@ -84,7 +87,7 @@ describeTransports('rooms and broadcasts', () => {
 
   it('encodes a broadcast once, not once per recipient', async () => {
     const s = await setup(20, () => ['crowd'])
-    const received = s.clients.map((client) => collect(client, 'crowd'))
+    const received = s.clients.map((client) => collect(client.channel('crowd'), 'crowd'))
     const stringify = vi.spyOn(JSON, 'stringify')
     const data = { big: 'x'.repeat(100) }
     try {
@@ -112,10 +115,18 @@ describeTransports('rooms and broadcasts', () => {
     expect(info.code).toBe(1000)
   })
 
-  it('refuses to broadcast a reserved event name', async () => {
-    const s = await setup(1, () => [])
-    expect(() => s.rt.emit('connect')).toThrowError(expect.objectContaining({ code: ErrorCode.ReservedEvent }) as RealtimeError)
-    expect(() => s.conns[0]!.emit('disconnect')).toThrowError(/reserved/)
+  it('sends events named like the client lifecycle (connect, error) as plain app events', async () => {
+    const s = await setup(1, () => ['r'])
+    const direct = collect(s.clients[0]!, 'connect')
+    const inRoom = collect(s.clients[0]!.channel('r'), 'error')
+    const lifecycleErrors = collect(s.clients[0]!.lifecycle, 'error')
+    s.rt.emit('connect', 1)
+    s.conns[0]!.emit('connect', 2)
+    s.rt.to('r').emit('error', 3)
+    await flush(s)
+    expect(direct).toEqual([1, 2])
+    expect(inRoom).toEqual([3])
+    expect(lifecycleErrors).toEqual([])
   })
 
   it('sends channel broadcasts as compact channel events with their offsets, and broadcasts to all as event objects', async () => {

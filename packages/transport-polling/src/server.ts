@@ -15,7 +15,9 @@ export interface PollingServerTransportOptions extends HttpTransportOptions {
    */
   holdMs?: number
   /**
-   * Milliseconds a session survives between two requests of its client before it is dropped.
+   * Milliseconds a session survives between two long-polls of its client before it is dropped.
+   * The server's `recovery.windowMs` counts from the answer to the last long-poll, so this wait is
+   * part of the recovery window, not added to it.
    * @default 10000
    */
   sessionTimeoutMs?: number

@@ -29,9 +29,9 @@ describe('a long-polling session URL in the wrong hands', () => {
     }
     const connected = once<Connection>(rt, 'connection')
     const client = createClient(url, { transports: [pollingClient({ fetch: recording })] })
-    await once(client, 'connect')
+    await once(client.lifecycle, 'connect')
     const conn = await connected
-    const disconnects = collect(client, 'disconnect')
+    const disconnects = collect(client.lifecycle, 'disconnect')
     const sessionUrl = urls.find((seen) => seen.includes('sid=')) as string
     expect(sessionUrl).toBeDefined()
     const forged = await attacker(sessionUrl, { method: 'POST', body: '{"t":"event","e":"echo","d":"forged","id":99}', headers: { 'content-type': 'text/plain' } })

@@ -108,7 +108,7 @@ describe('long-polling transport', () => {
     const port = await rt.listen(0, { host: '127.0.0.1' })
     const client = new RealtimeClient(`http://127.0.0.1:${port}/realtime`, { transports: [pollingClient()] })
     try {
-      await once(client, 'connect')
+      await once(client.lifecycle, 'connect')
       const results = await Promise.all(Array.from({ length: 20 }, (_, n) => client.emitWithAck('echo', n)))
       expect(results).toEqual(Array.from({ length: 20 }, (_, n) => n))
     } finally {

@@ -26,7 +26,7 @@ describe('a long-polling open the server refuses', () => {
   it('reaches the bundled client as the refusal it is', async () => {
     const { url } = await startServer({ transports: [pollingTransport()], rateLimit: { connectionsPerIp: 0 } })
     const client = createClient(url, { transports: [pollingClient()], reconnection: false })
-    const error = await once<RealtimeError>(client, 'error')
+    const error = await once<RealtimeError>(client.lifecycle, 'error')
     expect(error.code).toBe(ErrorCode.LimitExceeded)
   })
 })

@@ -15,7 +15,9 @@ export interface SseServerTransportOptions extends HttpTransportOptions {
    */
   keepAliveMs?: number
   /**
-   * Milliseconds a session survives without an open stream before it is dropped.
+   * Milliseconds a session survives without an open stream before it is dropped (a client may
+   * resume its stream meanwhile). The server's `recovery.windowMs` counts from when the stream
+   * closed, so this wait is part of the recovery window, not added to it.
    * @default 10000
    */
   sessionTimeoutMs?: number
@@ -31,9 +33,17 @@ export interface SseServerTransport extends HttpServerTransport<SseSession> {
   readonly name: 'sse'
 }
 
+/**
+ * The headers of an event stream. Besides the type: no proxy or cache may keep or transform it
+ * (`no-transform` also stops compression middleware such as Express's `compression`); nginx does
+ * not buffer it (`x-accel-buffering`); and `content-encoding: identity` says it is not encoded, so
+ * that nginx's `gzip` and HAProxy's `compression`, which compress only unencoded answers, leave it
+ * alone instead of holding events back in their compressor. Clients read `identity` as no encoding.
+ */
 const STREAM_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
   'cache-control': 'no-cache, no-transform',
+  'content-encoding': 'identity',
   'x-accel-buffering': 'no',
 }
 
@@ -82,14 +92,13 @@ class SseTransport extends HttpServerTransport<SseSession> implements SseServerT
   }
 
   protected resume(session: SseSession, request: Request, headers: Record<string, string>): Response {
-    const header = request.headers.get('last-event-id') ?? new URL(request.url).searchParams.get('lastEventId')
-    // Without Last-Event-ID the stream goes on from now; with one, from the event after it.
-    const lastEventId = header === null ? undefined : Number(header)
-    const stream = lastEventId === undefined || Number.isSafeInteger(lastEventId) ? session.stream(request.signal, lastEventId) : undefined
+    const lastEventId = parseLastEventId(request.headers.get('last-event-id') ?? new URL(request.url).searchParams.get('lastEventId'))
+    const stream = lastEventId === undefined ? undefined : session.stream(request.signal, lastEventId)
     if (stream === undefined) {
       // The client cannot catch up: let it start a new session rather than miss frames.
       session.terminate()
-      return errorResponse(410, ErrorCode.UnknownSession, 'The events after Last-Event-ID are no longer kept', headers)
+      const message = lastEventId === undefined ? 'Last-Event-ID must be an event id: decimal digits' : 'The events after Last-Event-ID are no longer kept'
+      return errorResponse(410, ErrorCode.UnknownSession, message, headers)
     }
     return this.#respond(stream, headers)
   }
@@ -100,4 +109,16 @@ class SseTransport extends HttpServerTransport<SseSession> implements SseServerT
     Object.defineProperty(response, DIRECT_BODY, { value: (target: DirectTarget) => body.takeOver(target) })
     return response
   }
+}
+
+/**
+ * The event a resume goes on after: 0 (the start) without `Last-Event-ID`, the id it names when
+ * that is decimal digits (at most `Number.MAX_SAFE_INTEGER`), or undefined for anything else
+ * (`0x1`, `1e0`, `-1`, empty), which the resume refuses.
+ */
+function parseLastEventId(value: string | null): number | undefined {
+  if (value === null) return 0
+  if (!/^[0-9]{1,16}$/.test(value)) return undefined
+  const id = Number(value)
+  return Number.isSafeInteger(id) ? id : undefined
 }

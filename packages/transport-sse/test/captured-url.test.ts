@@ -31,7 +31,7 @@ async function setup() {
   }
   const connected = once<Connection>(rt, 'connection')
   const client = createClient(url, { transports: [sseClient({ fetch: recording })] })
-  await once(client, 'connect')
+  await once(client.lifecycle, 'connect')
   const conn = await connected
   await expect(client.emitWithAck('echo', 'mine')).resolves.toBe('mine')
   const sessionUrl = urls.find((seen) => seen.includes('sid='))
@@ -42,7 +42,7 @@ async function setup() {
 describe('an SSE session URL in the wrong hands', () => {
   it('refuses POSTs, stream take-overs and DELETEs from another address, and the client keeps its session', async () => {
     const { client, conn, echoed, sessionUrl } = await setup()
-    const disconnects = collect(client, 'disconnect')
+    const disconnects = collect(client.lifecycle, 'disconnect')
     const forged = await attacker(sessionUrl, { method: 'POST', body: '{"t":"event","e":"echo","d":"forged","id":99}', headers: { 'content-type': 'text/plain' } })
     expect(await errorOf(forged)).toEqual({ status: 404, code: ErrorCode.UnknownSession })
     for (const lastEventId of [undefined, '0']) {

@@ -119,7 +119,7 @@ describe('SSE transport', () => {
     const fetchThroughHandler: typeof fetch = async (input, init) => rt.handleRequest(new Request(input, init))
     const client = new RealtimeClient('http://app.example/api/realtime', { transports: [sseClient({ fetch: fetchThroughHandler })] })
     try {
-      await once(client, 'connect')
+      await once(client.lifecycle, 'connect')
       await expect(client.emitWithAck('echo', 'through a route handler')).resolves.toBe('through a route handler')
     } finally {
       client.disconnect()
@@ -163,7 +163,7 @@ describe('SSE transport', () => {
     }
     const client = new RealtimeClient(url, { transports: [sseClient({ EventSource: FetchEventSource })] })
     try {
-      await once(client, 'connect')
+      await once(client.lifecycle, 'connect')
       await expect(client.emitWithAck('echo', 42)).resolves.toBe(42)
     } finally {
       client.disconnect()

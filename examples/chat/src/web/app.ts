@@ -1,9 +1,12 @@
-import { RealtimeClient, type RealtimeError } from '@org/realtime-client'
-import type { ChatMessage, JoinResult } from '../types.js'
+import { RealtimeClient, type DefaultEvents, type RealtimeError } from '@org/realtime-client'
+import type { ChatClientEvents, ChatRoomEvents } from '../events.js'
 import { TypingIndicator } from './typing-indicator.js'
 import { setComposerEnabled, setStatus, showChat, showLogin, showMembers, showMessage, showNotice, showRoom, showTyping, ui } from './view.js'
 
-let client: RealtimeClient | undefined
+/** Events the server sends to the connection itself: none in this chat, so the permissive default. */
+type ChatClient = RealtimeClient<DefaultEvents, ChatClientEvents>
+
+let client: ChatClient | undefined
 let me = ''
 let room = 'general'
 let members: string[] = []
@@ -27,11 +30,11 @@ function start(name: string): void {
   me = name
   showChat(name)
   setStatus('connecting', 'connecting…')
-  const current = new RealtimeClient(new URL('/realtime', location.href).href, { auth: { name } })
+  const current = new RealtimeClient<DefaultEvents, ChatClientEvents>(new URL('/realtime', location.href).href, { auth: { name } })
   client = current
   // `connect` fires on every (re)connect. A resumed session is still in its room and gets what it
   // missed replayed; a fresh one (server restarted, or away too long) starts in no room: join again.
-  current.on('connect', () => {
+  current.lifecycle.on('connect', () => {
     stopCountdown()
     setStatus('connected')
     if (!resumed) return void join(room)
@@ -39,17 +42,17 @@ function start(name: string): void {
     reconnected = false
     setComposerEnabled(true)
   })
-  current.on('reconnect', ({ recovered }) => {
+  current.lifecycle.on('reconnect', ({ recovered }) => {
     reconnected = true
     resumed = recovered
   })
-  current.on('reconnecting', ({ attempt, delayMs }) => startCountdown(attempt, delayMs))
-  current.on('disconnect', ({ willReconnect }) => {
+  current.lifecycle.on('reconnecting', ({ attempt, delayMs }) => startCountdown(attempt, delayMs))
+  current.lifecycle.on('disconnect', ({ willReconnect }) => {
     setComposerEnabled(false)
     typing.clear()
     setStatus(willReconnect ? 'reconnecting' : 'disconnected', willReconnect ? 'reconnecting…' : 'disconnected')
   })
-  current.on('error', (error: RealtimeError) => {
+  current.lifecycle.on('error', (error: RealtimeError) => {
     if (current.state === 'disconnected') {
       stopCountdown()
       setStatus('disconnected')
@@ -68,7 +71,7 @@ async function join(next: string): Promise<void> {
   showRoom(next)
   listenTo(next)
   try {
-    const result = await current.emitWithAck<JoinResult>('join-room', { roomId: next })
+    const result = await current.emitWithAck('join-room', { roomId: next })
     if (room !== next || current !== client) return // switched again meanwhile
     members = result.members
     showMembers(members)
@@ -85,21 +88,22 @@ async function join(next: string): Promise<void> {
 function listenTo(name: string): void {
   if (client === undefined || wiredRooms.has(name)) return
   wiredRooms.add(name)
-  const channel = client.channel(name)
+  // A room's broadcasts arrive on its channel (the server joined us to the room): never on `client.on`.
+  const channel = client.channel<ChatRoomEvents>(name)
   const inRoom = <T>(handler: (data: T) => void) => (data: T) => {
     if (room === name) handler(data)
   }
-  channel.on('new-message', inRoom<ChatMessage>((message) => {
+  channel.on('new-message', inRoom((message) => {
     typing.stopped(message.name)
     showMessage(message, message.name === me)
   }))
-  channel.on('user-typing', inRoom<{ name: string }>(({ name }) => typing.typing(name)))
-  channel.on('user-joined', inRoom<{ name: string }>(({ name }) => {
+  channel.on('user-typing', inRoom(({ name }) => typing.typing(name)))
+  channel.on('user-joined', inRoom(({ name }) => {
     members.push(name)
     showMembers(members)
     showNotice(`${name} joined`)
   }))
-  channel.on('user-left', inRoom<{ name: string }>(({ name }) => {
+  channel.on('user-left', inRoom(({ name }) => {
     const index = members.indexOf(name)
     if (index !== -1) members.splice(index, 1)
     showMembers(members)

@@ -20,15 +20,15 @@ function open(user: string): void {
   const feed = current.channel(`notifications:${user}`)
   feed.on('notification', (notification: Notification) => addNotification(notification))
   // `connect` fires after every (re)connect; the client itself subscribes the channel again.
-  current.on('connect', () => {
+  current.lifecycle.on('connect', () => {
     feed.subscribe().then(
       () => current.connected && setStatus('live'),
-      () => {}, // a refusal is reported by `error` too
+      (error: RealtimeError) => setStatus('disconnected', `not subscribed: ${error.message}`), // reported here only, not as `error`
     )
   })
-  current.on('reconnecting', ({ attempt }) => setStatus('reconnecting', `reconnecting (attempt ${attempt})…`))
-  current.on('disconnect', ({ willReconnect }) => setStatus(willReconnect ? 'reconnecting' : 'disconnected', willReconnect ? 'reconnecting…' : 'disconnected'))
-  current.on('error', (error: RealtimeError) => {
+  current.lifecycle.on('reconnecting', ({ attempt }) => setStatus('reconnecting', `reconnecting (attempt ${attempt})…`))
+  current.lifecycle.on('disconnect', ({ willReconnect }) => setStatus(willReconnect ? 'reconnecting' : 'disconnected', willReconnect ? 'reconnecting…' : 'disconnected'))
+  current.lifecycle.on('error', (error: RealtimeError) => {
     if (error.code === ErrorCode.Unauthorized) showLogin(error.message)
     else if (current.state === 'disconnected') setStatus('disconnected', `disconnected: ${error.message}`)
   })

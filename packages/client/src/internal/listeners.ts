@@ -1,25 +1,43 @@
-/** A listener of an event; its return value answers a server's `emitWithAck`. */
-export type Listener = (data: any) => unknown
+/** A listener as the emitter stores it: the data, and for channel messages their context. */
+type Stored = ((data: unknown, context?: unknown) => unknown) & { listener?: unknown }
 
 /** How the first listener of an event ended. */
 export type FirstOutcome = { value: unknown } | { error: unknown }
 
-/** Listeners by event name; lighter than an event emitter and easy to tree-shake. */
+/**
+ * Listeners by event name; lighter than an event emitter and easy to tree-shake. Its `on`, `once`
+ * and `off` are what the public types ({@link Lifecycle}, the client's and a channel's) show of it.
+ */
 export class Listeners {
-  readonly #byEvent = new Map<string, Listener[]>()
+  readonly #byEvent = new Map<string, Stored[]>()
 
-  add(event: string, listener: Listener): void {
+  on(event: string, listener: unknown): this {
     const list = this.#byEvent.get(event)
-    if (list === undefined) this.#byEvent.set(event, [listener])
-    else list.push(listener)
+    if (list === undefined) this.#byEvent.set(event, [listener as Stored])
+    else list.push(listener as Stored)
+    return this
   }
 
-  remove(event: string, listener?: Listener): void {
+  once(event: string, listener: unknown): this {
+    const once: Stored = (data, context) => {
+      this.off(event, once)
+      return (listener as Stored)(data, context)
+    }
+    once.listener = listener
+    return this.on(event, once)
+  }
+
+  off(event: string, listener?: unknown): this {
     const list = this.#byEvent.get(event)
-    if (list === undefined) return
-    const kept = listener === undefined ? [] : list.filter((l) => l !== listener)
-    if (kept.length === 0) this.#byEvent.delete(event)
-    else this.#byEvent.set(event, kept)
+    const kept = list?.filter((stored) => listener !== undefined && stored !== listener && stored.listener !== listener)
+    if (kept?.length) this.#byEvent.set(event, kept)
+    else this.#byEvent.delete(event)
+    return this
+  }
+
+  /** Whether `event` has a listener. */
+  has(event: string): boolean {
+    return this.#byEvent.has(event)
   }
 
   /**
@@ -27,13 +45,11 @@ export class Listeners {
    * is none. Exceptions of the others are reported asynchronously, as `EventTarget` does, so one
    * failing listener never stops the rest or the connection logic.
    */
-  call(event: string, data: unknown): FirstOutcome | undefined {
-    const list = this.#byEvent.get(event)
-    if (list === undefined) return undefined
+  call(event: string, data?: unknown, context?: unknown): FirstOutcome | undefined {
     let first: FirstOutcome | undefined
-    for (const listener of list.slice()) {
+    for (const listener of this.#byEvent.get(event)?.slice() ?? []) {
       try {
-        const value = listener(data)
+        const value = listener(data, context)
         first ??= { value }
       } catch (error) {
         if (first === undefined) first = { error }
@@ -44,8 +60,8 @@ export class Listeners {
   }
 
   /** Calls every listener of `event`, reporting each exception asynchronously. */
-  emit(event: string, data: unknown): void {
-    const first = this.call(event, data)
+  emit(event: string, data?: unknown, context?: unknown): void {
+    const first = this.call(event, data, context)
     if (first !== undefined && 'error' in first) reportError(first.error)
   }
 }

@@ -1,6 +1,13 @@
 import type { ClientSocket, ClientSocketListener } from '../transport.js'
 import { KEY_HEADER, NORMAL_CLOSE, withQuery } from './client-helpers.js'
 import { PostQueue } from './post-queue.js'
+import { unrefTimer } from './timers.js'
+
+/**
+ * Milliseconds the DELETE that closes a session waits for the answer to a POST in flight, so that
+ * it reaches the server after that POST: nothing of the session's may arrive after its DELETE.
+ */
+const DELETE_AFTER_POST_MS = 1000
 
 /**
  * The client side of an HTTP transport session, whatever brings the frames down: it posts frames
@@ -63,11 +70,27 @@ export class HttpClientSession implements ClientSocket {
     this.#post?.send(frame)
   }
 
+  /**
+   * Ends the session with a DELETE, the last request of the session: frames not posted yet are
+   * dropped, and a POST in flight is answered first (waiting at most 1 s).
+   * Without one the DELETE leaves at once, as a page that is being unloaded needs.
+   */
   close(code: number = NORMAL_CLOSE, reason = ''): void {
     if (this.#sessionUrl !== undefined && !this.#finished) {
       // The code tells the server whether the client left on purpose (1000) or gave up on a failing connection.
       const url = withQuery(this.#sessionUrl, { code: String(code) })
-      void this.fetch(url, { ...this.#init, method: 'DELETE', keepalive: true }).catch(() => {})
+      const init: RequestInit = { ...this.#init, method: 'DELETE', keepalive: true }
+      let sent = false
+      const remove = (): void => {
+        if (sent) return
+        sent = true
+        clearTimeout(timer)
+        void this.fetch(url, init).catch(() => {})
+      }
+      // Without a POST in flight the DELETE leaves now, in this turn, as a page being unloaded needs.
+      const post = this.#post as PostQueue
+      const timer = post.inFlight ? unrefTimer(remove, DELETE_AFTER_POST_MS) : undefined
+      post.whenIdle(remove)
     }
     this.finish(code, reason)
   }

@@ -48,6 +48,8 @@ export abstract class HttpSession implements ServerSocket {
   #closeDeadline: ReturnType<typeof setTimeout> | undefined
   #ended = false
   #removed = false
+  /** When the last request of the client let go of the session (`performance.now()`); undefined while one is attached. */
+  #detachedAt: number | undefined
 
   constructor(
     /** Session id, `<transport prefix>_<random>`. */
@@ -74,6 +76,16 @@ export abstract class HttpSession implements ServerSocket {
   /** Whether the server side is done with the session (closed or terminated). */
   get ended(): boolean {
     return this.#ended
+  }
+
+  /**
+   * Milliseconds since the client was last there (its stream open, a long-poll held or answered)
+   * when no request of its is attached; 0 while one is. A session dropped for `graceMs` without
+   * its client reports that it was gone this long, so that the server counts the recovery window
+   * from the drop rather than from when it was found.
+   */
+  get goneForMs(): number {
+    return this.#detachedAt === undefined ? 0 : performance.now() - this.#detachedAt
   }
 
   /** Milliseconds a closed session keeps what it has not delivered. */
@@ -153,10 +165,12 @@ export abstract class HttpSession implements ServerSocket {
   protected attach(): void {
     clearTimeout(this.#grace)
     this.#grace = undefined
+    this.#detachedAt = undefined
   }
 
   /** No client request is attached: the session is dropped unless one arrives within `graceMs`. */
   protected detach(): void {
+    this.#detachedAt = performance.now()
     clearTimeout(this.#grace)
     this.#grace = this.#removed ? undefined : unrefTimer(() => this.terminate(), this.#timing.graceMs)
   }

@@ -33,6 +33,8 @@ export class PostQueue {
   #inFlight = false
   #closed = false
   #maxBytes = 1_048_576
+  /** Called once no POST is in flight. */
+  #whenIdle: Array<() => void> = []
 
   constructor(options: PostQueueOptions) {
     this.#options = options
@@ -49,7 +51,18 @@ export class PostQueue {
     if (!this.#inFlight) void this.#flush()
   }
 
-  /** Stops sending; frames not yet posted are dropped. */
+  /** Whether a POST is on its way, not yet answered. */
+  get inFlight(): boolean {
+    return this.#inFlight
+  }
+
+  /** Calls `callback` once no POST is in flight: at once when none is, else when the one in flight is answered or fails. */
+  whenIdle(callback: () => void): void {
+    if (this.#inFlight) this.#whenIdle.push(callback)
+    else callback()
+  }
+
+  /** Stops sending; frames not yet posted are dropped (a POST in flight goes on). */
   close(): void {
     this.#closed = true
     this.#pending = []
@@ -67,7 +80,12 @@ export class PostQueue {
         return this.#fail(1006, error instanceof Error ? error.message : 'POST failed')
       }
     }
+    this.#settle()
+  }
+
+  #settle(): void {
     this.#inFlight = false
+    for (const callback of this.#whenIdle.splice(0)) callback()
   }
 
   #takeBatch(): string {
@@ -83,7 +101,7 @@ export class PostQueue {
   }
 
   #fail(code: number, reason: string): void {
-    this.#inFlight = false
+    this.#settle()
     if (this.#closed) return
     this.close()
     this.#options.onFailure(code, reason)

@@ -6,6 +6,8 @@ import type { RoomRegistry } from '../rooms.js'
 interface Recipient {
   readonly id: string
   sendEncoded(frame: string): void
+  /** Sends a frame of `room` at `offset`, unless the room's live messages are held back for a replay. */
+  deliverFrame(room: string, offset: number | undefined, frame: string): void
 }
 
 /**
@@ -13,10 +15,10 @@ interface Recipient {
  * per room (it carries the room's name and offset) around data encoded once, not per recipient.
  */
 export function deliver<TConn extends Recipient>(packet: BroadcastPacket, connections: ReadonlyMap<string, TConn>, rooms: RoomRegistry<TConn>): void {
-  const excluded = packet.except.length === 0 && packet.rooms.length <= 1 ? NOBODY : excludedBy(packet.except, connections, rooms)
+  const excluded = packet.except.length === 0 && packet.rooms.length <= 1 ? NOBODY : excludedBy(packet.except, rooms)
   if (packet.rooms.length === 0) {
     const frame = eventFrameText(packet.event, packet.json)
-    for (const conn of connections.values()) if (!excluded.has(conn)) conn.sendEncoded(frame)
+    for (const conn of connections.values()) if (!isExcluded(excluded, conn)) conn.sendEncoded(frame)
     return
   }
   for (let index = 0; index < packet.rooms.length; index++) {
@@ -26,8 +28,8 @@ export function deliver<TConn extends Recipient>(packet: BroadcastPacket, connec
     const offset = packet.offsets?.[index]
     const frame = channelEventText(room, offset, packet.event, packet.json)
     for (const conn of members) {
-      if (excluded.has(conn)) continue
-      conn.sendEncoded(frame)
+      if (isExcluded(excluded, conn)) continue
+      conn.deliverFrame(room, offset, frame)
       if (packet.rooms.length > 1) excluded.add(conn)
     }
   }
@@ -36,13 +38,17 @@ export function deliver<TConn extends Recipient>(packet: BroadcastPacket, connec
 /** No connection: the common broadcast, to one room or all, with no `except`. */
 const NOBODY: Set<never> = new Set()
 
-/** The connections `except` names, by id or by a room they are in. */
-function excludedBy<TConn extends Recipient>(except: readonly string[], connections: ReadonlyMap<string, TConn>, rooms: RoomRegistry<TConn>): Set<TConn> {
-  const excluded = new Set<TConn>()
-  for (const name of except) {
-    const conn = connections.get(name)
-    if (conn !== undefined) excluded.add(conn)
-    for (const member of rooms.members(name)) excluded.add(member)
-  }
+/**
+ * What `except` leaves out: the members of the rooms it names, and the ids it names. By id, so
+ * that a session that waits to be resumed (a room member whose live messages may be held for its
+ * replay) is left out too.
+ */
+function excludedBy<TConn extends Recipient>(except: readonly string[], rooms: RoomRegistry<TConn>): Set<TConn | string> {
+  const excluded = new Set<TConn | string>(except)
+  for (const name of except) for (const member of rooms.members(name)) excluded.add(member)
   return excluded
+}
+
+function isExcluded<TConn extends Recipient>(excluded: Set<TConn | string>, conn: TConn): boolean {
+  return excluded !== NOBODY && (excluded.has(conn) || excluded.has(conn.id))
 }

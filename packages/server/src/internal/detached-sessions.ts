@@ -43,9 +43,13 @@ export class DetachedSessions<TSession extends WaitingSession> {
     return this.#waiting.keys()
   }
 
-  /** `session`, from a peer at `address`, starts to wait; may end the longest waiting ones. */
-  add(session: TSession, address: string): void {
-    const timer = setTimeout(() => session.expireSession(), this.windowMs)
+  /**
+   * `session`, from a peer at `address`, starts to wait, its drop having happened `goneForMs` ago
+   * (an HTTP transport finds it only after its `sessionTimeoutMs`): its window ends `windowMs`
+   * after the drop. May end the longest waiting ones.
+   */
+  add(session: TSession, address: string, goneForMs = 0): void {
+    const timer = setTimeout(() => session.expireSession(), Math.max(0, this.windowMs - goneForMs))
     timer.unref?.()
     this.#waiting.set(session, { timer, address })
     if (address !== '') {

@@ -1,5 +1,6 @@
 import { channelEventText, type ChannelPosition } from '@org/realtime-core'
-import type { HistoryEntry, HistoryStore } from '../history.js'
+import type { HistoryEntry, HistorySlice, HistoryStore, MaybePromise } from '../history.js'
+import { chain } from './maybe-promise.js'
 
 /** Who a replay is for: what a broadcast's `except` is checked against. */
 export interface ReplayRecipient {
@@ -17,25 +18,35 @@ export interface Replay {
   readonly tooLarge: boolean
   /** Bytes of the messages read, as the history counts them. */
   readonly bytes: number
+  /**
+   * The last offset the replay accounts for: a live message at or before it is already in
+   * `frames` (or was left out on purpose); one after it is not.
+   */
+  readonly through: number
 }
 
 /**
  * The frames of `room`'s history after `since` that `recipient` would have received live, when
  * the messages after `since` take at most `maxBytes`.
  */
-export function replay(history: HistoryStore, room: string, since: number, recipient: ReplayRecipient, maxBytes = Infinity): Replay {
-  const last = history.peek(room)?.offset ?? since
-  const { entries, complete } = history.after(room, since, { maxBytes })
+export function replay(history: HistoryStore, room: string, since: number, recipient: ReplayRecipient, maxBytes = Infinity): MaybePromise<Replay> {
+  return chain(history.after(room, since, { maxBytes }), (slice) => framesOf(room, since, slice, recipient, maxBytes))
+}
+
+/** The replay of `slice`, read after `since`. */
+function framesOf(room: string, since: number, slice: HistorySlice, recipient: ReplayRecipient, maxBytes: number): Replay {
+  const { entries, complete } = slice
+  const through = Math.max(since, entries.at(-1)?.offset ?? since)
   let bytes = 0
   for (const entry of entries) bytes += entryBytes(entry)
   // A read stops at `maxBytes` but returns at least one message: either way, not all of them fit.
-  const tooLarge = complete && ((entries.at(-1)?.offset ?? since) < last || bytes > maxBytes)
-  if (!complete || tooLarge) return { frames: [], complete: false, tooLarge, bytes: 0 }
+  const tooLarge = complete && (slice.truncated || bytes > maxBytes)
+  if (!complete || tooLarge) return { frames: [], complete: false, tooLarge, bytes: 0, through }
   const frames: string[] = []
   for (const entry of entries) {
     if (reached(entry, room, recipient)) frames.push(channelEventText(room, entry.offset, entry.event, entry.json))
   }
-  return { frames, complete: true, tooLarge: false, bytes }
+  return { frames, complete: true, tooLarge: false, bytes, through }
 }
 
 /** What a message weighs against the replay and history page limits: its name and data as JSON. */

@@ -1,6 +1,7 @@
 import { ErrorCode, type ChannelPosition, type ErrorPayload, type ResumeRequest } from '@org/realtime-core'
 import type { DisconnectInfo } from '../connection.js'
-import type { HistoryStore } from '../history.js'
+import type { HistoryStore, MaybePromise } from '../history.js'
+import { allOf, chain } from './maybe-promise.js'
 import type { Handshake } from '../options.js'
 import { OutboundStream } from './outbound-stream.js'
 import { checkPosition } from './replay.js'
@@ -12,7 +13,11 @@ export interface PendingResume {
   readonly handshake: Handshake
   /** Where to replay each room from, and the rooms whose missed messages are gone. */
   readonly since: ReadonlyMap<string, number>
-  readonly lost: readonly string[]
+  readonly lost: string[]
+  /** The missed messages of the rooms in `since`, read before the resume changes anything. */
+  replays: string[]
+  /** The last offset each replayed room's replay accounts for. */
+  readonly through: Map<string, number>
 }
 
 /**
@@ -89,28 +94,38 @@ export class ResumableSession {
 
   /**
    * Checks a client's request to resume this session, in `rooms`, given the channel history now.
-   * Returns why it cannot be resumed, or stores in `pendingResume` where to replay each room from.
+   * Returns why it cannot be resumed, or where to replay each room from.
    */
-  prepare(request: ResumeRequest, handshake: Handshake, rooms: ReadonlySet<string>, history: HistoryStore | undefined): ErrorPayload | undefined {
+  prepare(
+    request: ResumeRequest,
+    handshake: Handshake,
+    rooms: ReadonlySet<string>,
+    historyOf: (room: string) => HistoryStore | undefined,
+  ): MaybePromise<ErrorPayload | PendingResume> {
     if (this.stream.after(request.s) === undefined) {
       const message = `Cannot resume after frame ${request.s}: the session sent ${this.stream.seq}, and keeps only unconfirmed ones`
       return { code: ErrorCode.InvalidSequence, message }
     }
-    const since = new Map<string, number>()
-    const lost: string[] = []
+    const checked: Array<MaybePromise<readonly [room: string, offset: number, problem: 'lost' | 'future' | undefined]>> = []
     for (const room of rooms) {
       const joined = this.joinedAt(room)
+      const history = historyOf(room)
       if (history === undefined || joined === undefined) {
-        lost.push(room)
+        checked.push([room, 0, 'lost'])
         continue
       }
       const offset = request.ch !== undefined && Object.hasOwn(request.ch, room) ? (request.ch[room] as number) : joined.offset
-      const problem = checkPosition(history.position(room), joined, offset)
-      if (problem === 'future') return { code: ErrorCode.InvalidOffset, message: `Offset ${offset} of "${room}" is ahead of the channel` }
-      if (problem === 'lost') lost.push(room)
-      else since.set(room, offset)
+      checked.push(chain(history.position(room), (position) => [room, offset, checkPosition(position, joined, offset)] as const))
     }
-    this.pendingResume = { request, handshake, since, lost }
-    return undefined
+    return chain(allOf(checked), (results) => {
+      const since = new Map<string, number>()
+      const lost: string[] = []
+      for (const [room, offset, problem] of results) {
+        if (problem === 'future') return { code: ErrorCode.InvalidOffset, message: `Offset ${offset} of "${room}" is ahead of the channel` }
+        if (problem === 'lost') lost.push(room)
+        else since.set(room, offset)
+      }
+      return { request, handshake, since, lost, replays: [], through: new Map() }
+    })
   }
 }

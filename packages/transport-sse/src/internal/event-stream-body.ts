@@ -68,7 +68,8 @@ export class EventStreamBody {
   }
 
   write(text: string): void {
-    if (this.#done) return
+    // Nothing to hand over: an empty chunk would only wake the reader.
+    if (this.#done || text.length === 0) return
     if (this.#target !== undefined) {
       this.#target.write(text)
       return
@@ -89,6 +90,22 @@ export class EventStreamBody {
       if (this.#queued.length === 0) this.#finish()
       else if (this.#wanted) this.#handOver()
     }
+    if (!this.#over) unrefTimer(() => this.#cutOff(), this.#closeTimeoutMs)
+  }
+
+  /**
+   * Ends the body cleanly at once, without what it has not handed over yet: for a client that
+   * closed its session (DELETE) or went away, and for a stream a resumed one replaces. A fetch-API
+   * stream closes (its reader sees the end, never an error); a Node.js response ends after what
+   * was written to it, and is cut off if that is not sent within `closeTimeoutMs`.
+   */
+  stop(): void {
+    if (this.#done) return
+    this.#done = true
+    this.#used = true
+    this.#queued = ''
+    if (this.#target === undefined) return this.#finish()
+    this.#target.end()
     if (!this.#over) unrefTimer(() => this.#cutOff(), this.#closeTimeoutMs)
   }
 

@@ -59,13 +59,19 @@ export class SseSession extends HttpSession {
     this.#write(event)
   }
 
-  /** Starts a response body: from the beginning, or after event `lastEventId` when resuming. */
-  stream(signal: AbortSignal, lastEventId?: number): EventStreamBody | undefined {
-    if (lastEventId !== undefined && !this.#canResumeAfter(lastEventId)) return undefined
-    this.#flush()
-    this.#body?.end()
+  /**
+   * Starts a response body with the events after `lastEventId` (0: from the first), or returns
+   * undefined when some of them are no longer kept.
+   */
+  stream(signal: AbortSignal, lastEventId: number): EventStreamBody | undefined {
+    if (!this.#canResumeAfter(lastEventId)) return undefined
+    // The stream this one replaces ends at once: what it had not sent is replayed from the kept events.
+    this.#body?.stop()
+    this.#batch = ''
     const body = new EventStreamBody(() => detached(), this.closeTimeoutMs)
     const detached = (): void => {
+      // A fetch-API runtime need not cancel the body of a request that went away: it ends here.
+      body.stop()
       if (this.#body !== body) return
       this.#body = undefined
       this.#batch = ''
@@ -75,10 +81,8 @@ export class SseSession extends HttpSession {
     this.attach()
     const session = JSON.stringify({ sid: this.id, key: this.key, resume: this.newResumeToken() })
     let text = `retry: 1000\nevent: session\ndata: ${session}\n\n`
-    if (lastEventId !== undefined) {
-      for (let id = Math.max(lastEventId + 1, this.#keptFirstId); id < this.#nextId; id++) {
-        text += `id: ${id}\ndata: ${this.#kept[this.#keptHead + id - this.#keptFirstId]}\n\n`
-      }
+    for (let id = Math.max(lastEventId + 1, this.#keptFirstId); id < this.#nextId; id++) {
+      text += `id: ${id}\ndata: ${this.#kept[this.#keptHead + id - this.#keptFirstId]}\n\n`
     }
     body.write(text)
     this.#unflushedBytes = 0
@@ -101,7 +105,7 @@ export class SseSession extends HttpSession {
     const body = this.#body
     this.#body = undefined
     this.#batch = ''
-    if (graceful) body?.end()
+    if (graceful) body?.stop()
     else body?.fail()
   }
 

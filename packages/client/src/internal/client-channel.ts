@@ -1,0 +1,128 @@
+import { ErrorCode, RealtimeError, type ErrorPayload } from '@org/realtime-core'
+import type { Channel, ChannelHistory, ChannelState, FeatureContext, HistoryOptions, SubscribedEvent } from '../channel.js'
+import type { RealtimeClient } from '../client.js'
+import type { AckOptions } from '../events.js'
+import { Listeners } from './listeners.js'
+
+/** What a channel needs from its client. */
+export interface ChannelHost {
+  readonly client: RealtimeClient
+  requestSubscribe(channel: ClientChannel): void
+  /** `held`: whether the server had confirmed the subscription. */
+  requestUnsubscribe(channel: ClientChannel, held: boolean): void
+  publish(channel: string, event: string, data: unknown, ackTimeoutMs: number | undefined | false): Promise<unknown> | undefined
+  history(channel: string, options: HistoryOptions): Promise<ChannelHistory>
+  offset(channel: string): number | undefined
+}
+
+/**
+ * The {@link Channel} of a client, with what the client drives it by: answers to subscription
+ * requests, drops, and the messages that arrive for it. Not exported from the package: apps see
+ * only the `Channel` interface. It is the emitter of the app's listeners itself, which keeps the
+ * browser bundle small.
+ */
+export class ClientChannel extends Listeners implements Channel {
+  readonly name: string
+  readonly lifecycle = new Listeners()
+  readonly #host: ChannelHost
+  /** Message names claimed by features: their messages reach the features only. */
+  readonly #claims = new Listeners()
+  readonly #features = new Map<unknown, unknown>()
+  #state: ChannelState = 'unsubscribed'
+  /** Whether the server holds the subscription: confirmed, and neither left nor lost with a session. */
+  held = false
+  #waiting: Array<{ resolve(event: SubscribedEvent): void; reject(error: RealtimeError): void }> = []
+
+  constructor(name: string, host: ChannelHost) {
+    super()
+    this.name = name
+    this.#host = host
+  }
+
+  get state(): ChannelState {
+    return this.#state
+  }
+
+  get offset(): number | undefined {
+    return this.#host.offset(this.name)
+  }
+
+  /** Whether the channel should be (re)subscribed on connect. */
+  get wanted(): boolean {
+    return this.#state !== 'unsubscribed'
+  }
+
+  subscribe(): Promise<SubscribedEvent> {
+    if (this.#state === 'subscribed') return Promise.resolve({ recovered: true })
+    const confirmed = new Promise<SubscribedEvent>((resolve, reject) => this.#waiting.push({ resolve, reject }))
+    if (this.#state === 'unsubscribed') {
+      this.#state = 'subscribing'
+      this.#host.requestSubscribe(this)
+    }
+    return confirmed
+  }
+
+  unsubscribe(): void {
+    if (this.#state === 'unsubscribed') return
+    const held = this.held
+    this.#end(new RealtimeError(ErrorCode.Closed, `Unsubscribed from "${this.name}"`), false, true)
+    this.#host.requestUnsubscribe(this, held)
+  }
+
+  history(options: HistoryOptions = {}): Promise<ChannelHistory> {
+    return this.#host.history(this.name, options)
+  }
+
+  publish(event: string, data?: unknown): void {
+    void this.#host.publish(this.name, event, data, false)
+  }
+
+  async publishWithAck(event: string, data?: unknown, options: AckOptions = {}): Promise<void> {
+    await this.#host.publish(this.name, event, data, options.timeoutMs)
+  }
+
+  feature<T>(key: string | symbol, create: (context: FeatureContext) => T): T {
+    if (!this.#features.has(key)) {
+      this.#features.set(key, create({ channel: this, client: this.#host.client, claim: (event, listener) => this.#claims.on(event, listener) }))
+    }
+    return this.#features.get(key) as T
+  }
+
+  /** A message broadcast to this channel arrived: to the feature that claimed its name, else to the app. */
+  dispatch(event: string, data: unknown, offset: number | undefined): void {
+    ;(this.#claims.has(event) ? this.#claims : this).emit(event, data, { offset })
+  }
+
+  /** The server answered a subscription request, or resumed the session that held it. */
+  subscribed(error: ErrorPayload | undefined, event: SubscribedEvent = { recovered: false }): void {
+    if (this.#state === 'unsubscribed') return
+    if (error !== undefined) return this.#end(new RealtimeError(error.code, error.message), true)
+    this.#state = 'subscribed'
+    this.held = true
+    for (const waiter of this.#waiting.splice(0)) waiter.resolve(event)
+    this.lifecycle.emit('subscribed', event)
+  }
+
+  /** The connection dropped: the subscription holds again once the server confirms it anew. */
+  lost(): void {
+    if (this.#state === 'subscribed') this.#state = 'subscribing'
+  }
+
+  /**
+   * The subscription can no longer complete. `report`: whether the failure is the channel's own,
+   * for its lifecycle `error` when no `subscribe()` promise reports it.
+   */
+  failed(error: RealtimeError, report: boolean): void {
+    if (this.#state !== 'unsubscribed') this.#end(error, report)
+  }
+
+  /** `left`: the app called `unsubscribe()`, which is no error for `unsubscribed` to carry. */
+  #end(error: RealtimeError, report: boolean, left?: boolean): void {
+    this.#state = 'unsubscribed'
+    this.held = false
+    const waiting = this.#waiting.splice(0)
+    for (const waiter of waiting) waiter.reject(error)
+    this.lifecycle.emit('unsubscribed', left ? {} : { error })
+    if (report && waiting.length === 0) this.lifecycle.emit('error', error)
+  }
+}

@@ -1,0 +1,164 @@
+import {
+  CloseCode,
+  ErrorCode,
+  RealtimeError,
+  backoffDelay,
+  type ClientSocket,
+  type ClientSocketListener,
+  type ClientTransport,
+  type TransportName,
+} from '@org/realtime-core'
+import type { DisconnectReason, ReconnectingEvent } from '../events.js'
+import type { ReconnectionOptions } from '../options.js'
+import { isBuiltInTransport, loadTransport, type BuiltInTransportName } from './load-transport.js'
+
+/** Where the connector reports the socket's events, and asks for the next attempt. */
+export interface ConnectorListener extends ClientSocketListener {
+  /**
+   * The connection is gone or could not open; called once per socket. `error`: the transport,
+   * named by string, could not be loaded.
+   */
+  close(code: number, reason: string, error?: RealtimeError): void
+  /** Opens a connection: called again for the next transport or after the backoff delay. */
+  reopen(): void
+}
+
+/**
+ * Chooses the transport and opens it: falls back to the next when one cannot open, reconnects with
+ * the last one that worked, backs off between attempts, and gives up on an attempt that takes
+ * longer than `connectTimeoutMs`. Knows sockets, not frames.
+ */
+export class Connector {
+  /** The socket of the current attempt or connection. */
+  socket: ClientSocket | undefined
+  /** Whether the current socket reached `open`. */
+  opened = false
+  /** Reconnection attempts since the last connection. */
+  attempt = 0
+  /** Why the client dropped the current socket itself (`drop`), if it did. */
+  dropped: DisconnectReason | undefined
+  readonly #transports: Array<ClientTransport | BuiltInTransportName>
+  readonly #reconnection: ReconnectionOptions | false
+  readonly #timeoutMs: number
+  readonly #listener: ConnectorListener
+  #index = 0
+  /** Counts the sockets asked for, so a transport that finishes loading late opens nothing. */
+  #opens = 0
+  #timer: ReturnType<typeof setTimeout> | undefined
+
+  constructor(transports: Array<ClientTransport | BuiltInTransportName>, reconnection: ReconnectionOptions | false, timeoutMs: number, listener: ConnectorListener) {
+    for (const entry of transports) {
+      if (typeof entry === 'string' && !isBuiltInTransport(entry)) throw new RealtimeError(ErrorCode.TransportError, `Unknown transport "${entry}"`)
+    }
+    this.#transports = transports
+    // `backoffDelay` has the delays' defaults, `retry` the attempts'.
+    this.#reconnection = reconnection
+    this.#timeoutMs = timeoutMs
+    this.#listener = listener
+  }
+
+  /** Name of the transport in use or being tried. */
+  get transport(): TransportName | undefined {
+    const entry = this.#transports[this.#index]
+    return typeof entry === 'string' ? entry : entry?.name
+  }
+
+  /** Opens the current transport on `url`, loading it first when it is named by string. */
+  open(url: string): void {
+    const index = this.#index
+    const transport = this.#transports[index]
+    if (transport === undefined) throw new RealtimeError(ErrorCode.TransportError, 'No transport configured')
+    this.opened = false
+    this.dropped = undefined
+    const opens = ++this.#opens
+    if (typeof transport === 'string') {
+      loadTransport(transport).then(
+        (loaded) => {
+          this.#transports[index] = loaded
+          if (opens === this.#opens) this.open(url)
+        },
+        (error: unknown) => {
+          const failure = new RealtimeError(ErrorCode.TransportError, `The ${transport} transport could not be loaded`, { cause: error })
+          if (opens === this.#opens) this.#listener.close(CloseCode.Abnormal, 'transport not loaded', failure)
+        },
+      )
+      return
+    }
+    const listener = this.#listener
+    let socket: ClientSocket | undefined
+    const current = (): boolean => socket !== undefined && this.socket === socket
+    this.#timer = setTimeout(() => current() && this.drop('transport-close'), this.#timeoutMs)
+    socket = this.socket = transport.open(url, {
+      open: () => {
+        if (current()) {
+          this.opened = true
+          listener.open()
+        }
+      },
+      message: (text) => current() && listener.message(text),
+      close: (code, reason) => current() && this.#closed() && listener.close(code, reason),
+    })
+  }
+
+  /** The handshake succeeded: the attempt is over. */
+  connected(): void {
+    clearTimeout(this.#timer)
+    this.attempt = 0
+  }
+
+  /** Closes the socket without reporting it, and stops every attempt under way. */
+  close(code: number, reason: string): void {
+    const socket = this.socket
+    this.#closed()
+    this.#opens++
+    socket?.close(code, reason)
+  }
+
+  /**
+   * Closes the socket as failed (`CloseCode.Stalled`), as if the network had: reconnection
+   * follows. Reports the close when the transport does not.
+   */
+  drop(reason: DisconnectReason): void {
+    this.dropped = reason
+    const socket = this.socket
+    socket?.close(CloseCode.Stalled, reason)
+    if (socket !== undefined && this.socket === socket) this.#closed() && this.#listener.close(CloseCode.Stalled, reason)
+  }
+
+  /** Whether a connection that just closed is followed by another attempt, unless `refused`. */
+  willRetry(refused: boolean): boolean {
+    return !refused && (this.#fallsBack() || this.#reconnection !== false)
+  }
+
+  /**
+   * After a close: opens the next transport at once when the current one never opened, or
+   * schedules a reconnection with backoff and returns it.
+   * @throws RealtimeError `TRANSPORT_ERROR` when `reconnection.maxAttempts` are used up.
+   */
+  retry(): ReconnectingEvent | undefined {
+    if (this.#fallsBack()) {
+      this.#index++
+      this.#listener.reopen()
+      return undefined
+    }
+    const options = this.#reconnection as ReconnectionOptions
+    if (!this.opened) this.#index = 0
+    const attempt = ++this.attempt
+    if (attempt > (options.maxAttempts ?? Infinity)) throw new RealtimeError(ErrorCode.TransportError, `Could not connect after ${attempt - 1} attempts`)
+    const delayMs = backoffDelay(attempt, options)
+    this.#timer = setTimeout(() => this.#listener.reopen(), delayMs)
+    return { attempt, delayMs }
+  }
+
+  /** Whether the next transport is tried at once: trying it is part of the same attempt, not a reconnection. */
+  #fallsBack(): boolean {
+    return !this.opened && this.#index + 1 < this.#transports.length
+  }
+
+  /** Forgets the socket; true, for chaining. */
+  #closed(): true {
+    clearTimeout(this.#timer)
+    this.socket = undefined
+    return true
+  }
+}

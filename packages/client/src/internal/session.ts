@@ -1,0 +1,95 @@
+import { CONFIRM_EVERY, type ServerFrame } from '@org/realtime-core'
+
+/** A numbered frame sent and not yet confirmed by the server. */
+interface SentFrame {
+  readonly s: number
+  readonly encoded: string
+  readonly ackId: number | undefined
+}
+
+/**
+ * The client's half of a resumable session: numbers the events and publishes it sends, keeps them
+ * until the server confirms them, sends them again after a resume, and confirms the numbered
+ * frames it receives (see "Sequence numbers" in `docs/protocol.md`).
+ */
+export class Session {
+  /** The secret that resumes the session after a drop; undefined when the server keeps no sessions. */
+  token: string | undefined
+  /** Last sequence number received. */
+  received = 0
+  /** Acknowledgements awaited for numbered frames: a resumed session answers them, however long after. */
+  readonly acks = new Set<number>()
+  readonly #send: (text: string) => void
+  /** Last sequence number sent; frames received since the last `rcv`. */
+  #sent = 0
+  #unconfirmedIn = 0
+  /** Numbered frames the server has not confirmed yet, oldest first. */
+  #unconfirmed: SentFrame[] = []
+
+  /** `send`: writes a frame to the current socket, if there is one. */
+  constructor(send: (text: string) => void) {
+    this.#send = send
+  }
+
+  /**
+   * `encoded`, numbered and kept until confirmed when it is an event or publish (`numbered`) on a
+   * session that can be resumed.
+   */
+  number(encoded: string, ackId: number | undefined, numbered: boolean): string {
+    if (numbered && this.token !== undefined) {
+      const s = ++this.#sent
+      encoded = `{"s":${s},${encoded.slice(1)}`
+      this.#unconfirmed.push({ s, encoded, ackId })
+      if (ackId !== undefined) this.acks.add(ackId)
+    }
+    return encoded
+  }
+
+  /**
+   * Sees every frame from the server first: confirms what the server received (`rcv`, numbered
+   * `ack`s), counts numbered frames for the next `rcv` (sent before the client's `pong` too), and
+   * returns false for a numbered frame already received, sent again after a resume.
+   */
+  receive(frame: ServerFrame): boolean {
+    if (frame.t === 'rcv') this.#confirmed(frame.s)
+    else if (frame.t === 'ping') this.#unconfirmedIn > 0 && this.#confirm()
+    else if ((frame.t === 'event' || frame.t === 'ack') && frame.s !== undefined) {
+      if (frame.s <= this.received) return false
+      this.received = frame.s
+      if (++this.#unconfirmedIn >= CONFIRM_EVERY) this.#confirm()
+      // Frames arrive in order: the answer to one confirms it and every frame sent before it.
+      if (frame.t === 'ack') this.#unconfirmed.splice(0, this.#unconfirmed.findIndex((sent) => sent.ackId === frame.id) + 1)
+    }
+    return true
+  }
+
+  #confirm(): void {
+    this.#unconfirmedIn = 0
+    this.#send(`{"t":"rcv","s":${this.received}}`)
+  }
+
+  /** The server has every numbered frame up to `s`: forget them. */
+  #confirmed(s: number): void {
+    let count = 0
+    while (count < this.#unconfirmed.length && (this.#unconfirmed[count] as SentFrame).s <= s) count++
+    this.#unconfirmed.splice(0, count)
+  }
+
+  /** The session was resumed and the server has every frame up to `s`: the rest go again, before anything new. */
+  resume(s: number): void {
+    this.#confirmed(s)
+    for (const sent of this.#unconfirmed) this.#send(sent.encoded)
+  }
+
+  /**
+   * The session ended: nothing of it is sent again and the numbering starts over. Returns how
+   * many emits without acknowledgement may not have reached the server; the acknowledgements
+   * still awaited are in `acks` until the caller rejects them.
+   */
+  restart(): number {
+    const plain = this.#unconfirmed.filter((sent) => sent.ackId === undefined).length
+    this.#unconfirmed = []
+    this.#sent = this.received = this.#unconfirmedIn = 0
+    return plain
+  }
+}
