@@ -59,3 +59,19 @@ export async function stalledReader(port: number, request: string, enough?: (tex
   })
   return { socket, text }
 }
+
+/** The `closeTimeoutMs` of the slow-consumer tests. */
+export const CLOSE_TIMEOUT_MS = 300
+/** 4 MiB, the default `maxBufferedBytes`: more than the kernel takes on a socket nobody reads. */
+export const MAX_BUFFERED = 4 * 1024 * 1024
+const FRAME = 'x'.repeat(256 * 1024)
+
+/** Sends `conn` large frames until it is disconnected (at most 100: 25 MiB); returns how many. */
+export function floodUntilClosed(conn: { readonly connected: boolean; emit(event: string, data: unknown): void }): number {
+  let sent = 0
+  while (conn.connected && sent < 100) {
+    conn.emit('bulk', FRAME)
+    sent++
+  }
+  return sent
+}

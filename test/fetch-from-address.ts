@@ -31,3 +31,15 @@ export function fetchFrom(localAddress: string): typeof fetch {
       request.end(body ?? undefined)
     })
 }
+
+/** A `fetch` that records the URL of every request it makes, for a client transport's `fetch` option. */
+export function recordingFetch(): { urls: string[]; fetch: typeof fetch } {
+  const urls: string[] = []
+  return {
+    urls,
+    fetch: (input, init) => {
+      urls.push(String(input))
+      return fetch(input, init)
+    },
+  }
+}

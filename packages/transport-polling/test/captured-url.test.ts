@@ -2,7 +2,7 @@ import { ErrorCode } from '@org/realtime-core'
 import type { Connection } from '@org/realtime-server'
 import { pollingTransport as pollingClient } from '@org/realtime-transport-polling/client'
 import { describe, expect, it } from 'vitest'
-import { fetchFrom } from '../../../test/fetch-from-address.js'
+import { fetchFrom, recordingFetch } from '../../../test/fetch-from-address.js'
 import { collect, createClient, once, startServer } from '../../../test/support.js'
 
 /** Requests from another address than the client's, as someone who found its URLs in a log would send them. */
@@ -22,11 +22,7 @@ describe('a long-polling session URL in the wrong hands', () => {
         return data
       }),
     )
-    const urls: string[] = []
-    const recording: typeof fetch = (input, init) => {
-      urls.push(String(input))
-      return fetch(input, init)
-    }
+    const { urls, fetch: recording } = recordingFetch()
     const connected = once<Connection>(rt, 'connection')
     const client = createClient(url, { transports: [pollingClient({ fetch: recording })] })
     await once(client.lifecycle, 'connect')

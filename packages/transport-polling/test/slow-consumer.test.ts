@@ -3,24 +3,10 @@ import type { Connection } from '@org/realtime-server'
 import { pollingTransport as pollingClient } from '@org/realtime-transport-polling/client'
 import { pollingTransport } from '@org/realtime-transport-polling/server'
 import { describe, expect, it } from 'vitest'
-import { attachedServer, stalledReader } from '../../../test/attached-http-server.js'
+import { CLOSE_TIMEOUT_MS, MAX_BUFFERED, attachedServer, floodUntilClosed, stalledReader } from '../../../test/attached-http-server.js'
 import { fetchFrom } from '../../../test/fetch-from-address.js'
 import { connectedClient, once, until } from '../../../test/support.js'
 
-const CLOSE_TIMEOUT_MS = 300
-/** 4 MiB, the default `maxBufferedBytes`: more than the kernel takes on a socket nobody reads. */
-const MAX_BUFFERED = 4 * 1024 * 1024
-const FRAME = 'x'.repeat(256 * 1024)
-
-/** Sends `conn` large frames until it is disconnected (at most 100: 25 MiB); returns how many. */
-function floodUntilClosed(conn: Connection): number {
-  let sent = 0
-  while (conn.connected && sent < 100) {
-    conn.emit('bulk', FRAME)
-    sent++
-  }
-  return sent
-}
 
 /** A server with the long-polling transport (sessions time out after 10 s) and a bystander client on 127.0.0.2. */
 async function setup() {

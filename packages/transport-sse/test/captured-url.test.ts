@@ -2,7 +2,7 @@ import { ErrorCode } from '@org/realtime-core'
 import type { Connection } from '@org/realtime-server'
 import { sseTransport as sseClient } from '@org/realtime-transport-sse/client'
 import { describe, expect, it } from 'vitest'
-import { fetchFrom } from '../../../test/fetch-from-address.js'
+import { fetchFrom, recordingFetch } from '../../../test/fetch-from-address.js'
 import { RawHttpPeer } from '../../../test/raw-http-peer.js'
 import { collect, createClient, once, startServer } from '../../../test/support.js'
 import { createSseParser, type SseEvent } from '../src/internal/parse-sse.js'
@@ -24,11 +24,7 @@ async function setup() {
       return data
     }),
   )
-  const urls: string[] = []
-  const recording: typeof fetch = (input, init) => {
-    urls.push(String(input))
-    return fetch(input, init)
-  }
+  const { urls, fetch: recording } = recordingFetch()
   const connected = once<Connection>(rt, 'connection')
   const client = createClient(url, { transports: [sseClient({ fetch: recording })] })
   await once(client.lifecycle, 'connect')
