@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { RealtimeServer, type Logger } from '@org/realtime-server'
@@ -19,7 +20,7 @@ export interface AuthServerOptions {
 
 /** A running auth example server. */
 export interface AuthServer {
-  /** The base URL, e.g. `http://127.0.0.1:3002/`: `POST /token`, realtime at `/realtime`. */
+  /** The base URL, e.g. `http://127.0.0.1:3002/`: the page, `POST /token`, realtime at `/realtime`. */
   url: string
   port: number
   rt: RealtimeServer<TokenUser>
@@ -30,12 +31,25 @@ export interface AuthServer {
 
 const NAME = /^[\w-]{1,32}$/
 
+const PAGE_HEADERS = {
+  'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src data:; connect-src 'self'",
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-cache',
+}
+
 /**
- * Serves `POST /token` (`{ "name": "ada" }` → `{ token, expiresAt }`) and the realtime endpoint,
- * whose connections are authenticated by those tokens and renewed before they expire.
+ * Serves the page (`/`, `/app.js`), `POST /token` (`{ "name": "ada" }` → `{ token, expiresAt }`)
+ * and the realtime endpoint, whose connections are authenticated by those tokens and renewed
+ * before they expire. The page needs no bundler: the realtime server serves its browser client
+ * at `/realtime/client.mjs`.
  */
 export async function startAuthServer({ port = 3002, host = '127.0.0.1', secret, tokenTtlSeconds = 60, logger }: AuthServerOptions = {}): Promise<AuthServer> {
   const tokens = new TokenIssuer(secret, tokenTtlSeconds)
+  const [html, js] = await Promise.all([readFile(new URL('./web/index.html', import.meta.url)), readFile(new URL('./web/app.js', import.meta.url))])
+  const pages: Record<string, [type: string, body: Buffer]> = {
+    '/': ['text/html; charset=utf-8', html],
+    '/app.js': ['text/javascript; charset=utf-8', js],
+  }
 
   const rt = new RealtimeServer<TokenUser>({
     // Every transport, every connection and every renewal (`auth` frame) goes through here.
@@ -59,10 +73,14 @@ export async function startAuthServer({ port = 3002, host = '127.0.0.1', secret,
       })
       return
     }
-    if (path === '/' && request.method === 'GET') return void reply(response, 200, { token: 'POST /token {"name":"ada"}', realtime: '/realtime' })
+    const page = pages[path]
+    if (page !== undefined && (request.method === 'GET' || request.method === 'HEAD')) {
+      response.writeHead(200, { ...PAGE_HEADERS, 'content-type': page[0] }).end(request.method === 'HEAD' ? undefined : page[1])
+      return
+    }
     reply(response, 404, { error: 'Not found' })
   })
-  rt.attach(http, { path: '/realtime' })
+  rt.attach(http, { path: '/realtime', serveClient: true })
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject)

@@ -15,5 +15,7 @@ export interface ChatRoomEvents {
   'new-message': (message: ChatMessage) => void
   'user-joined': (user: { name: string }) => void
   'user-left': (user: { name: string }) => void
+  'user-away': (user: { name: string }) => void
+  'user-back': (user: { name: string }) => void
   'user-typing': (user: { name: string }) => void
 }

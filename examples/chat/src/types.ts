@@ -17,6 +17,8 @@ export interface JoinResult {
   room: string
   /** The room's latest messages, oldest first. */
   history: ChatMessage[]
-  /** Names of the people in the room, including the one who joined. */
+  /** Names of the people in the room, each once (however many tabs), including the one who joined; sorted. */
   members: string[]
+  /** Those of `members` whose every connection dropped: their sessions wait to be resumed. */
+  away: string[]
 }

@@ -1,4 +1,5 @@
 import { ErrorCode, RealtimeError } from '@org/realtime-server'
+import type { ChatMessage } from './types.js'
 
 /** The error code of every refused event payload. */
 export const BAD_INPUT = 'BAD_INPUT'
@@ -22,6 +23,22 @@ export function parseRoomId(data: unknown): string {
 /** The `text` of a `send-message` payload: 1–2000 characters once trimmed. */
 export function parseText(data: unknown): string {
   return trimmed(field(data, 'text'), 'text', 2000, BAD_INPUT)
+}
+
+/**
+ * Whether `value` is a message as the chat stores it (read back from the history file, which any
+ * local user could have edited): the same bounds as a message sent, and nothing else in it.
+ */
+export function isStoredMessage(value: unknown): value is ChatMessage {
+  if (typeof value !== 'object' || value === null) return false
+  const { id, name, text, at, ...rest } = value as Record<string, unknown>
+  return (
+    Object.keys(rest).length === 0 &&
+    typeof id === 'string' && id.length > 0 && id.length <= 64 &&
+    typeof name === 'string' && name.length > 0 && name.length <= 32 &&
+    typeof text === 'string' && text.length > 0 && text.length <= 2000 &&
+    typeof at === 'number' && Number.isFinite(at)
+  )
 }
 
 function trimmed(value: unknown, what: string, max: number, code: string): string {

@@ -1,6 +1,7 @@
-import { ErrorCode, RealtimeClient, type RealtimeError } from '@org/realtime-client'
-import { RealtimeServer } from '@org/realtime-server'
+import { ErrorCode, RealtimeClient, type RealtimeClientOptions, type RealtimeError } from '@org/realtime-client'
+import { RealtimeServer, type RealtimeServerOptions } from '@org/realtime-server'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { Connection } from '@org/realtime-server'
 import { attachChat, chatOptions } from '../src/chat.js'
 import type { ChatMessage, ChatUser, JoinResult } from '../src/types.js'
 import { collect, once } from '../../../test/support.js'
@@ -11,27 +12,30 @@ let rt: RealtimeServer<ChatUser>
 let url: string
 const clients: RealtimeClient[] = []
 
-beforeEach(async () => {
-  rt = new RealtimeServer<ChatUser>(chatOptions)
+/** Starts the chat on a fresh server (closed after the test), with `options` on top of the chat's. */
+async function startChat(options: Partial<RealtimeServerOptions<ChatUser>> = {}): Promise<void> {
+  rt = new RealtimeServer<ChatUser>({ ...chatOptions, ...options })
   attachChat(rt)
   const port = await rt.listen(0, { host: '127.0.0.1' })
   url = `http://127.0.0.1:${port}/realtime`
-})
+}
+
+beforeEach(() => startChat())
 
 afterEach(async () => {
   for (const client of clients.splice(0)) client.disconnect()
   await rt.close()
 })
 
-function createClient(name: unknown): RealtimeClient {
-  const client = new RealtimeClient(url, { auth: { name }, ackTimeoutMs: 5000 })
+function createClient(name: unknown, options: RealtimeClientOptions = {}): RealtimeClient {
+  const client = new RealtimeClient(url, { auth: { name }, ackTimeoutMs: 5000, ...options })
   clients.push(client)
   return client
 }
 
 /** A connected client called `name` that has joined `room`. */
-async function member(name: string, room = 'general'): Promise<Member> {
-  const client = createClient(name)
+async function member(name: string, room = 'general', options: RealtimeClientOptions = {}): Promise<Member> {
+  const client = createClient(name, options)
   await once(client.lifecycle, 'connect')
   const joined = (await client.emitWithAck('join-room', { roomId: room })) as JoinResult
   return Object.assign(client, { room, joined })
@@ -45,6 +49,13 @@ async function drained(client: Member): Promise<void> {
   await client.emitWithAck('join-room', { roomId: client.room })
 }
 
+/** The server's connection of the client whose session id is `id`. */
+function connectionOf(client: RealtimeClient): Connection<ChatUser> {
+  const conn = rt.connections.get(client.id as string)
+  if (conn === undefined) throw new Error(`no connection ${client.id}`)
+  return conn
+}
+
 function rejection(promise: Promise<unknown>): Promise<RealtimeError> {
   return promise.then(
     () => expect.fail('expected a rejection'),
@@ -55,13 +66,13 @@ function rejection(promise: Promise<unknown>): Promise<RealtimeError> {
 describe('joining a room', () => {
   it('returns the room history and who is in the room', async () => {
     const alice = await member('alice')
-    expect(alice.joined).toEqual({ room: 'general', history: [], members: ['alice'] })
+    expect(alice.joined).toEqual({ room: 'general', history: [], members: ['alice'], away: [] })
     const first = (await alice.emitWithAck('send-message', { text: 'first' })) as ChatMessage
     const second = (await alice.emitWithAck('send-message', { text: 'second' })) as ChatMessage
 
     const bob = await member('bob')
     expect(bob.joined.history).toEqual([first, second])
-    expect(bob.joined.members.sort()).toEqual(['alice', 'bob'])
+    expect(bob.joined.members).toEqual(['alice', 'bob'])
   })
 
   it('keeps only the last 50 messages of a room', async () => {
@@ -89,7 +100,7 @@ describe('joining a room', () => {
     const left = once(carol.channel('general'), 'user-left')
     const joined = once(bob.channel('random'), 'user-joined')
     const moved = (await alice.emitWithAck('join-room', { roomId: 'random' })) as JoinResult
-    expect(moved.members.sort()).toEqual(['alice', 'bob'])
+    expect(moved.members).toEqual(['alice', 'bob'])
     expect(await left).toEqual({ name: 'alice' })
     expect(await joined).toEqual({ name: 'alice' })
   })
@@ -160,7 +171,74 @@ describe('leaving', () => {
     bob.disconnect()
     expect(await left).toEqual({ name: 'bob' })
     const carol = await member('carol')
-    expect(carol.joined.members.sort()).toEqual(['alice', 'carol'])
+    expect(carol.joined.members).toEqual(['alice', 'carol'])
+  })
+})
+
+describe('presence per name', () => {
+  it('announces a name that joins from two connections once, and its leaving only with its last connection', async () => {
+    const bob = await member('bob')
+    const joined = collect(bob.channel('general'), 'user-joined')
+    const left = collect(bob.channel('general'), 'user-left')
+    const firstTab = await member('alice')
+    const secondTab = await member('alice')
+    expect(secondTab.joined.members).toEqual(['alice', 'bob'])
+
+    const firstGone = once(rt, 'disconnect')
+    firstTab.disconnect()
+    await firstGone
+    await drained(bob)
+    expect(joined).toEqual([{ name: 'alice' }])
+    expect(left).toEqual([])
+    expect((await member('carol')).joined.members).toEqual(['alice', 'bob', 'carol'])
+
+    const lastLeft = once(bob.channel('general'), 'user-left')
+    secondTab.disconnect()
+    expect(await lastLeft).toEqual({ name: 'alice' })
+    expect(left).toEqual([{ name: 'alice' }])
+  })
+
+  it('shows a member away as soon as its connection drops, in the room list too, and back when it resumes', async () => {
+    const bob = await member('bob')
+    // A fixed 1.5 s before alice's client tries again: she is away meanwhile.
+    const alice = await member('alice', 'general', { reconnection: { initialDelayMs: 1500, jitter: 0 } })
+    const away = once(bob.channel('general'), 'user-away')
+    const back = once(bob.channel('general'), 'user-back')
+    const heardByAlice = collect(alice.channel('general'), 'user-away')
+    connectionOf(alice).terminate()
+    expect(await away).toEqual({ name: 'alice' })
+
+    const carol = await member('carol')
+    expect(carol.joined).toMatchObject({ members: ['alice', 'bob', 'carol'], away: ['alice'] })
+    expect(await back).toEqual({ name: 'alice' })
+    expect((await alice.emitWithAck('join-room', { roomId: 'general' })) as JoinResult).toMatchObject({ away: [] })
+    expect(heardByAlice).toEqual([])
+  })
+
+  it('does not show a name away while another of its connections is still here', async () => {
+    const bob = await member('bob')
+    const away = collect(bob.channel('general'), 'user-away')
+    const firstTab = await member('alice', 'general', { reconnection: false })
+    await member('alice')
+    const detached = once(rt, 'detached')
+    connectionOf(firstTab).terminate()
+    await detached
+    await drained(bob)
+    expect(away).toEqual([])
+  })
+
+  it('announces that an away member left when its session ends unresumed', async () => {
+    await rt.close()
+    await startChat({ recovery: { windowMs: 200 } })
+    const bob = await member('bob')
+    const events: string[] = []
+    for (const event of ['user-away', 'user-back', 'user-left']) bob.channel('general').on(event, ({ name }: { name: string }) => events.push(`${event} ${name}`))
+    const alice = await member('alice', 'general', { reconnection: false })
+    const left = once(bob.channel('general'), 'user-left')
+    connectionOf(alice).terminate()
+    expect(await left).toEqual({ name: 'alice' })
+    expect(events).toEqual(['user-away alice', 'user-left alice'])
+    expect((await member('carol')).joined.members).toEqual(['bob', 'carol'])
   })
 })
 

@@ -1,7 +1,7 @@
 import type { Logger } from '@org/realtime-core'
 import { RealtimeServer } from '@org/realtime-server'
 import { sseTransport } from '@org/realtime-transport-sse/server'
-import type { FeedUser, Notification } from './types.js'
+import type { FeedUser, Notification, SentNotification } from './types.js'
 import { field, parseUser } from './validate.js'
 
 /** The channel of `user`'s notifications. */
@@ -26,6 +26,15 @@ export function sendNotification(rt: RealtimeServer<FeedUser>, user: string, tex
   const notification: Notification = { id: crypto.randomUUID(), text, at: Date.now() }
   rt.to(channelOf(user)).emit('notification', notification)
   return notification
+}
+
+/**
+ * Counts the subscriptions to `user`'s channel (`rt.in(channel).count()`, on every node), then
+ * sends: the caller can tell the sender whether anybody was listening.
+ */
+export async function notifyUser(rt: RealtimeServer<FeedUser>, user: string, text: string): Promise<SentNotification> {
+  const listeners = await rt.in(channelOf(user)).count()
+  return { notification: sendNotification(rt, user, text), listeners }
 }
 
 const DEMO_TEXTS = ['Your build passed', 'New comment on your post', 'Someone starred your repository', 'Your report is ready', 'Reminder: stand-up in 5 minutes']

@@ -1,5 +1,5 @@
 import { ErrorCode, RealtimeError, isRealtimeError, type RealtimeServer } from '@org/realtime-server'
-import { sendNotification } from './notifications.js'
+import { notifyUser } from './notifications.js'
 import type { FeedUser } from './types.js'
 import { BAD_INPUT, parseNotifyBody } from './validate.js'
 
@@ -8,7 +8,8 @@ export const MAX_NOTIFY_BYTES = 4096
 
 /**
  * `POST /notify` on the fetch API, with a JSON body `{ user, text }`: pushes `{ id, text, at }`
- * to the user's channel and answers 200 with it. Failures answer JSON `{ code, message }`:
+ * to the user's channel and answers 200 with `{ notification, listeners }`, `listeners` being how
+ * many subscriptions were there to get it (0: nobody, and it is not stored). Failures answer JSON `{ code, message }`:
  * 400 `BAD_INPUT` (not JSON, or invalid), 405 and 415 `BAD_REQUEST` (not a POST, not
  * `application/json` — which also keeps cross-site HTML forms out), 413 `PAYLOAD_TOO_LARGE`.
  * Anyone who can reach it can notify anyone: in an app, check who is calling first.
@@ -22,7 +23,7 @@ export async function handleNotify(rt: RealtimeServer<FeedUser>, request: Reques
   if (text === undefined) return json(413, { code: ErrorCode.PayloadTooLarge, message: `The body must be at most ${MAX_NOTIFY_BYTES} bytes` })
   try {
     const { user, text: message } = parseNotifyBody(parseJson(text))
-    return json(200, sendNotification(rt, user, message))
+    return json(200, await notifyUser(rt, user, message))
   } catch (error) {
     if (isRealtimeError(error) && error.code === BAD_INPUT) return json(400, { code: error.code, message: error.message })
     throw error

@@ -10,3 +10,14 @@ export interface Notification {
   /** Milliseconds since the epoch, server time. */
   at: number
 }
+
+/** The answer of `POST /notify`: the notification, and how many subscriptions were there to get it. */
+export interface SentNotification {
+  notification: Notification
+  /**
+   * Subscriptions to the user's channel when it was sent: one per open page, counting a page whose
+   * connection dropped and whose session waits for it to come back. Notifications are not stored,
+   * so with 0 nobody gets it.
+   */
+  listeners: number
+}

@@ -3,7 +3,7 @@ import { sseTransport } from '@org/realtime-transport-sse/client'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startNotificationsServer, type NotificationsServer } from '../src/notifications-server.js'
 import { MAX_NOTIFY_BYTES } from '../src/notify-handler.js'
-import type { Notification } from '../src/types.js'
+import type { Notification, SentNotification } from '../src/types.js'
 import { collect, createClient, once } from '../../../test/support.js'
 
 let server: NotificationsServer
@@ -55,8 +55,9 @@ describe('the feed', () => {
 
     const response = await notify({ user: 'bob', text: '  Your build passed  ' })
     expect(response.status).toBe(200)
-    const sent = (await response.json()) as Notification
+    const { notification: sent, listeners } = (await response.json()) as SentNotification
     expect(sent).toEqual({ id: expect.any(String), text: 'Your build passed', at: expect.any(Number) })
+    expect(listeners).toBe(1)
     expect(await toBob).toEqual(sent)
 
     // Frames of one connection arrive in order: once alice has her own, bob's would have come first.
@@ -71,8 +72,23 @@ describe('the feed', () => {
     const first = await subscriber('alice')
     const second = await subscriber('alice')
     const both = Promise.all([first, second].map(({ client }) => once<Notification>(client.channel('notifications:alice'), 'notification')))
-    const sent = await (await notify({ user: 'alice', text: 'two tabs' })).json()
+    const { notification: sent, listeners } = (await (await notify({ user: 'alice', text: 'two tabs' })).json()) as SentNotification
     expect(await both).toEqual([sent, sent])
+    expect(listeners).toBe(2)
+  })
+
+  it('answers that nobody was listening when the user has no page open', async () => {
+    const bob = await subscriber('bob')
+    const response = await notify({ user: 'carol', text: 'into the void' })
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ notification: { id: expect.any(String), text: 'into the void', at: expect.any(Number) }, listeners: 0 })
+    // A user connected but not subscribed to their feed is not listening either.
+    const carol = client('carol')
+    await once(carol.lifecycle, 'connect')
+    expect(((await (await notify({ user: 'carol', text: 'still nobody' })).json()) as SentNotification).listeners).toBe(0)
+    const next = once<Notification>(bob.client.channel('notifications:bob'), 'notification')
+    await notify({ user: 'bob', text: 'bob still gets his' })
+    expect((await next).text).toBe('bob still gets his')
   })
 
   it('refuses a subscription to another user’s channel with FORBIDDEN', async () => {

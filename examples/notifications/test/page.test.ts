@@ -24,11 +24,11 @@ async function openFeed(user: string): Promise<Page> {
   return page
 }
 
-async function send(page: Page, to: string, text: string): Promise<void> {
+async function send(page: Page, to: string, text: string, result = `Sent to ${to} (1 open page)`): Promise<void> {
   await page.fill('#to', to)
   await page.fill('#text', text)
   await page.press('#text', 'Enter')
-  await page.locator('#send-result', { hasText: `Sent to ${to}` }).waitFor()
+  await page.locator('#send-result', { hasText: result }).waitFor()
 }
 
 it('shows a notification sent from one page on the recipient’s page only, newest first, as text', async () => {
@@ -51,6 +51,18 @@ it('shows a notification sent from one page on the recipient’s page only, newe
   await expect(alice.locator('#text').inputValue()).resolves.toBe('')
 
   await bob.screenshot({ path: '/tmp/notifications.png' })
+})
+
+it('says a notification to a user with no page open reached nobody, and counts the pages of one who has', async () => {
+  const alice = await openFeed('alice')
+  await send(alice, 'carol', 'Anyone there?', 'Not delivered: carol has no page open, and notifications are not stored')
+  await expect(alice.locator('#send-result.error').count()).resolves.toBe(1)
+
+  await openFeed('carol')
+  const secondTab = await openFeed('carol')
+  await send(alice, 'carol', 'Now you are', 'Sent to carol (2 open pages)')
+  await secondTab.locator('#feed li', { hasText: 'Now you are' }).waitFor()
+  await expect(secondTab.locator('#feed li', { hasText: 'Anyone there?' }).count()).resolves.toBe(0)
 })
 
 it('shows the server’s refusal of a user name on the login form', async () => {

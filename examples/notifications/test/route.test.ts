@@ -62,7 +62,7 @@ it('serves a full client through the exported handlers: connect, subscribe, noti
   const toBob = once<Notification>(bob.channel('notifications:bob'), 'notification')
   const response = await fetch(`${base}/notify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'bob', text: 'via the route' }) })
   expect(response.status).toBe(200)
-  expect(await toBob).toEqual(await response.json())
+  expect(await response.json()).toEqual({ notification: await toBob, listeners: 1 })
 
   const error = await bob.channel('notifications:alice').subscribe().then(
     () => expect.fail('expected a rejection'),

@@ -61,8 +61,8 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
    * The client's lifecycle, apart from the app's events: `connect`, `disconnect`, `reconnecting`,
    * `reconnect` and `error` (see {@link ClientLifecycleEvents}).
    */
-  readonly lifecycle: Lifecycle<ClientLifecycleEvents> = new Listeners()
-  readonly #listeners = new Listeners()
+  readonly lifecycle: Lifecycle<ClientLifecycleEvents> = new Listeners((error, event) => this.#listenerFailed(error, event, event === 'error'))
+  readonly #listeners = new Listeners((error, event) => this.#listenerFailed(error, event))
   readonly #channels = new Map<string, ClientChannel>()
   readonly #queue: OfflineQueue
   readonly #acks = new PendingAcks()
@@ -91,7 +91,7 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
     this.#connector = new Connector([...(options.transports ?? [webSocketTransport()])], options.reconnection ?? {}, options.connectTimeoutMs ?? 10_000, {
       open: () => this.#helloInUrl || void this.#hello(),
       message: (text) => this.#receive(text),
-      close: (code, reason, error) => this.#closed(code, reason, error),
+      close: (code, reason, status, error) => this.#closed(code, reason, status, error),
       reopen: () => this.#open(),
     })
     this.#ackTimeoutMs = options.ackTimeoutMs ?? 10_000
@@ -113,6 +113,7 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
       publish: (channel, event, data, timeoutMs) => this.#submit({ t: 'pub', ch: channel, e: checkName(event), d: data }, event, timeoutMs),
       history: (channel, { since, limit }) => this.#submit({ t: 'hist', ch: channel, since, limit } as ClientFrame, 'history', undefined) as Promise<HistoryPage>,
       offset: (channel) => this.#positions.offset(channel),
+      report: (error, event) => this.#listenerFailed(error, event),
     }
     if (options.autoConnect !== false) this.connect()
   }
@@ -176,6 +177,7 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
   connect(): this {
     if (this.#state === 'idle' || this.#state === 'disconnected') {
       this.#connector.attempt = 0
+      this.#watchNetwork(true)
       this.#open()
     }
     return this
@@ -231,6 +233,31 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
     } catch (error) {
       return Promise.reject(error)
     }
+  }
+
+  /**
+   * The browser's `offline` event: the connection is lost, now rather than when a timeout notices;
+   * `online`: the reconnection waiting for its backoff delay goes now.
+   */
+  readonly #network = (event: { type: string }): void => {
+    if (event.type === 'offline') this.#connector.drop('transport-close')
+    else if (this.#state === 'reconnecting') this.#connector.hurry()
+  }
+
+  /** Listens to the `offline` and `online` events of `globalThis` where it has them (browsers), or stops. */
+  #watchNetwork(watch: boolean): void {
+    const target = globalThis as unknown as { [method: string]: ((type: string, listener: unknown) => void) | undefined }
+    for (const type of ['offline', 'online']) target[watch ? 'addEventListener' : 'removeEventListener']?.(type, this.#network)
+  }
+
+  /**
+   * A listener threw, or its promise rejected: reported as the lifecycle `error`, or to the
+   * platform (`reportError`, where there is one) when nothing listens to it or when `platform`
+   * (the `error` listener itself failed).
+   */
+  #listenerFailed(error: unknown, event: string, platform?: boolean): void {
+    if (platform || !(this.lifecycle as Listeners).has('error')) (globalThis as { reportError?(error: unknown): void }).reportError?.(error)
+    else this.#emit('error', new RealtimeError(ErrorCode.ListenerError, `A listener of "${event}" failed`, { cause: error }))
   }
 
   /** The `auth` option's value, or what its function returns. */
@@ -465,50 +492,66 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
       const d = await outcome.value
       return this.#send({ t: 'ack', id, d })
     } catch (error) {
-      err = isRealtimeError(error) ? { code: error.code, message: error.message } : { code: ErrorCode.HandlerError, message: 'The listener failed' }
+      if (isRealtimeError(error)) err = { code: error.code, message: error.message }
+      else {
+        // Not a refusal but a bug of the listener: the app hears of it too.
+        err = { code: ErrorCode.HandlerError, message: 'The listener failed' }
+        this.#listenerFailed(error, event)
+      }
     }
     this.#send({ t: 'ack', id, err })
   }
 
-  /** The socket closed, or could not open (`loadError`: its transport could not be loaded). */
-  #closed(code: number, reason: string, loadError?: RealtimeError): void {
+  /**
+   * The socket closed, or could not open (`status`: the HTTP status that refused it; `loadError`:
+   * its transport could not be loaded).
+   */
+  #closed(code: number, reason: string, status?: number, loadError?: RealtimeError): void {
     if (loadError !== undefined) this.#emit('error', loadError)
     clearTimeout(this.#renewal)
     this.#heartbeat.stop()
+    const connector = this.#connector
     const wasConnected = this.#state === 'connected'
-    const dropReason = this.#connector.dropped
+    const dropReason = connector.dropped
     const dropped = dropReason !== undefined
     // Credentials that expired while connected are renewed by reconnecting, when a function can renew them.
     const expired = code === CloseCode.Unauthorized && wasConnected && typeof this.#auth === 'function'
-    const final = !this.#connector.willRetry(!dropped && !expired && isFinalCloseCode(code))
+    const final = !connector.willRetry(!dropped && !expired && isFinalCloseCode(code), status)
     // Frames still in the offline queue were never sent, and numbered ones go again after a
     // resume: they wait for the next connection.
     this.#acks.rejectAll(
       new RealtimeError(ErrorCode.Disconnected, 'The connection dropped before the server answered'),
       (id) => this.#queue.holdsAck(id) || this.#session.acks.has(id),
     )
-    if (wasConnected) {
+    const failure = wasConnected ? undefined : connector.failure(code, reason, status, !final)
+    if (failure === undefined) {
       for (const channel of this.#channels.values()) channel.lost()
       this.#emit('disconnect', { reason: dropReason ?? disconnectReason(code), code, willReconnect: !final })
-    }
+    } else this.#emit('connect_error', failure)
     const errorCode = this.#serverError?.code ?? errorCodeForClose(code)
-    const error = errorCode === undefined ? undefined : new RealtimeError(errorCode, this.#serverError?.message ?? (reason || `Closed with ${code}`))
+    let error = errorCode === undefined ? undefined : new RealtimeError(errorCode, this.#serverError?.message ?? (reason || `Closed with ${code}`))
     if (error !== undefined && !dropped) this.#emit('error', error)
-    if (final) return this.#stop(error ?? new RealtimeError(ErrorCode.Closed, 'The connection was closed and will not be reopened'))
-    try {
-      const scheduled = this.#connector.retry()
-      if (scheduled === undefined) return
-      this.#state = 'reconnecting'
-      this.#emit('reconnecting', scheduled)
-    } catch (error) {
-      this.#stop(error as RealtimeError)
-      this.#emit('error', error as RealtimeError)
+    if (final) {
+      // Giving up connecting is an error of its own, unless the close had one.
+      const givenUp = error === undefined && failure !== undefined
+      if (givenUp) {
+        const why = connector.refusedAll ? `: HTTP ${status} on every transport` : ''
+        error = new RealtimeError(ErrorCode.TransportError, `Could not connect to ${this.url}${why}`, { cause: failure })
+      }
+      this.#stop(error ?? new RealtimeError(ErrorCode.Closed, 'The connection was closed and will not be reopened'))
+      if (givenUp) this.#emit('error', error as RealtimeError)
+      return
     }
+    const scheduled = connector.retry()
+    if (scheduled === undefined) return
+    this.#state = 'reconnecting'
+    this.#emit('reconnecting', scheduled)
   }
 
   /** Ends for good: queued frames are discarded, awaited answers and subscriptions rejected. */
   #stop(error: RealtimeError): void {
     this.#state = 'disconnected'
+    this.#watchNetwork(false)
     clearTimeout(this.#renewal)
     clearTimeout(this.#pause)
     this.#pause = undefined

@@ -1,4 +1,4 @@
-import type { EventAnswer, EventData, RealtimeError } from '@org/realtime-core'
+import type { EventAnswer, EventData, RealtimeError, TransportName } from '@org/realtime-core'
 
 /** Where the client stands. */
 export type ClientState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'disconnected'
@@ -28,6 +28,36 @@ export interface ReconnectingEvent {
   delayMs: number
 }
 
+/**
+ * Why an attempt to connect failed, as reported by the `connect_error` event:
+ * - `http-status`: the server answered the request that opens the transport with an HTTP error
+ *   status, in `status` (404: nothing serves the URL's path; the HTTP transports and the
+ *   WebSocket transport of Node.js know the status, browsers hide it from WebSocket and
+ *   EventSource);
+ * - `unreachable`: no connection: refused, no route, DNS, a reset, the browser offline (browsers
+ *   report every failed WebSocket or EventSource this way, whatever the cause);
+ * - `timeout`: the server's welcome did not arrive within `connectTimeoutMs`;
+ * - `closed`: the transport opened, then closed with `code` before the welcome (a refused
+ *   handshake, for one: the `error` event then has its code).
+ */
+export type ConnectFailure = 'http-status' | 'unreachable' | 'timeout' | 'closed'
+
+/** Payload of the `connect_error` event. */
+export interface ConnectErrorEvent {
+  /** The transport that was tried. */
+  transport: TransportName
+  /** Why it failed. */
+  cause: ConnectFailure
+  /** The HTTP status the server refused the transport with, when known. */
+  status: number | undefined
+  /** The close code the transport reported; see `docs/errors.md`. */
+  code: number
+  /** What the transport said, for humans: `connect ECONNREFUSED 127.0.0.1:3000`, `the server answered HTTP 404`… */
+  message: string
+  /** Whether another attempt follows: the next transport at once, or a reconnection after the backoff delay. */
+  willRetry: boolean
+}
+
 /** Payload of the `reconnect` event. */
 export interface ReconnectEvent {
   /** Attempts it took. */
@@ -53,12 +83,20 @@ export interface ClientLifecycleEvents {
   disconnect: (event: DisconnectEvent) => void
   /** A reconnection attempt is scheduled. */
   reconnecting: (event: ReconnectingEvent) => void
+  /**
+   * An attempt to connect failed before the server's welcome, with a transport (each transport
+   * tried reports its own). When the server answers HTTP 400 to 499 (but 408 and 429: a 404 for a
+   * wrong path, say) to every transport, the client stops trying and emits `error` with
+   * `TRANSPORT_ERROR`, as it does when it gives up for any other reason.
+   */
+  connect_error: (event: ConnectErrorEvent) => void
   /** A reconnection succeeded (emitted before `connect`). */
   reconnect: (event: ReconnectEvent) => void
   /**
    * Something failed that no promise and no channel reports: a refused handshake or credentials,
    * a refused `emit` or `publish` (those without an acknowledgement), emits dropped from the
-   * offline queue or lost with a session, giving up reconnecting.
+   * offline queue or lost with a session, giving up connecting or reconnecting, a listener that
+   * threw (`LISTENER_ERROR`, with the exception as `cause`).
    */
   error: (error: RealtimeError) => void
 }

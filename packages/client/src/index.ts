@@ -21,6 +21,8 @@ export type {
   AckOptions,
   ClientLifecycleEvents,
   ClientState,
+  ConnectErrorEvent,
+  ConnectFailure,
   DisconnectEvent,
   DisconnectReason,
   EventListener,

@@ -31,18 +31,12 @@ describeTransports('channels', () => {
       throw new Error('second listener')
     })
     channel.on('alert', (data) => received.push(data))
-    // Listener exceptions surface as uncaught errors, as EventTarget's do: catch them here.
-    const reported: string[] = []
-    const handlers = process.listeners('uncaughtException')
-    process.removeAllListeners('uncaughtException')
-    process.on('uncaughtException', (error) => reported.push(error.message))
-    try {
-      rt.to('user:ann').emit('alert', 1)
-      await until(() => reported.length === 2, 2000, 'both exceptions reported')
-    } finally {
-      process.removeAllListeners('uncaughtException')
-      for (const handler of handlers) process.on('uncaughtException', handler)
-    }
+    // Listener exceptions are the client's lifecycle `error`, with the exception as `cause`.
+    const errors = collect<RealtimeError>(client.lifecycle, 'error')
+    rt.to('user:ann').emit('alert', 1)
+    await until(() => errors.length === 2, 2000, 'both exceptions reported')
+    expect(errors.map((error) => error.code)).toEqual([ErrorCode.ListenerError, ErrorCode.ListenerError])
+    const reported = errors.map((error) => (error.cause as Error).message)
     expect(reported.sort()).toEqual(['first listener', 'second listener'])
     expect(received).toEqual([1])
   })

@@ -23,6 +23,8 @@ export const ErrorCode = {
   UnknownEvent: 'UNKNOWN_EVENT',
   /** An event handler threw an error that was not a `RealtimeError`. */
   HandlerError: 'HANDLER_ERROR',
+  /** A client listener threw or rejected: reported by the client's lifecycle `error` event, with the exception as `cause`. */
+  ListenerError: 'LISTENER_ERROR',
   /** An acknowledgement did not arrive within its timeout. */
   Timeout: 'TIMEOUT',
   /** The connection dropped while an acknowledgement was pending: the outcome is unknown. */

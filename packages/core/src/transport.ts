@@ -102,8 +102,12 @@ export interface ClientSocketListener {
   open(): void
   /** A frame arrived. */
   message(frame: string): void
-  /** The connection is gone or could not open; called exactly once. */
-  close(code: number, reason: string): void
+  /**
+   * The connection is gone or could not open; called exactly once. `status`: the HTTP status
+   * the server refused the connection with, when the transport knows it (the client reports it in
+   * its `connect_error` event).
+   */
+  close(code: number, reason: string, status?: number): void
 }
 
 /** The client's connection. */

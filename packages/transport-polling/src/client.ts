@@ -3,7 +3,7 @@
  * @module @org/realtime-transport-polling/client
  */
 import type { ClientSocket, ClientSocketListener, ClientTransport } from '@org/realtime-core'
-import { HttpClientSession, HttpRefusal, KEY_HEADER, closeCodeOf, parseCloseHeader, withQuery } from '@org/realtime-core/http-client'
+import { HttpClientSession, HttpRefusal, KEY_HEADER, parseCloseHeader, withQuery } from '@org/realtime-core/http-client'
 
 const CLOSE_HEADER = 'x-realtime-close'
 
@@ -64,7 +64,7 @@ export function pollingTransport(options: PollingClientTransportOptions = {}): C
           }
         }
       }
-      run().catch((error: unknown) => session.finish(closeCodeOf(error), error instanceof Error ? error.message : 'polling failed'))
+      run().catch((error: unknown) => session.fail(error))
       return session
     },
   }

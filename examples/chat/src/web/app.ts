@@ -9,7 +9,8 @@ type ChatClient = RealtimeClient<DefaultEvents, ChatClientEvents>
 let client: ChatClient | undefined
 let me = ''
 let room = 'general'
-let members: string[] = []
+/** The room's members by name: `true` when away (every connection of theirs dropped, waiting to be resumed). */
+const members = new Map<string, boolean>()
 let reconnected = false
 /** Whether the server resumed the session after a drop: still in the room, missed messages replayed. */
 let resumed = false
@@ -66,14 +67,15 @@ async function join(next: string): Promise<void> {
   const current = client
   if (current === undefined) return
   room = next
-  members = []
+  members.clear()
   typing.clear()
   showRoom(next)
   listenTo(next)
   try {
     const result = await current.emitWithAck('join-room', { roomId: next })
     if (room !== next || current !== client) return // switched again meanwhile
-    members = result.members
+    members.clear()
+    for (const name of result.members) members.set(name, result.away.includes(name))
     showMembers(members)
     for (const message of result.history) showMessage(message, message.name === me, true)
     if (reconnected) showNotice('reconnected')
@@ -98,18 +100,19 @@ function listenTo(name: string): void {
     showMessage(message, message.name === me)
   }))
   channel.on('user-typing', inRoom(({ name }) => typing.typing(name)))
-  channel.on('user-joined', inRoom(({ name }) => {
-    members.push(name)
-    showMembers(members)
-    showNotice(`${name} joined`)
-  }))
-  channel.on('user-left', inRoom(({ name }) => {
-    const index = members.indexOf(name)
-    if (index !== -1) members.splice(index, 1)
-    showMembers(members)
-    typing.stopped(name)
-    showNotice(`${name} left`)
-  }))
+  // Presence is per name (two tabs of one name are one member), announced by the server on change only.
+  const presence = (away: boolean | undefined, notice: string) =>
+    inRoom(({ name }: { name: string }) => {
+      if (away === undefined) members.delete(name)
+      else members.set(name, away)
+      if (away !== false) typing.stopped(name)
+      showMembers(members)
+      showNotice(`${name} ${notice}`)
+    })
+  channel.on('user-joined', presence(false, 'joined'))
+  channel.on('user-left', presence(undefined, 'left'))
+  channel.on('user-away', presence(true, 'is away'))
+  channel.on('user-back', presence(false, 'is back'))
 }
 
 ui.rooms.addEventListener('click', (event) => {
@@ -129,6 +132,8 @@ ui.composer.addEventListener('submit', (event) => {
   event.preventDefault()
   const text = ui.text.value.trim()
   if (text === '' || !client?.connected) return
+  // The message ends the typing indicator on the other pages: what is typed next, however soon, starts it again.
+  lastTypingSent = 0
   client.emitWithAck('send-message', { text }).then(
     () => {
       if (ui.text.value.trim() === text) ui.text.value = ''

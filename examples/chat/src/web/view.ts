@@ -56,8 +56,10 @@ export function showRoom(room: string): void {
   }
 }
 
-export function showMembers(names: readonly string[]): void {
-  ui.members.textContent = names.length === 0 ? '' : `Here: ${[...names].sort().join(', ')}`
+/** Shows who is in the room, by name; `true` marks those away. */
+export function showMembers(members: ReadonlyMap<string, boolean>): void {
+  const names = [...members.keys()].sort().map((name) => (members.get(name) === true ? `${name} (away)` : name))
+  ui.members.textContent = names.length === 0 ? '' : `Here: ${names.join(', ')}`
 }
 
 /** Adds `message` (at the end, or before the first live one when `history`), once per id. */

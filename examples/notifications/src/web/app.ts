@@ -1,6 +1,6 @@
 import { ErrorCode, RealtimeClient, type RealtimeError } from '@org/realtime-client'
 import { sseTransport } from '@org/realtime-transport-sse/client'
-import type { Notification } from '../types.js'
+import type { Notification, SentNotification } from '../types.js'
 import { addNotification, setStatus, showFeed, showLogin, showSendResult, ui } from './view.js'
 
 let client: RealtimeClient | undefined
@@ -40,16 +40,19 @@ ui.send.addEventListener('submit', (event) => {
   const text = ui.text.value.trim()
   showSendResult('sending…')
   notify(user, text).then(
-    () => {
+    ({ listeners }) => {
       if (ui.text.value.trim() === text) ui.text.value = ''
-      showSendResult(`Sent to ${user}`)
+      // Notifications are not stored: one sent to nobody is gone, and the sender should know.
+      if (listeners === 0) showSendResult(`Not delivered: ${user} has no page open, and notifications are not stored`, true)
+      else showSendResult(`Sent to ${user} (${listeners} open page${listeners === 1 ? '' : 's'})`)
     },
     (error: Error) => showSendResult(`Not sent: ${error.message}`, true),
   )
 })
 
 /** `POST /notify`; rejects with the server's message. */
-async function notify(user: string, text: string): Promise<void> {
+async function notify(user: string, text: string): Promise<SentNotification> {
   const response = await fetch('/notify', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, text }) })
   if (!response.ok) throw new Error(((await response.json().catch(() => ({}))) as { message?: string }).message ?? `HTTP ${response.status}`)
+  return (await response.json()) as SentNotification
 }

@@ -2,7 +2,7 @@ import { ErrorCode, RealtimeError, type ErrorPayload } from '@org/realtime-core'
 import type { Channel, ChannelHistory, ChannelState, FeatureContext, HistoryOptions, SubscribedEvent } from '../channel.js'
 import type { RealtimeClient } from '../client.js'
 import type { AckOptions } from '../events.js'
-import { Listeners } from './listeners.js'
+import { Listeners, type ReportListenerError } from './listeners.js'
 
 /** What a channel needs from its client. */
 export interface ChannelHost {
@@ -13,6 +13,8 @@ export interface ChannelHost {
   publish(channel: string, event: string, data: unknown, ackTimeoutMs: number | undefined | false): Promise<unknown> | undefined
   history(channel: string, options: HistoryOptions): Promise<ChannelHistory>
   offset(channel: string): number | undefined
+  /** Reports the exception of a listener of the channel or its lifecycle. */
+  report: ReportListenerError
 }
 
 /**
@@ -23,10 +25,10 @@ export interface ChannelHost {
  */
 export class ClientChannel extends Listeners implements Channel {
   readonly name: string
-  readonly lifecycle = new Listeners()
+  readonly lifecycle: Listeners
   readonly #host: ChannelHost
   /** Message names claimed by features: their messages reach the features only. */
-  readonly #claims = new Listeners()
+  readonly #claims: Listeners
   readonly #features = new Map<unknown, unknown>()
   #state: ChannelState = 'unsubscribed'
   /** Whether the server holds the subscription: confirmed, and neither left nor lost with a session. */
@@ -34,9 +36,11 @@ export class ClientChannel extends Listeners implements Channel {
   #waiting: Array<{ resolve(event: SubscribedEvent): void; reject(error: RealtimeError): void }> = []
 
   constructor(name: string, host: ChannelHost) {
-    super()
+    super(host.report)
     this.name = name
     this.#host = host
+    this.lifecycle = new Listeners(host.report)
+    this.#claims = new Listeners(host.report)
   }
 
   get state(): ChannelState {

@@ -8,17 +8,17 @@ import {
   type ClientTransport,
   type TransportName,
 } from '@org/realtime-core'
-import type { DisconnectReason, ReconnectingEvent } from '../events.js'
+import type { ConnectErrorEvent, DisconnectReason, ReconnectingEvent } from '../events.js'
 import type { ReconnectionOptions } from '../options.js'
 import { isBuiltInTransport, loadTransport, type BuiltInTransportName } from './load-transport.js'
 
 /** Where the connector reports the socket's events, and asks for the next attempt. */
 export interface ConnectorListener extends ClientSocketListener {
   /**
-   * The connection is gone or could not open; called once per socket. `error`: the transport,
-   * named by string, could not be loaded.
+   * The connection is gone or could not open; called once per socket. `status`: the HTTP status
+   * that refused it; `error`: the transport, named by string, could not be loaded.
    */
-  close(code: number, reason: string, error?: RealtimeError): void
+  close(code: number, reason: string, status?: number, error?: RealtimeError): void
   /** Opens a connection: called again for the next transport or after the backoff delay. */
   reopen(): void
 }
@@ -45,6 +45,13 @@ export class Connector {
   /** Counts the sockets asked for, so a transport that finishes loading late opens nothing. */
   #opens = 0
   #timer: ReturnType<typeof setTimeout> | undefined
+  /** Whether the current socket was dropped for not connecting within the time limit. */
+  #timedOut = false
+  /**
+   * Whether the server refused every transport tried since the last backoff with an HTTP status
+   * that no retry changes: the URL serves no realtime endpoint.
+   */
+  refusedAll = true
 
   constructor(transports: Array<ClientTransport | BuiltInTransportName>, reconnection: ReconnectionOptions | false, timeoutMs: number, listener: ConnectorListener) {
     for (const entry of transports) {
@@ -70,6 +77,7 @@ export class Connector {
     if (transport === undefined) throw new RealtimeError(ErrorCode.TransportError, 'No transport configured')
     this.opened = false
     this.dropped = undefined
+    this.#timedOut = false
     const opens = ++this.#opens
     if (typeof transport === 'string') {
       loadTransport(transport).then(
@@ -79,7 +87,7 @@ export class Connector {
         },
         (error: unknown) => {
           const failure = new RealtimeError(ErrorCode.TransportError, `The ${transport} transport could not be loaded`, { cause: error })
-          if (opens === this.#opens) this.#listener.close(CloseCode.Abnormal, 'transport not loaded', failure)
+          if (opens === this.#opens) this.#listener.close(CloseCode.Abnormal, 'transport not loaded', undefined, failure)
         },
       )
       return
@@ -87,7 +95,7 @@ export class Connector {
     const listener = this.#listener
     let socket: ClientSocket | undefined
     const current = (): boolean => socket !== undefined && this.socket === socket
-    this.#timer = setTimeout(() => current() && this.drop('transport-close'), this.#timeoutMs)
+    this.#timer = setTimeout(() => current() && (this.#timedOut = true) && this.drop('transport-close'), this.#timeoutMs)
     socket = this.socket = transport.open(url, {
       open: () => {
         if (current()) {
@@ -96,7 +104,7 @@ export class Connector {
         }
       },
       message: (text) => current() && listener.message(text),
-      close: (code, reason) => current() && this.#closed() && listener.close(code, reason),
+      close: (code, reason, status) => current() && this.#closed() && listener.close(code, reason, status),
     })
   }
 
@@ -125,15 +133,28 @@ export class Connector {
     if (socket !== undefined && this.socket === socket) this.#closed() && this.#listener.close(CloseCode.Stalled, reason)
   }
 
-  /** Whether a connection that just closed is followed by another attempt, unless `refused`. */
-  willRetry(refused: boolean): boolean {
-    return !refused && (this.#fallsBack() || this.#reconnection !== false)
+  /**
+   * Whether a connection that just closed is followed by another attempt: not when `refused`
+   * (a final close code), when `reconnection.maxAttempts` are used up, or when every transport
+   * was refused with an HTTP `status` of 400 to 499 (but 408 and 429) before opening.
+   */
+  willRetry(refused: boolean, status: number | undefined): boolean {
+    this.refusedAll &&= !this.opened && status !== undefined && status > 399 && status < 500 && status !== 408 && status !== 429
+    if (refused) return false
+    if (this.#fallsBack()) return true
+    const options = this.#reconnection
+    return options !== false && !this.refusedAll && this.attempt < (options.maxAttempts ?? Infinity)
+  }
+
+  /** The `connect_error` event of the socket that just closed, `code` and `message`, before the server's welcome. */
+  failure(code: number, message: string, status: number | undefined, willRetry: boolean): ConnectErrorEvent {
+    const cause = status !== undefined ? 'http-status' : this.#timedOut ? 'timeout' : this.opened ? 'closed' : 'unreachable'
+    return { transport: this.transport as TransportName, cause, status, code, message, willRetry }
   }
 
   /**
-   * After a close: opens the next transport at once when the current one never opened, or
-   * schedules a reconnection with backoff and returns it.
-   * @throws RealtimeError `TRANSPORT_ERROR` when `reconnection.maxAttempts` are used up.
+   * After a close that `willRetry`: opens the next transport at once when the current one never
+   * opened, or schedules a reconnection with backoff and returns it.
    */
   retry(): ReconnectingEvent | undefined {
     if (this.#fallsBack()) {
@@ -141,13 +162,20 @@ export class Connector {
       this.#listener.reopen()
       return undefined
     }
-    const options = this.#reconnection as ReconnectionOptions
     if (!this.opened) this.#index = 0
+    this.refusedAll = true
     const attempt = ++this.attempt
-    if (attempt > (options.maxAttempts ?? Infinity)) throw new RealtimeError(ErrorCode.TransportError, `Could not connect after ${attempt - 1} attempts`)
-    const delayMs = backoffDelay(attempt, options)
+    const delayMs = backoffDelay(attempt, this.#reconnection as ReconnectionOptions)
     this.#timer = setTimeout(() => this.#listener.reopen(), delayMs)
     return { attempt, delayMs }
+  }
+
+  /** Makes the reconnection that waits for its backoff delay now (the network is back). */
+  hurry(): void {
+    if (this.socket === undefined) {
+      clearTimeout(this.#timer)
+      this.#listener.reopen()
+    }
   }
 
   /** Whether the next transport is tried at once: trying it is part of the same attempt, not a reconnection. */

@@ -4,12 +4,21 @@ type Stored = ((data: unknown, context?: unknown) => unknown) & { listener?: unk
 /** How the first listener of an event ended. */
 export type FirstOutcome = { value: unknown } | { error: unknown }
 
+/** Where the exceptions of listeners go: what a listener of `event` threw, or its promise rejected with. */
+export type ReportListenerError = (error: unknown, event: string) => void
+
 /**
  * Listeners by event name; lighter than an event emitter and easy to tree-shake. Its `on`, `once`
  * and `off` are what the public types ({@link Lifecycle}, the client's and a channel's) show of it.
  */
 export class Listeners {
   readonly #byEvent = new Map<string, Stored[]>()
+  readonly #report: ReportListenerError
+
+  /** `report`: where a listener's exception goes; it never reaches the code that emitted the event. */
+  constructor(report: ReportListenerError) {
+    this.#report = report
+  }
 
   on(event: string, listener: unknown): this {
     const list = this.#byEvent.get(event)
@@ -41,34 +50,34 @@ export class Listeners {
   }
 
   /**
-   * Calls every listener of `event` and returns how the first one ended, or undefined when there
-   * is none. Exceptions of the others are reported asynchronously, as `EventTarget` does, so one
-   * failing listener never stops the rest or the connection logic.
+   * Calls every listener of `event` and returns how the first one ended (for the answer to the
+   * server's `emitWithAck`), or undefined when there is none. The exceptions and rejections of
+   * the others are reported, so one failing listener never stops the rest or the connection logic.
    */
   call(event: string, data?: unknown, context?: unknown): FirstOutcome | undefined {
     let first: FirstOutcome | undefined
     for (const listener of this.#byEvent.get(event)?.slice() ?? []) {
+      let outcome: FirstOutcome
       try {
-        const value = listener(data, context)
-        first ??= { value }
+        outcome = { value: listener(data, context) }
       } catch (error) {
-        if (first === undefined) first = { error }
-        else reportError(error)
+        outcome = { error }
       }
+      if (first === undefined) first = outcome
+      else this.#settle(outcome, event)
     }
     return first
   }
 
-  /** Calls every listener of `event`, reporting each exception asynchronously. */
+  /** Calls every listener of `event`, reporting each exception and rejection. */
   emit(event: string, data?: unknown, context?: unknown): void {
     const first = this.call(event, data, context)
-    if (first !== undefined && 'error' in first) reportError(first.error)
+    if (first !== undefined) this.#settle(first, event)
   }
-}
 
-/** Rethrows `error` outside the current call stack, where the platform reports uncaught errors. */
-function reportError(error: unknown): void {
-  queueMicrotask(() => {
-    throw error
-  })
+  /** Reports how a listener of `event` ended, if it threw or its promise rejects. */
+  #settle(outcome: FirstOutcome, event: string): void {
+    if ('error' in outcome) this.#report(outcome.error, event)
+    else if (outcome.value instanceof Promise) outcome.value.catch((error: unknown) => this.#report(error, event))
+  }
 }

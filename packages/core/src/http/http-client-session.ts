@@ -1,5 +1,5 @@
 import type { ClientSocket, ClientSocketListener } from '../transport.js'
-import { KEY_HEADER, NORMAL_CLOSE, withQuery } from './client-helpers.js'
+import { HttpRefusal, KEY_HEADER, NORMAL_CLOSE, closeCodeOf, withQuery } from './client-helpers.js'
 import { PostQueue } from './post-queue.js'
 import { unrefTimer } from './timers.js'
 
@@ -57,13 +57,19 @@ export class HttpClientSession implements ClientSocket {
     if (!this.#finished) this.#listener.message(frame)
   }
 
-  /** Ends the connection and reports it, once. */
-  finish(code: number, reason: string): void {
+  /** Ends the connection and reports it, once; `status`: the HTTP status that refused it. */
+  finish(code: number, reason: string, status?: number): void {
     if (this.#finished) return
     this.#finished = true
     this.stopDelivery()
     this.#post?.close()
-    this.#listener.close(code, reason)
+    this.#listener.close(code, reason, status)
+  }
+
+  /** Ends the connection for `error`, a request's failure: with its HTTP status when it is an {@link HttpRefusal}. */
+  fail(error: unknown): void {
+    const status = error instanceof HttpRefusal ? error.status : undefined
+    this.finish(closeCodeOf(error), error instanceof Error ? error.message : 'the request failed', status)
   }
 
   send(frame: string): void {

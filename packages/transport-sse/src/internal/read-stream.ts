@@ -1,4 +1,4 @@
-import { ABNORMAL_CLOSE, HttpRefusal, closeCodeOf } from '@org/realtime-core/http-client'
+import { ABNORMAL_CLOSE, HttpRefusal } from '@org/realtime-core/http-client'
 import type { StreamReader } from './create-client-transport.js'
 import { createSseParser, type SseEvent } from './parse-sse.js'
 
@@ -8,7 +8,7 @@ export const readStream: StreamReader = (url, session, onEvent) => {
   session.stopDelivery = () => aborted.abort()
   read(session.fetch, url, session.credentials, aborted.signal, onEvent).then(
     () => session.finish(ABNORMAL_CLOSE, 'the event stream ended'),
-    (error: unknown) => session.finish(closeCodeOf(error), error instanceof Error ? error.message : 'the event stream failed'),
+    (error: unknown) => session.fail(error),
   )
 }
 

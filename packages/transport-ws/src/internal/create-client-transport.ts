@@ -24,16 +24,26 @@ export interface WebSocketClientTransportOptions {
   WebSocket?: WebSocketConstructor
 }
 
-/** Builds the client transport on `Impl`; shared by the browser and Node.js entry points. */
-export function createTransport(Impl: WebSocketConstructor | undefined): ClientTransport {
+/**
+ * What a failed connection's `error` event says: a reason, and the HTTP status that refused the
+ * upgrade. Only Node.js's `ws` says anything; browsers hide both.
+ */
+export type DescribeFailure = (event: { message?: string }) => { reason: string; status: number | undefined }
+
+/**
+ * Builds the client transport on `Impl`; shared by the browser and Node.js entry points.
+ * `describe` reads the `error` event of a connection that failed.
+ */
+export function createTransport(Impl: WebSocketConstructor | undefined, describe?: DescribeFailure): ClientTransport {
   return {
     name: 'websocket',
     open(url: string, listener: ClientSocketListener): ClientSocket {
       let closed = false
+      let failure: ReturnType<DescribeFailure> | undefined
       const finish = (code: number, reason: string): void => {
         if (closed) return
         closed = true
-        listener.close(code, reason)
+        listener.close(code, reason || (failure?.reason ?? ''), failure?.status)
       }
       let ws: WebSocketLike
       try {
@@ -48,7 +58,9 @@ export function createTransport(Impl: WebSocketConstructor | undefined): ClientT
         if (typeof event.data === 'string') listener.message(event.data)
       }
       ws.onclose = (event) => finish(event.code, event.reason)
-      ws.onerror = () => {}
+      ws.onerror = (event: { message?: string }) => {
+        failure = describe?.(event)
+      }
       return {
         send: (frame) => ws.send(frame),
         close: (code = 1000, reason) => {
