@@ -5,6 +5,8 @@ import type { MaybePromise } from './history.js'
 /** Hands a packet to the adapter; answers the offsets it assigned. */
 type Send = (packet: BroadcastPacket) => MaybePromise<readonly number[]>
 
+let makeOperator: (send: Send, rooms?: readonly string[], except?: readonly string[]) => BroadcastOperator
+
 /**
  * Targets a broadcast: `to` adds rooms, `except` leaves rooms or connection ids out, `emit`
  * sends. Each call returns a new operator, so one can be kept and reused.
@@ -14,8 +16,12 @@ export class BroadcastOperator {
   readonly #rooms: readonly string[]
   readonly #except: readonly string[]
 
-  /** @internal Obtained from `RealtimeServer.to` or `Connection.to`. */
-  constructor(send: Send, rooms: readonly string[] = [], except: readonly string[] = []) {
+  static {
+    makeOperator = (send, rooms, except) => new BroadcastOperator(send, rooms, except)
+  }
+
+  /** Obtained from `RealtimeServer.to` or `Connection.to`. */
+  private constructor(send: Send, rooms: readonly string[] = [], except: readonly string[] = []) {
     this.#send = send
     this.#rooms = rooms
     this.#except = except
@@ -48,4 +54,9 @@ export class BroadcastOperator {
 
 function asList(value: string | readonly string[]): readonly string[] {
   return typeof value === 'string' ? [value] : value
+}
+
+/** An operator that hands its packets to `send`, leaving out `except`; not exported from the package. */
+export function broadcastOperator(send: Send, except?: readonly string[]): BroadcastOperator {
+  return makeOperator(send, [], except)
 }

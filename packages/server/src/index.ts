@@ -4,7 +4,7 @@
  */
 export { memoryAdapter, type Adapter, type AdapterNode, type BroadcastPacket } from './adapter.js'
 export { BroadcastOperator } from './broadcast.js'
-export { Connection, type DisconnectInfo, type EmitWithAckOptions, type EventHandler } from './connection.js'
+export { Connection, type EmitWithAckOptions } from './connection.js'
 export {
   MemoryHistory,
   type HistoryEntry,
@@ -14,19 +14,12 @@ export {
   type HistoryStore,
   type Published,
 } from './history.js'
-export type {
-  Authorize,
-  ChannelAction,
-  ConnectionMiddleware,
-  EventMiddleware,
-  Handshake,
-  IncomingEvent,
-  RealtimeServerOptions,
-  RecoveryOptions,
-} from './options.js'
-export type { JoinReason, LeaveReason, RealtimePlugin } from './plugin.js'
+export type { Authorize, ConnectionMiddleware, EventMiddleware, IncomingEvent } from './hooks.js'
+export type { RealtimeServerOptions, RecoveryOptions } from './options.js'
+export type { RealtimePlugin } from './plugin.js'
 export type { RateLimitOptions } from './rate-limit.js'
 export { RoomMembers, type RoomMember } from './room-members.js'
 export { RealtimeServer, type AttachOptions, type ListenOptions, type RealtimeServerEvents } from './server.js'
 export { TypedEmitter, type EventMap } from './typed-emitter.js'
+export type { ChannelAction, DisconnectInfo, EventHandler, Handshake, JoinReason, LeaveReason } from './types.js'
 export { CloseCode, ErrorCode, RealtimeError, isRealtimeError, type Logger } from '@org/realtime-core'

@@ -1,49 +1,9 @@
-import type { Logger, ServerTransport, TransportName } from '@org/realtime-core'
+import type { Logger, ServerTransport } from '@org/realtime-core'
 import type { Adapter } from './adapter.js'
-import type { Connection } from './connection.js'
+import type { Authorize } from './hooks.js'
 import type { RealtimePlugin } from './plugin.js'
 import type { RateLimitOptions } from './rate-limit.js'
-
-/** What `authenticate` and connection middleware know about a connecting client. */
-export interface Handshake {
-  /** The client's `auth` option, as sent in its `hello` frame; undefined for a `hello` in the URL. */
-  auth: unknown
-  /** Headers of the request that opened the connection, with lower-case names. */
-  headers: Record<string, string | string[] | undefined>
-  /** IP address of the peer as seen by this process (a proxy's, behind one). */
-  remoteAddress: string
-  /**
-   * Path and query of the request that opened the connection; the bundled client adds `hello=1`
-   * when it says its `hello` there (docs/protocol.md, "Hello in the URL").
-   */
-  url: string
-  /** The transport the client connected with. */
-  transport: TransportName
-}
-
-/** What a client asks to do with a channel. */
-export type ChannelAction = 'subscribe' | 'publish'
-
-/**
- * Decides whether `conn` may `action` on `channel`. Return `false` or throw to refuse: the client
- * gets `FORBIDDEN` (or the code of a thrown `RealtimeError`) and nothing of the channel.
- */
-export type Authorize<TData> = (conn: Connection<TData>, channel: string, action: ChannelAction) => boolean | Promise<boolean>
-
-/** Incoming event as seen by event middleware. `data` may be replaced. */
-export interface IncomingEvent<TData> {
-  readonly conn: Connection<TData>
-  readonly event: string
-  /** The channel of a client publish; absent for events sent to the server. */
-  readonly channel: string | undefined
-  data: unknown
-}
-
-/** Runs around every incoming event; throw to refuse it, call `next()` to go on. */
-export type EventMiddleware<TData> = (event: IncomingEvent<TData>, next: () => Promise<void>) => Promise<void> | void
-
-/** Runs for each new connection before `connection` is emitted; throw to refuse it. */
-export type ConnectionMiddleware<TData> = (conn: Connection<TData>) => Promise<void> | void
+import type { Handshake } from './types.js'
 
 /** How sessions and channel messages are kept for clients that reconnect. */
 export interface RecoveryOptions {

@@ -1,16 +1,8 @@
-import type { Connection, DisconnectInfo } from './connection.js'
+import type { Connection } from './connection.js'
 import type { HistoryStore } from './history.js'
-import type { Authorize, ChannelAction, IncomingEvent } from './options.js'
+import type { Authorize, IncomingEvent } from './hooks.js'
 import type { RealtimeServer } from './server.js'
-
-/** Why a connection joined a room: the server's `conn.join()`, or the client's `subscribe()`. */
-export type JoinReason = 'join' | 'subscribe'
-
-/**
- * Why a connection left a room: the server's `conn.leave()`, the client's `unsubscribe()`, or the
- * end of its session (not a dropped transport: a session waiting to be resumed stays in its rooms).
- */
-export type LeaveReason = 'leave' | 'unsubscribe' | 'disconnect'
+import type { ChannelAction, DisconnectInfo, JoinReason, LeaveReason } from './types.js'
 
 /**
  * A server plugin: what presence, collaborative documents, database changes and your own

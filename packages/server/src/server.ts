@@ -1,4 +1,3 @@
-import { randomFillSync } from 'node:crypto'
 import { createServer, type Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
@@ -25,35 +24,32 @@ import { errorResponse } from '@org/realtime-core/http'
 import { webSocketTransport } from '@org/realtime-transport-ws/server'
 import { memoryAdapter, type Adapter, type BroadcastOptions, type BroadcastPacket } from './adapter.js'
 import type { HistoryStore, MaybePromise } from './history.js'
-import { BroadcastOperator } from './broadcast.js'
-import { Connection, type ConnectionHost, type DisconnectInfo } from './connection.js'
-import { DetachedSessions } from './internal/detached-sessions.js'
+import { broadcastOperator, type BroadcastOperator } from './broadcast.js'
+import { coreOf, createConnection, type Connection } from './connection.js'
+import { ConnectionCore, type ConnectionHost } from './internal/connection-core.js'
 import { Handshakes } from './internal/handshake.js'
-import { Heartbeat } from './internal/heartbeat.js'
+import { Heartbeat, type Beating } from './internal/heartbeat.js'
+import { Inbound } from './internal/inbound.js'
 import { httpServerTimeouts } from './internal/http-server-timeouts.js'
 import { interceptRequests } from './internal/intercept-requests.js'
-import { defaultIdentity, identityKey } from './internal/identity.js'
-import { isThenable } from './internal/is-thenable.js'
+import { Credentials, otherIdentity } from './internal/credentials.js'
 import { chain } from './internal/maybe-promise.js'
 import { originPolicy } from './internal/origin-policy.js'
 import { serveWithFetch } from './internal/node-fetch-bridge.js'
+import { randomId } from './internal/random-id.js'
+import { prepareResume, resume } from './internal/resume.js'
 import { serveClient } from './internal/serve-client.js'
+import { SessionRegistry } from './internal/session-registry.js'
 import { TypedEmitter } from './typed-emitter.js'
-import type {
-  Authorize,
-  ChannelAction,
-  ConnectionMiddleware,
-  EventMiddleware,
-  Handshake,
-  RealtimeServerOptions,
-  RecoveryOptions,
-} from './options.js'
+import type { Authorize, ConnectionMiddleware, EventMiddleware } from './hooks.js'
+import type { RealtimeServerOptions, RecoveryOptions } from './options.js'
 import { AddressLimiter, ConnectionLimiter, rateLimits } from './rate-limit.js'
 import { RoomRegistry } from './rooms.js'
 import { deliver } from './internal/deliver.js'
 import { Plugins } from './internal/plugins.js'
-import type { JoinReason, LeaveReason, RealtimePlugin } from './plugin.js'
-import { RoomMembers } from './room-members.js'
+import type { RealtimePlugin } from './plugin.js'
+import { roomMembers, type RoomMembers } from './room-members.js'
+import type { ChannelAction, DisconnectInfo, Handshake, JoinReason, LeaveReason } from './types.js'
 
 /** Events of {@link RealtimeServer}. */
 export type RealtimeServerEvents<TData> = {
@@ -76,18 +72,6 @@ export type RealtimeServerEvents<TData> = {
 
 const unknownSession: ErrorPayload = { code: ErrorCode.UnknownSession, message: 'No session to resume under this token (unknown, or ended)' }
 
-const otherIdentity: ErrorPayload = { code: ErrorCode.IdentityMismatch, message: "These credentials name another user than the session's" }
-
-/** Credentials whose `expiresAt` has passed, at a handshake or a renewal. */
-function expiredCredentials(): RealtimeError {
-  return new RealtimeError(ErrorCode.Unauthorized, 'The credentials have expired')
-}
-
-/** A failed `authenticate` as the `UNAUTHORIZED` error the client gets. */
-function unauthorized(error: unknown): RealtimeError {
-  return new RealtimeError(ErrorCode.Unauthorized, isRealtimeError(error) ? error.message : 'Authentication failed')
-}
-
 /** The recovery settings with their defaults, or undefined when recovery is off. */
 function recoveryOptions(options: RecoveryOptions | false | undefined): Required<RecoveryOptions> | undefined {
   if (options === false) return undefined
@@ -104,24 +88,6 @@ function recoveryOptions(options: RecoveryOptions | false | undefined): Required
     sessionBytes: options?.sessionBytes ?? 1_048_576,
     maxDetachedSessions: options?.maxDetachedSessions ?? 10_000,
   }
-}
-
-/**
- * Random bytes for session ids and resume tokens, drawn from the system's generator a pool at a
- * time: one call then serves hundreds of connections. Each byte is handed out once.
- */
-const randomPool = Buffer.alloc(4096)
-let randomOffset = randomPool.length
-
-/** `bytes` fresh random bytes, as base64url. */
-function randomId(bytes: number): string {
-  if (randomOffset + bytes > randomPool.length) {
-    randomFillSync(randomPool)
-    randomOffset = 0
-  }
-  const id = randomPool.toString('base64url', randomOffset, randomOffset + bytes)
-  randomOffset += bytes
-  return id
 }
 
 /** Where the frames of a socket refused before its handshake go. */
@@ -191,31 +157,25 @@ export interface ListenOptions extends AttachOptions {
  */
 export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<RealtimeServerEvents<TData>> {
   readonly #connections = new Map<string, Connection<TData>>()
-  readonly #rooms = new RoomRegistry<Connection<TData>>()
+  readonly #rooms = new RoomRegistry<ConnectionCore<Connection<TData>>>()
   readonly #transports: ServerTransport[]
   readonly #adapter: Adapter
-  readonly #authenticate: (handshake: Handshake) => TData | undefined | Promise<TData | undefined>
+  readonly #credentials: Credentials<TData>
   readonly #authorize: Authorize<TData>
-  readonly #expiresAt: ((data: TData) => number | Date | undefined) | undefined
   readonly #connectionMiddleware: ConnectionMiddleware<TData>[] = []
   readonly #eventMiddleware: EventMiddleware<TData>[] = []
   readonly #options: Required<
     Pick<RealtimeServerOptions<TData>, 'pingIntervalMs' | 'pingTimeoutMs' | 'handshakeTimeoutMs' | 'maxPayload' | 'ackTimeoutMs' | 'closeTimeoutMs'>
   >
   readonly #logger: Logger
-  readonly #host: ConnectionHost<TData>
+  readonly #host: ConnectionHost<Connection<TData>>
+  readonly #inbound: Inbound<TData>
   readonly #handshakes: Handshakes<Connection<TData>>
   readonly #hosts = new Map<ServerTransport, TransportHost>()
   readonly #addressLimiter: AddressLimiter | undefined
   readonly #recovery: Required<RecoveryOptions> | undefined
-  /** Sessions a client may resume, by their secret token: open ones and detached ones. */
-  readonly #sessions = new Map<string, Connection<TData>>()
-  /** Detached sessions, each with the timer that ends it, at most so many per address and in all. */
-  readonly #detached: DetachedSessions<Connection<TData>>
-  /** Who `data` names, with `authenticate`; undefined without it (every connection is the same nobody). */
-  readonly #identity: ((data: TData) => unknown) | undefined
-  /** Who each connection's credentials named when it was opened, with `authenticate`. */
-  readonly #identities = new WeakMap<Connection<TData>, string | symbol | undefined>()
+  /** Sessions a client may resume, by their tokens, and the detached ones waiting for their client. */
+  readonly #sessions: SessionRegistry<Connection<TData>>
   readonly #plugins: Plugins<TData>
   /** Connections that had their `connection` event: only they get `join`, `leave` and `disconnect` events. */
   readonly #announced = new WeakSet<Connection<TData>>()
@@ -230,12 +190,9 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     super()
     this.#transports = options.transports ?? [webSocketTransport()]
     this.#adapter = options.adapter ?? memoryAdapter()
-    // No data until a connection's is first read (Connection.data).
-    this.#authenticate = options.authenticate ?? (() => undefined)
     this.#authorize = options.authorize ?? refuseAll
-    this.#expiresAt = options.expiresAt
-    this.#identity = options.authenticate === undefined ? undefined : (options.identity ?? defaultIdentity)
     this.#logger = options.logger ?? silentLogger
+    this.#credentials = new Credentials(options, this.#logger)
     this.#plugins = new Plugins(this.#logger)
     this.#options = {
       pingIntervalMs: options.pingIntervalMs ?? 25_000,
@@ -250,8 +207,8 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
       handshakeTimeoutMs: this.#options.handshakeTimeoutMs,
       accept: (socket, handshake, hello) => this.#accept(socket, handshake, hello),
       welcome: (socket, conn) => this.#welcome(socket, conn),
-      receive: (conn, text) => conn.receive(text),
-      closed: (socket, conn, code, reason) => conn.closed({ code, reason }, socket),
+      receive: (conn, text) => this.#inbound.receive(coreOf(conn), text),
+      closed: (socket, conn, code, reason) => coreOf(conn).closed({ code, reason }, socket),
       released: (remoteAddress) => this.#addressLimiter?.release(remoteAddress),
     })
     const checkOrigin = originPolicy(options.origins)
@@ -265,7 +222,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     }
     const limits = options.rateLimit === false ? undefined : rateLimits(options.rateLimit)
     this.#addressLimiter = limits === undefined ? undefined : new AddressLimiter(limits)
-    this.#detached = new DetachedSessions(
+    this.#sessions = new SessionRegistry(
       this.#recovery?.windowMs ?? 0,
       this.#recovery?.maxDetachedSessions ?? 0,
       limits?.detachedSessionsPerIp ?? Infinity,
@@ -277,14 +234,15 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
       subscriptionsPerConnection: limits?.subscriptionsPerConnection ?? Infinity,
       limiter: () => (limits === undefined ? undefined : new ConnectionLimiter(limits)),
       logger: this.#logger,
-      eventMiddleware: this.#eventMiddleware,
-      join: (conn, room, reason) => {
-        if (!this.#rooms.add(room, conn) || !this.#announced.has(conn)) return
+      join: (core, room, reason) => {
+        const conn = core.conn
+        if (!this.#rooms.add(room, core) || !this.#announced.has(conn)) return
         this.#plugins.notify('onJoin', conn, room, reason)
         this.#notify('join', conn, room, reason)
       },
-      leave: (conn, room, reason) => {
-        if (!this.#rooms.remove(room, conn) || !this.#announced.has(conn)) return
+      leave: (core, room, reason) => {
+        const conn = core.conn
+        if (!this.#rooms.remove(room, core) || !this.#announced.has(conn)) return
         this.#plugins.notify('onLeave', conn, room, reason)
         this.#notify('leave', conn, room, reason)
       },
@@ -294,21 +252,14 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
       broadcast: (packet) => this.#broadcast(packet),
       authorize: (conn, channel, action) => this.#checkAuthorization(conn, channel, action),
       reauthenticate: async (conn, auth) => {
-        // Without an authenticate hook there are no credentials to renew, and data stays as it is.
-        if (options.authenticate === undefined) return
-        const data = (await this.#authenticated({ ...conn.handshake, auth })) ?? ({} as TData)
-        const expiresAt = this.#unexpiredUntil(data)
-        // Another user's credentials must not take over this session (and its rooms).
-        if (this.#identityOf(data) !== this.#identities.get(conn)) throw new RealtimeError(otherIdentity.code, otherIdentity.message)
-        conn.data = data
-        conn.expiresAt = expiresAt
+        const renewed = await this.#credentials.renewed(conn, conn.handshake, auth)
+        if (renewed === undefined) return
+        conn.data = renewed.data
+        coreOf(conn).expiresAt = renewed.expiresAt
       },
       sessionFrames: this.#recovery?.sessionFrames,
       sessionBytes: this.#recovery?.sessionBytes,
-      tokenReceived: (conn) => {
-        this.#retireToken(conn.previousToken)
-        conn.previousToken = undefined
-      },
+      tokenReceived: (core) => this.#sessions.proven(core),
       history: (room) => this.#historyOf(room),
       replayBytes: this.#recovery?.replayBytes ?? 0,
       historyPageBytes: this.#recovery?.historyPageBytes ?? 0,
@@ -317,11 +268,11 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
         this.#plugins.notify('onDetached', conn, info)
         this.#notify('detached', conn, info)
         // May end the sessions of the address (or of the server) that have waited longest.
-        this.#detached.add(conn, conn.handshake.remoteAddress, goneForMs)
+        this.#sessions.detach(coreOf(conn), conn.handshake.remoteAddress, goneForMs)
       },
       removed: (conn, info) => {
         this.#connections.delete(conn.id)
-        this.#forgetSession(conn)
+        this.#sessions.forget(coreOf(conn))
         // Only a connection that was announced (open or detached) is announced gone: one refused
         // by middleware, or whose client hung up during the handshake, never had its `connection`.
         if (!this.#announced.has(conn)) return
@@ -329,6 +280,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
         this.#notify('disconnect', conn, info)
       },
     }
+    this.#inbound = new Inbound(this.#eventMiddleware)
     for (const plugin of options.plugins ?? []) this.use(plugin)
   }
 
@@ -427,7 +379,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
         historySource: (room) => this.#plugins.claimant(room)?.history,
       }),
     )
-    this.#heartbeat ??= new Heartbeat(() => this.#connections.values(), this.#options.pingIntervalMs, this.#options.pingTimeoutMs)
+    this.#heartbeat ??= new Heartbeat(() => coresOf(this.#connections), this.#options.pingIntervalMs, this.#options.pingTimeoutMs)
     if (this.#addressLimiter !== undefined && this.#sweep === undefined) {
       const limiter = this.#addressLimiter
       this.#sweep = setInterval(() => limiter.sweep(), 10_000)
@@ -456,7 +408,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
    * it included (`connected: false`).
    */
   in(room: string): RoomMembers<TData> {
-    return new RoomMembers(room, () => this.#rooms.members(room), this.#adapter.members?.bind(this.#adapter))
+    return roomMembers(room, () => this.#rooms.members(room), this.#adapter.members?.bind(this.#adapter))
   }
 
   /** Adds an event middleware; they run in order around every incoming event and client publish. */
@@ -485,7 +437,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
    * not send them to the other nodes; offsets are still assigned and history still kept.
    */
   get local(): BroadcastOperator {
-    return new BroadcastOperator((packet) => this.#broadcast(packet, { local: true }))
+    return broadcastOperator((packet) => this.#broadcast(packet, { local: true }))
   }
 
   /**
@@ -501,7 +453,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
       (conn) => new Promise<void>((resolve) => conn.on('disconnect', () => resolve())),
     )
     for (const conn of this.#connections.values()) conn.disconnect(CloseCode.GoingAway, 'server shutting down')
-    for (const conn of [...this.#detached.keys()]) conn.disconnect(CloseCode.GoingAway, 'server shutting down')
+    for (const core of [...this.#sessions.detached()]) core.disconnect(CloseCode.GoingAway, 'server shutting down')
     for (const socket of this.#handshakes.sockets()) socket.close(CloseCode.GoingAway, 'server shutting down')
     const deadline = setTimeout(() => {
       for (const conn of this.#connections.values()) conn.terminate()
@@ -533,7 +485,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
   }
 
   #operator(): BroadcastOperator {
-    return new BroadcastOperator((packet) => this.#broadcast(packet))
+    return broadcastOperator((packet) => this.#broadcast(packet))
   }
 
   /** Hands `packet` to the adapter; a failure it reports later is logged, so nobody has to await it. */
@@ -563,10 +515,11 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
   }
 
   #welcome(socket: ServerSocket, conn: Connection<TData>): void {
-    if (conn.pendingResume !== undefined) return this.#resume(socket, conn)
+    const core = coreOf(conn)
+    if (core.session?.pendingResume !== undefined) return this.#resume(socket, core)
     this.#connections.set(conn.id, conn)
-    conn.welcome(this.#welcomeFrame(conn, conn.resumeError === undefined ? undefined : { err: conn.resumeError }))
-    conn.resumeError = undefined
+    core.welcome(this.#welcomeFrame(core, core.resumeError === undefined ? undefined : { err: core.resumeError }))
+    core.resumeError = undefined
     this.#announced.add(conn)
     this.#plugins.notify('onConnection', conn)
     // Rooms its connection middleware joined it to, now that it is announced.
@@ -578,13 +531,14 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
   }
 
   /** Gives the session back to its client on `socket`, under a new token; no `connection` event. */
-  #resume(socket: ServerSocket, conn: Connection<TData>): void {
-    const resumed = conn.resume(socket, (lost) =>
-      this.#welcomeFrame(conn, { resumed: true, s: conn.lastReceived, ...(lost.length === 0 ? {} : { lost: [...lost] }) }),
+  #resume(socket: ServerSocket, core: ConnectionCore<Connection<TData>>): void {
+    const conn = core.conn
+    const resumed = resume(core, socket, (lost) =>
+      this.#welcomeFrame(core, { resumed: true, s: core.session?.inSeq ?? 0, ...(lost.length === 0 ? {} : { lost: [...lost] }) }),
     )
     if (!resumed) {
       // The session ended meanwhile, or can no longer replay what was asked: the retry starts afresh.
-      conn.disconnect(CloseCode.SessionReset, ErrorCode.UnknownSession)
+      core.disconnect(CloseCode.SessionReset, ErrorCode.UnknownSession)
       socket.close(CloseCode.GoingAway, 'session ended')
       return
     }
@@ -594,121 +548,46 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
   }
 
   /**
-   * The `welcome` for `conn`, with a fresh resume token when its session can be resumed. The
-   * token it replaces stays valid until the client shows it received this one (its first frame
-   * after the welcome), so a welcome lost with its connection does not lose the session.
+   * The `welcome` for `core`, with a fresh resume token when its session can be resumed (see
+   * {@link SessionRegistry.issue}).
    */
-  #welcomeFrame(conn: Connection<TData>, extra?: Pick<WelcomeFrame, 'err' | 'resumed' | 's' | 'lost'>): string {
-    this.#stopWaiting(conn)
-    this.#retireToken(conn.previousToken)
-    conn.previousToken = conn.token
-    conn.token = undefined
-    if (conn.resumable) {
-      // 128 random bits: as unguessable as a bearer secret needs, and 22 characters per session.
-      conn.token = randomId(16)
-      this.#sessions.set(conn.token, conn)
-    }
+  #welcomeFrame(core: ConnectionCore<Connection<TData>>, extra?: Pick<WelcomeFrame, 'err' | 'resumed' | 's' | 'lost'>): string {
+    const token = this.#sessions.issue(core)
     return encodeFrame({
       t: 'welcome',
       v: PROTOCOL_VERSION,
-      sid: conn.id,
+      sid: core.id,
       pingInterval: this.#options.pingIntervalMs,
       pingTimeout: this.#options.pingTimeoutMs,
       maxPayload: this.#options.maxPayload,
-      ...(conn.expiresAt === undefined ? {} : { expiresAt: conn.expiresAt }),
-      ...(conn.token === undefined ? {} : { token: conn.token }),
+      ...(core.expiresAt === undefined ? {} : { expiresAt: core.expiresAt }),
+      ...(token === undefined ? {} : { token }),
       ...extra,
     })
   }
 
-  #forgetSession(conn: Connection<TData>): void {
-    this.#retireToken(conn.token)
-    this.#retireToken(conn.previousToken)
-    conn.token = conn.previousToken = undefined
-    this.#stopWaiting(conn)
-  }
-
-  /** A detached session is back or gone: its window no longer runs. */
-  #stopWaiting(conn: Connection<TData>): void {
-    this.#detached.delete(conn)
-  }
-
-  #retireToken(token: string | undefined): void {
-    if (token !== undefined) this.#sessions.delete(token)
-  }
-
-  /**
-   * Runs `authenticate`; any failure is `UNAUTHORIZED`, with the message of a thrown `RealtimeError`.
-   * A synchronous `authenticate` gives its data without a promise; undefined when it returned none.
-   */
-  #authenticated(handshake: Handshake): TData | undefined | Promise<TData | undefined> {
-    let data: TData | undefined | PromiseLike<TData | undefined>
-    try {
-      data = this.#authenticate(handshake)
-    } catch (error) {
-      throw unauthorized(error)
-    }
-    if (!isThenable(data)) return data
-    return Promise.resolve(data).then(undefined, (error: unknown) => {
-      throw unauthorized(error)
-    })
-  }
-
-  /** When the credentials of `data` expire, by the `expiresAt` option; `{}` stands for no data. */
-  #expiryOf(data: TData | undefined): number | undefined {
-    const expiry = this.#expiresAt?.(data ?? ({} as TData))
-    return expiry instanceof Date ? expiry.getTime() : expiry
-  }
-
-  /**
-   * When the credentials of `data` expire.
-   * @throws RealtimeError `UNAUTHORIZED` when they already have: they are refused at once.
-   */
-  #unexpiredUntil(data: TData | undefined): number | undefined {
-    const expiresAt = this.#expiryOf(data)
-    if (expiresAt !== undefined && expiresAt <= Date.now()) throw expiredCredentials()
-    return expiresAt
-  }
-
-  /**
-   * Who `data` names, by the `identity` option, as a key to compare; undefined without
-   * `authenticate`. An identity that cannot be compared (it throws, or is no JSON) is a symbol of
-   * its own, equal to no other: resumes and renewals are refused.
-   */
-  #identityOf(data: TData | undefined): string | symbol | undefined {
-    if (this.#identity === undefined) return undefined
-    try {
-      const key = identityKey(this.#identity(data ?? ({} as TData)))
-      if (key !== undefined) return key
-      this.#logger.warn('identity is no JSON value: resumes and renewals of this user are refused')
-    } catch (error) {
-      this.#logger.error('identity threw', { error })
-    }
-    return Symbol('no identity')
-  }
-
   /** The connection for a valid `hello`; synchronous unless `authenticate` or a middleware is not. */
   #accept(socket: ServerSocket, handshake: Handshake, hello: HelloFrame): Connection<TData> | Promise<Connection<TData>> {
-    const data = this.#authenticated(handshake)
+    const data = this.#credentials.authenticated(handshake)
     if (data instanceof Promise) return data.then((resolved) => this.#connectionFor(socket, handshake, hello, resolved))
     return this.#connectionFor(socket, handshake, hello, data)
   }
 
   /** The session `hello` resumes, or a new connection once the connection middleware accepted it. */
   #connectionFor(socket: ServerSocket, handshake: Handshake, hello: HelloFrame, data: TData | undefined): Connection<TData> | Promise<Connection<TData>> {
-    const expiresAt = this.#unexpiredUntil(data)
-    const identity = this.#identityOf(data)
+    const expiresAt = this.#credentials.unexpiredUntil(data)
+    const identity = this.#credentials.identityOf(data)
     const resume = hello.resume
-    const session = resume === undefined || this.#recovery === undefined ? undefined : this.#sessions.get(resume.token)
+    const session = resume === undefined || this.#recovery === undefined ? undefined : this.#sessions.find(resume.token)
     if (resume === undefined) return this.#newConnection(socket, handshake, hello, data, expiresAt, identity, undefined)
     // Another user's credentials open that user's own session, and leave this one as it is.
-    if (session !== undefined && identity !== this.#identities.get(session)) return this.#newConnection(socket, handshake, hello, data, expiresAt, identity, otherIdentity)
+    if (session !== undefined && !this.#credentials.sameUser(session.conn, identity)) return this.#newConnection(socket, handshake, hello, data, expiresAt, identity, otherIdentity)
     if (session === undefined) return this.#newConnection(socket, handshake, hello, data, expiresAt, identity, unknownSession)
-    return chain(session.prepareResume(resume, handshake), (resumeError) => {
+    return chain(prepareResume(session, resume, handshake), (resumeError) => {
       if (resumeError === undefined) {
         // The session keeps its data; the fresh credentials set when it expires.
         session.expiresAt = expiresAt
-        return session
+        return session.conn
       }
       // A resume that failed its checks ends that session: its client starts afresh.
       session.disconnect(CloseCode.SessionReset, resumeError.code)
@@ -727,10 +606,11 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     resumeError: ErrorPayload | undefined,
   ): Connection<TData> | Promise<Connection<TData>> {
     const recoverable = hello.resume !== undefined || hello.recoverable === true
-    const conn = new Connection<TData>(randomId(15), socket, handshake, data, this.#host, recoverable)
-    conn.resumeError = resumeError
-    conn.expiresAt = expiresAt
-    if (this.#identity !== undefined) this.#identities.set(conn, identity)
+    const core = new ConnectionCore<Connection<TData>>(socket, handshake, this.#host, recoverable)
+    const conn = createConnection(randomId(15), data, core)
+    core.resumeError = resumeError
+    core.expiresAt = expiresAt
+    this.#credentials.remember(conn, identity)
     return this.#connectionMiddleware.length === 0 ? conn : this.#runConnectionMiddleware(conn)
   }
 
@@ -738,7 +618,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     try {
       for (const middleware of this.#connectionMiddleware) await middleware(conn)
     } catch (error) {
-      conn.closed({ code: CloseCode.Forbidden, reason: 'refused by middleware' })
+      coreOf(conn).closed({ code: CloseCode.Forbidden, reason: 'refused by middleware' })
       throw error
     }
     return conn
@@ -756,4 +636,9 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     }
     return { code: ErrorCode.Forbidden, message: `Not allowed to ${action} "${channel}"` }
   }
+}
+
+/** The internal state of each of `connections`, for the heartbeat. */
+function* coresOf(connections: ReadonlyMap<string, Connection<any>>): IterableIterator<Beating> {
+  for (const conn of connections.values()) yield coreOf(conn)
 }

@@ -1,4 +1,4 @@
-import type { EventMiddleware, IncomingEvent } from '../options.js'
+import type { EventMiddleware, IncomingEvent } from '../hooks.js'
 
 /** Runs `middleware` in order around `last`, Koa style. */
 export function runMiddleware<TData>(

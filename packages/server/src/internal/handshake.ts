@@ -13,7 +13,7 @@ import {
   type TransportName,
   type TransportRequest,
 } from '@org/realtime-core'
-import type { Handshake } from '../options.js'
+import type { Handshake } from '../types.js'
 import { SharedValues } from './shared-values.js'
 import { toErrorPayload } from './to-error-payload.js'
 

@@ -1,5 +1,5 @@
 import { ErrorCode, RealtimeError, isRealtimeError, type Logger } from '@org/realtime-core'
-import type { EventMiddleware } from '../options.js'
+import type { EventMiddleware } from '../hooks.js'
 import type { RealtimePlugin } from '../plugin.js'
 
 /** Hooks that only observe: what they throw is logged. */

@@ -1,8 +1,7 @@
 import { ErrorCode, type ChannelPosition, type ErrorPayload, type ResumeRequest } from '@org/realtime-core'
-import type { DisconnectInfo } from '../connection.js'
 import type { HistoryStore, MaybePromise } from '../history.js'
 import { allOf, chain } from './maybe-promise.js'
-import type { Handshake } from '../options.js'
+import type { DisconnectInfo, Handshake } from '../types.js'
 import { OutboundStream } from './outbound-stream.js'
 import { checkPosition } from './replay.js'
 
@@ -39,7 +38,7 @@ export class ResumableSession {
    * of positions costs ~200.
    */
   #joined: Array<string | number> | undefined
-  /** The secret that resumes this session, when it can be resumed. */
+  /** The secret that resumes this session, when it can be resumed; issued by the session registry. */
   token: string | undefined
   /** The token the last welcome replaced, valid until the client shows it got the new one. */
   previousToken: string | undefined
@@ -47,6 +46,8 @@ export class ResumableSession {
   tokenUnproven = false
   /** Set between accepting a resume and sending its welcome. */
   pendingResume: PendingResume | undefined
+  /** Resumes asked for so far: only the latest may complete. */
+  resumeAttempts = 0
   /** Why the transport dropped, while detached. */
   dropInfo: DisconnectInfo | undefined
 
