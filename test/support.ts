@@ -64,7 +64,8 @@ afterEach(async () => {
 export async function startServer<TData = Record<string, any>>(
   options: RealtimeServerOptions<TData> = {},
 ): Promise<{ rt: RealtimeServer<TData>; port: number; url: string }> {
-  const rt = new RealtimeServer<TData>({ transports: allServerTransports(), ...options })
+  // Quiet unless the test passes a logger: many tests make handlers fail on purpose.
+  const rt = new RealtimeServer<TData>({ transports: allServerTransports(), logger: false, ...options })
   const port = await rt.listen(0, { host: '127.0.0.1' })
   cleanups.push(() => rt.close())
   return { rt, port, url: `http://127.0.0.1:${port}/realtime` }

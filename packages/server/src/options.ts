@@ -170,6 +170,21 @@ export interface RealtimeServerOptions<TData> {
    */
   closeTimeoutMs?: number
   /**
+   * Which peers are proxies whose `X-Forwarded-For` header is believed, so that the client's own
+   * address, not the proxy's, is `handshake.remoteAddress` and what every per-address limit
+   * (`connectionsPerIp`, `handshakesPerSecondPerIp`, `detachedSessionsPerIp`) counts. Either the
+   * number of proxies in front of the server (`1`: the peer is a proxy, and the rightmost entry of
+   * the header is the client), or the addresses and CIDR ranges of the proxies
+   * (`['10.0.0.0/8', '127.0.0.1']`: entries are read from the right while the address they came
+   * from is in the list). A request from an untrusted peer is counted under the peer's address,
+   * whatever its header says. At most the rightmost 32 entries and 1024 characters of the header
+   * are read; a malformed entry stops the reading at the last address read. In `handleRequest`
+   * without a `remoteAddress`, only a hop count trusts the unknown peer. Never set it for a server
+   * that clients can reach without the proxy: they could then choose their address.
+   * @default 0: no proxy is trusted, and `X-Forwarded-For` is ignored
+   */
+  trustProxy?: number | readonly string[]
+  /**
    * Rate and count limits, or `false` to turn them all off (benchmarks, trusted internal clients).
    * @default on, with the defaults listed on {@link RateLimitOptions}
    */
@@ -181,8 +196,11 @@ export interface RealtimeServerOptions<TData> {
    */
   maxBufferedBytes?: number
   /**
-   * Where diagnostics go.
-   * @default silent
+   * Where diagnostics go: a `{ debug, info, warn, error }` object (`console`, pino, winston), or
+   * `false` for nowhere. Warnings are slow consumers and the like; errors are handlers, hooks and
+   * `authorize` functions that threw something other than a `RealtimeError`, which clients see only
+   * as `HANDLER_ERROR`.
+   * @default warnings and errors, with their stack, to standard error
    */
-  logger?: Logger
+  logger?: Logger | false
 }

@@ -47,7 +47,7 @@ export interface RateLimitOptions {
    */
   handshakeBurstPerIp?: number
   /**
-   * Open connections per IP address. Behind a proxy every client shares its address: raise it.
+   * Open connections per IP address. Behind a proxy every client shares its address: set `trustProxy`, or raise it.
    * @default 1000
    */
   connectionsPerIp?: number
@@ -61,7 +61,7 @@ export interface RateLimitOptions {
   /**
    * Dropped sessions from one IP address that may wait for their client to resume them
    * (`recovery.windowMs`). When one more drops, the one that has waited longest ends at once, as
-   * if its window had run out. Behind a proxy every client shares its address: raise it.
+   * if its window had run out. Behind a proxy every client shares its address: set `trustProxy`, or raise it.
    * @default 100
    */
   detachedSessionsPerIp?: number

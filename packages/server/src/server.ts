@@ -7,7 +7,6 @@ import {
   RealtimeError,
   encodeFrame,
   isRealtimeError,
-  silentLogger,
   type ErrorPayload,
   type HelloFrame,
   type Logger,
@@ -33,6 +32,7 @@ import { Inbound } from './internal/inbound.js'
 import { httpServerTimeouts } from './internal/http-server-timeouts.js'
 import { interceptRequests } from './internal/intercept-requests.js'
 import { Credentials, otherIdentity } from './internal/credentials.js'
+import { clientAddressResolver } from './internal/client-address.js'
 import { chain } from './internal/maybe-promise.js'
 import { originPolicy } from './internal/origin-policy.js'
 import { serveWithFetch } from './internal/node-fetch-bridge.js'
@@ -46,6 +46,7 @@ import type { RealtimeServerOptions, RecoveryOptions } from './options.js'
 import { AddressLimiter, ConnectionLimiter, rateLimits } from './rate-limit.js'
 import { RoomRegistry } from './rooms.js'
 import { deliver } from './internal/deliver.js'
+import { loggerOf } from './internal/default-logger.js'
 import { Plugins } from './internal/plugins.js'
 import type { RealtimePlugin } from './plugin.js'
 import { roomMembers, type RoomMembers } from './room-members.js'
@@ -174,6 +175,8 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
   readonly #hosts = new Map<ServerTransport, TransportHost>()
   readonly #addressLimiter: AddressLimiter | undefined
   readonly #recovery: Required<RecoveryOptions> | undefined
+  /** The client's address for a request from a peer with an `X-Forwarded-For` header: the peer's unless `trustProxy` says so. */
+  readonly #clientAddress: (peer: string, forwardedFor: string | string[] | undefined) => string
   /** Sessions a client may resume, by their tokens, and the detached ones waiting for their client. */
   readonly #sessions: SessionRegistry<Connection<TData>>
   readonly #plugins: Plugins<TData>
@@ -191,7 +194,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     this.#transports = options.transports ?? [webSocketTransport()]
     this.#adapter = options.adapter ?? memoryAdapter()
     this.#authorize = options.authorize ?? refuseAll
-    this.#logger = options.logger ?? silentLogger
+    this.#logger = loggerOf(options.logger)
     this.#credentials = new Credentials(options, this.#logger)
     this.#plugins = new Plugins(this.#logger)
     this.#options = {
@@ -203,6 +206,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
       closeTimeoutMs: options.closeTimeoutMs ?? 1_000,
     }
     this.#recovery = recoveryOptions(options.recovery)
+    this.#clientAddress = clientAddressResolver(options.trustProxy)
     this.#handshakes = new Handshakes({
       handshakeTimeoutMs: this.#options.handshakeTimeoutMs,
       accept: (socket, handshake, hello) => this.#accept(socket, handshake, hello),
@@ -505,6 +509,9 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
       socket.close(CloseCode.GoingAway, 'server shutting down')
       return ignoreSocket
     }
+    // Behind trusted proxies (`trustProxy`) the client's address, for the handshake and every per-address limit.
+    const remoteAddress = this.#clientAddress(request.remoteAddress, request.headers['x-forwarded-for'])
+    if (remoteAddress !== request.remoteAddress) request = { ...request, remoteAddress }
     const refusal = this.#addressLimiter?.admit(request.remoteAddress)
     if (refusal !== undefined) {
       socket.send(encodeFrame({ t: 'error', ...refusal }))
@@ -533,8 +540,8 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
   /** Gives the session back to its client on `socket`, under a new token; no `connection` event. */
   #resume(socket: ServerSocket, core: ConnectionCore<Connection<TData>>): void {
     const conn = core.conn
-    const resumed = resume(core, socket, (lost) =>
-      this.#welcomeFrame(core, { resumed: true, s: core.session?.inSeq ?? 0, ...(lost.length === 0 ? {} : { lost: [...lost] }) }),
+    const resumed = resume(core, socket, (lost, presented) =>
+      this.#welcomeFrame(core, { resumed: true, s: core.session?.inSeq ?? 0, ...(lost.length === 0 ? {} : { lost: [...lost] }) }, presented),
     )
     if (!resumed) {
       // The session ended meanwhile, or can no longer replay what was asked: the retry starts afresh.
@@ -551,8 +558,8 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
    * The `welcome` for `core`, with a fresh resume token when its session can be resumed (see
    * {@link SessionRegistry.issue}).
    */
-  #welcomeFrame(core: ConnectionCore<Connection<TData>>, extra?: Pick<WelcomeFrame, 'err' | 'resumed' | 's' | 'lost'>): string {
-    const token = this.#sessions.issue(core)
+  #welcomeFrame(core: ConnectionCore<Connection<TData>>, extra?: Pick<WelcomeFrame, 'err' | 'resumed' | 's' | 'lost'>, presented?: string): string {
+    const token = this.#sessions.issue(core, presented)
     return encodeFrame({
       t: 'welcome',
       v: PROTOCOL_VERSION,

@@ -10,7 +10,7 @@ export interface Handshake {
   auth: unknown
   /** Headers of the request that opened the connection, with lower-case names. */
   headers: Record<string, string | string[] | undefined>
-  /** IP address of the peer as seen by this process (a proxy's, behind one). */
+  /** IP address of the client: the peer that connected to this process (a proxy, behind one), or the address a proxy trusted through `trustProxy` forwarded in `X-Forwarded-For`. */
   remoteAddress: string
   /**
    * Path and query of the request that opened the connection; the bundled client adds `hello=1`

@@ -194,28 +194,30 @@ describeTransports('session recovery', () => {
     expect(await once(channel.lifecycle, 'subscribed', 5000)).toEqual({ recovered: false })
   })
 
-  it('resumes with the previous token when the welcome of a resume was lost with its connection', async () => {
-    const { rt, client, conn, faulty } = await pair()
-    const id = client.id
-    const connections = collect(rt, 'connection')
-    // The next welcome is cut off on its way: the client never learns the token it carried.
-    let armed = true
-    const original = faulty.open.bind(faulty)
-    faulty.open = (url, listener) =>
-      original(url, {
-        ...listener,
-        message: (frame) => {
-          if (armed && frame.includes('"t":"welcome"')) {
-            armed = false
-            faulty.break('close')
-          } else listener.message(frame)
-        },
-      })
-    conn.terminate()
-    expect(await once(client.lifecycle, 'reconnect', 5000)).toEqual({ attempts: 2, recovered: true })
-    expect(client.id).toBe(id)
-    expect(connections).toEqual([])
-  })
+  for (const lost of [1, 2, 5]) {
+    it(`resumes with the token it holds when the welcomes of ${lost} resume(s) in a row were lost with their connections`, async () => {
+      const { rt, client, conn, faulty } = await pair()
+      const id = client.id
+      const connections = collect(rt, 'connection')
+      // The next welcomes are cut off on their way: the client never learns the tokens they carried.
+      let toLose = lost
+      const original = faulty.open.bind(faulty)
+      faulty.open = (url, listener) =>
+        original(url, {
+          ...listener,
+          message: (frame) => {
+            if (toLose > 0 && frame.includes('"t":"welcome"')) {
+              toLose--
+              faulty.break('close')
+            } else listener.message(frame)
+          },
+        })
+      conn.terminate()
+      expect(await once(client.lifecycle, 'reconnect', 10_000)).toEqual({ attempts: lost + 1, recovered: true })
+      expect(client.id).toBe(id)
+      expect(connections).toEqual([])
+    })
+  }
 
   it('leaves, on resume, a channel unsubscribed while disconnected', async () => {
     const { client, conn } = await pair({}, { reconnection: { initialDelayMs: 200, maxDelayMs: 200, jitter: 0 } })

@@ -54,7 +54,7 @@ export function prepareResume(core: Core, request: ResumeRequest, handshake: Han
  * the rooms' live messages that came while those were read. Returns false when the session
  * ended in the meantime.
  */
-export function resume(core: Core, socket: ServerSocket, welcome: (lost: readonly string[]) => string): boolean {
+export function resume(core: Core, socket: ServerSocket, welcome: (lost: readonly string[], presented: string) => string): boolean {
   const session = core.session
   const pending = session?.pendingResume
   if (session === undefined || pending === undefined) return false
@@ -75,7 +75,7 @@ export function resume(core: Core, socket: ServerSocket, welcome: (lost: readonl
   // A half-open socket the server had not noticed yet: its close must not end the session.
   previous?.terminate()
   // The welcome carries the session's next token (the session registry issues it).
-  socket.send(welcome(pending.lost))
+  socket.send(welcome(pending.lost, pending.request.token))
   for (const frame of frames) socket.send(frame)
   for (const frame of pending.replays) socket.send(frame)
   for (const [room, through] of pending.through) release(core, room, through)

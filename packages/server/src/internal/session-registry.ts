@@ -32,15 +32,19 @@ export class SessionRegistry<TConn extends { readonly id: string }> {
 
   /**
    * A welcome is about to go to `core`'s client: the session no longer waits, and gets a fresh
-   * token when it can be resumed, which the welcome carries. The token it replaces stays valid
-   * until {@link proven}; the one before that is retired now.
+   * token when it can be resumed, which the welcome carries. The token the client holds stays
+   * valid until {@link proven}: the one it `presented` to resume, or else the one this welcome
+   * replaces; every other is retired now. So however many welcomes in a row are lost with their
+   * connections, the token the client still holds resumes the session.
    */
-  issue(core: ConnectionCore<TConn>): string | undefined {
+  issue(core: ConnectionCore<TConn>, presented?: string): string | undefined {
     this.#detached.delete(core)
     const session = core.session
     if (session === undefined) return undefined
-    this.#retire(session.previousToken)
-    session.previousToken = session.token
+    const held = presented ?? session.token
+    if (session.previousToken !== held) this.#retire(session.previousToken)
+    if (session.token !== held) this.#retire(session.token)
+    session.previousToken = held
     session.token = undefined
     if (core.resumable) {
       // 128 random bits: as unguessable as a bearer secret needs, and 22 characters per session.
