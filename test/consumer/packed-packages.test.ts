@@ -1,6 +1,5 @@
 import { execFile, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -9,6 +8,7 @@ import { publint } from 'publint'
 import { formatMessage } from 'publint/utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { asCommonJs, readmeExample } from './readme-example.js'
+import { freePort } from '../free-port.js'
 
 /**
  * What a user outside this repository gets: every public package packed with `pnpm pack`, checked
@@ -63,14 +63,6 @@ let tarballs: Map<string, string>
 let tscOutput: { code: number; text: string }
 let port: number
 
-/** A port on 127.0.0.1 that was free a moment ago, for the README's server (which names its port). */
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 /** Runs `node file` in the scratch project; resolves with its exit code and output, killed after `timeoutMs`. */
 function node(file: string, { timeoutMs = 15_000, until }: { timeoutMs?: number; until?: RegExp } = {}): {

@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process'
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { connect, createServer, type AddressInfo } from 'node:net'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest'
 import { CHROMIUM_MISSING, findChromium, onPath } from '../../scripts/test-env/find-chromium.mjs'
+import { freePort } from '../free-port.js'
 
 const script = fileURLToPath(new URL('../../scripts/setup-test-env.mjs', import.meta.url))
 const scratch = mkdtempSync(join(tmpdir(), 'realtime-setup-'))
@@ -37,14 +38,6 @@ function setup(args: string[], env: Record<string, string>): Promise<{ code: num
   })
 }
 
-/** A port on 127.0.0.1 where nothing listens (it was free a moment ago). */
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 /** Sends one Redis command on 127.0.0.1:`port` and resolves with the first line of the answer (or the error's message). */
 function redis(port: number, command: string): Promise<string> {

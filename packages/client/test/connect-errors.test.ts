@@ -8,20 +8,13 @@ import { webSocketTransport as webSocketClient } from '@org/realtime-transport-w
 import { describe, expect, it } from 'vitest'
 import { fetchFrom } from '../../../test/fetch-from-address.js'
 import { collect, connectedClient, createClient, describeTransports, startServer, until } from '../../../test/support.js'
+import { freePort } from '../../../test/free-port.js'
 
 /** What a test compares of a `connect_error` event: all but the transport's wording. */
 function outline({ transport, cause, status, willRetry }: ConnectErrorEvent): Partial<ConnectErrorEvent> {
   return { transport, cause, status, willRetry }
 }
 
-/** A port on 127.0.0.1 where nothing listens: connections to it are refused. */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 /** Listens on `server` on 127.0.0.1 and returns its port. */
 async function listen(server: Server | HttpServer): Promise<number> {
@@ -64,7 +57,7 @@ describe('connect errors', () => {
 
 describeTransports('connect errors', (transport) => {
   it('reports a refused connection with the transport tried, even when reconnection is off', async () => {
-    const client = createClient(`http://127.0.0.1:${await closedPort()}/realtime`, { reconnection: false })
+    const client = createClient(`http://127.0.0.1:${await freePort()}/realtime`, { reconnection: false })
     const failures = collect<ConnectErrorEvent>(client.lifecycle, 'connect_error')
     const errors = collect<RealtimeError>(client.lifecycle, 'error')
     await until(() => errors.length > 0, 5000, 'the error that ends the attempt')

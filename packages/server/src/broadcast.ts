@@ -48,7 +48,7 @@ export class BroadcastOperator {
    */
   emit(event: string, data?: unknown): Promise<readonly number[]> {
     const sent = this.#send({ event, json: encodeData(data), rooms: this.#rooms, except: this.#except })
-    return sent instanceof Promise ? sent : Promise.resolve(sent)
+    return Promise.resolve(sent)
   }
 }
 

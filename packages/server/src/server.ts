@@ -33,6 +33,7 @@ import { httpServerTimeouts } from './internal/http-server-timeouts.js'
 import { interceptRequests } from './internal/intercept-requests.js'
 import { Credentials, otherIdentity } from './internal/credentials.js'
 import { clientAddressResolver } from './internal/client-address.js'
+import { isThenable } from './internal/is-thenable.js'
 import { chain } from './internal/maybe-promise.js'
 import { originPolicy } from './internal/origin-policy.js'
 import { serveWithFetch } from './internal/node-fetch-bridge.js'
@@ -495,8 +496,11 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
   /** Hands `packet` to the adapter; a failure it reports later is logged, so nobody has to await it. */
   #broadcast(packet: BroadcastPacket, options?: BroadcastOptions): MaybePromise<readonly number[]> {
     const offsets = this.#adapter.broadcast(packet, options)
-    if (offsets instanceof Promise) offsets.catch((error: unknown) => this.#logger.error('broadcast failed', { error, event: packet.event, rooms: packet.rooms }))
-    return offsets
+    if (!isThenable(offsets)) return offsets
+    // Any thenable an adapter returns, as a promise whose failure is handled (logged) here.
+    const sent = Promise.resolve(offsets)
+    sent.catch((error: unknown) => this.#logger.error('broadcast failed', { error, event: packet.event, rooms: packet.rooms }))
+    return sent
   }
 
   /** The history of `room`: the plugin's that claims its namespace, or the adapter's. */

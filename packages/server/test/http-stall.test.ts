@@ -1,4 +1,4 @@
-import { connect, type Socket } from 'node:net'
+import { connect } from 'node:net'
 import { RealtimeServer } from '@org/realtime-server'
 import { expect, it } from 'vitest'
 import { allServerTransports, collect, connectedClient, describeTransports, once, until } from '../../../test/support.js'

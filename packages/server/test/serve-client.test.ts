@@ -103,31 +103,28 @@ describe('the served client in a browser without a bundler', () => {
   const pages = usePages()
 
   for (const transport of ['websocket', 'sse', 'polling'] as const) {
-    it(`connects over ${transport} with the classic script's window.Realtime and gets its ack`, async () => {
-      const { origin } = await appWithRealtime({ serveClient: true })
-      const page = await pages.open(`${origin}/classic`, `classic ${transport}`, { width: 400, height: 300 })
-      const answer = await page.evaluate(async (name) => {
-        const { RealtimeClient } = (window as unknown as { Realtime: typeof import('@org/realtime-client') }).Realtime
-        const client = new RealtimeClient(`${location.origin}/realtime`, { transports: [name] })
-        const reply = await client.emitWithAck('echo', 'hi')
-        client.disconnect()
-        return reply
-      }, transport)
-      expect(answer).toBe('echo: hi')
-    })
-
-    it(`connects over ${transport} with the ES module and gets its ack`, async () => {
-      const { origin } = await appWithRealtime({ serveClient: true })
-      const page = await pages.open(`${origin}/module`, `module ${transport}`, { width: 400, height: 300 })
-      await page.waitForFunction(() => 'RealtimeModule' in window)
-      const answer = await page.evaluate(async (name) => {
-        const { RealtimeClient } = (window as unknown as { RealtimeModule: typeof import('@org/realtime-client') }).RealtimeModule
-        const client = new RealtimeClient(`${location.origin}/realtime`, { transports: [name] })
-        const reply = await client.emitWithAck('echo', 'hi')
-        client.disconnect()
-        return reply
-      }, transport)
-      expect(answer).toBe('echo: hi')
-    })
+    for (const [build, global] of [
+      ['classic script', 'Realtime'],
+      ['ES module', 'RealtimeModule'],
+    ] as const) {
+      it(`connects over ${transport} with the ${build}'s window.${global} and gets its ack`, async () => {
+        const { origin } = await appWithRealtime({ serveClient: true })
+        const path = global === 'Realtime' ? 'classic' : 'module'
+        const page = await pages.open(`${origin}/${path}`, `${path} ${transport}`, { width: 400, height: 300 })
+        // The module's script runs once the module has loaded; the classic one before the page is done.
+        await page.waitForFunction((name) => name in window, global)
+        const answer = await page.evaluate(
+          async ([name, key]) => {
+            const { RealtimeClient } = (window as unknown as Record<string, typeof import('@org/realtime-client')>)[key]!
+            const client = new RealtimeClient(`${location.origin}/realtime`, { transports: [name] })
+            const reply = await client.emitWithAck('echo', 'hi')
+            client.disconnect()
+            return reply
+          },
+          [transport, global] as const,
+        )
+        expect(answer).toBe('echo: hi')
+      })
+    }
   }
 })
