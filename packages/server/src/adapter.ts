@@ -43,6 +43,41 @@ export interface AdapterNode {
    * keeps it (database changes, say). Broadcasts to that room are appended there.
    */
   historySource(room: string): HistoryStore | undefined
+  /** The members of `room` on this node, for a cluster adapter's {@link Adapter.members}. */
+  members(room: string): RoomMember[]
+  /**
+   * Hands over the session `token` resumes, when this node holds it: the session leaves this node
+   * (its rooms with reason `'moved'`, then the server's `moved` event) and its state is returned,
+   * for the node its client reconnected to. Undefined when this node holds no such session, or one
+   * that cannot be resumed.
+   */
+  releaseSession(token: string): SessionSnapshot | undefined
+}
+
+/**
+ * A resumable session as it moves between nodes ({@link Adapter.takeSession}): plain JSON, so a
+ * cluster adapter can carry it as it is. Its `data` is the connection's `data`, which must then be
+ * JSON too. Its tokens are secrets: carry it only over the cluster's own links.
+ */
+export interface SessionSnapshot {
+  /** The format's version: 1. */
+  readonly v: 1
+  /** The connection id, kept on the new node. */
+  readonly id: string
+  /** The connection's `data`. */
+  readonly data: unknown
+  /** When its credentials expire (ms since the epoch), if they do. */
+  readonly expiresAt?: number
+  /** The tokens that resume it: the last one issued and, until proven, the one before. */
+  readonly tokens: readonly string[]
+  /** Its rooms, each with where the room's history stood when it joined (epoch and offset, or null). */
+  readonly rooms: ReadonlyArray<readonly [room: string, epoch: string | null, offset: number | null]>
+  /** The sequence number of the last frame sent to the session. */
+  readonly seq: number
+  /** Frames sent to the session and not yet confirmed, in order: the last is frame `seq`. */
+  readonly frames: readonly string[]
+  /** The sequence number of the last frame received from its client. */
+  readonly inSeq: number
 }
 
 /**
@@ -67,6 +102,13 @@ export interface Adapter {
    * node's own.
    */
   members?(room: string): Promise<RoomMember[]>
+  /**
+   * Finds the session `token` resumes on another node and moves it here: asks every other node's
+   * {@link AdapterNode.releaseSession} and answers the snapshot of the one that held it, or
+   * undefined. Without it, a client resumes only on the node that holds its session (elsewhere it
+   * starts a new one and recovers its channels by offset).
+   */
+  takeSession?(token: string): Promise<SessionSnapshot | undefined>
   /** Releases what the adapter holds. */
   close(): MaybePromise<void>
 }

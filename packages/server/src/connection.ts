@@ -54,6 +54,16 @@ export class Connection<TData = Record<string, any>> {
     this.#data = data
   }
 
+  /**
+   * Whether this session moved here from another node of the cluster, where it began: its client
+   * resumed it here, with its `data` and rooms, and `connection` fired for it on this node so
+   * that the app sets up its handlers again. False for a connection that began here. Only with an
+   * adapter that moves sessions (`Adapter.takeSession`).
+   */
+  get movedIn(): boolean {
+    return this.#core.movedIn
+  }
+
   /** What the client presented when it connected (or last resumed the session). */
   get handshake(): Handshake {
     return this.#core.handshake

@@ -2,7 +2,7 @@
  * The realtime server.
  * @module @org/realtime-server
  */
-export { memoryAdapter, type Adapter, type AdapterNode, type BroadcastPacket } from './adapter.js'
+export { memoryAdapter, type Adapter, type AdapterNode, type BroadcastOptions, type BroadcastPacket, type SessionSnapshot } from './adapter.js'
 export { BroadcastOperator } from './broadcast.js'
 export { Connection, type EmitWithAckOptions } from './connection.js'
 export {

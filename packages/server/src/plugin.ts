@@ -54,6 +54,12 @@ export interface RealtimePlugin<TData = Record<string, any>> {
   onResumed?(conn: Connection<TData>): void
   /** The session ended (before the server's `disconnect` event): it leaves its rooms right after. */
   onDisconnect?(conn: Connection<TData>, info: DisconnectInfo): void
+  /**
+   * The session moved to another node of the cluster, where its client resumed it (after its
+   * rooms' `onLeave` with reason `'moved'`): it did not end, and lives on there, where
+   * `onConnection` runs for it with `conn.movedIn`.
+   */
+  onMoved?(conn: Connection<TData>): void
   /** `conn` joined `room`. */
   onJoin?(conn: Connection<TData>, room: string, reason: JoinReason): void
   /** `conn` left `room`. */

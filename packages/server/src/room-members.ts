@@ -42,13 +42,18 @@ export class RoomMembers<TData = Record<string, any>> {
   /** The members on every node (the adapter's answer), or on this one: id, `data`, and whether each is connected. */
   async members(): Promise<Array<RoomMember<TData>>> {
     if (this.#cluster !== undefined) return (await this.#cluster(this.room)) as Array<RoomMember<TData>>
-    return Array.from(this.#local(), ({ conn }) => ({ id: conn.id, data: conn.data, connected: conn.connected }))
+    return localMembers(this.#local())
   }
 
   /** How many members the room has. */
   async count(): Promise<number> {
     return this.#cluster === undefined ? this.#local().size : (await this.#cluster(this.room)).length
   }
+}
+
+/** The members `local` holds, as {@link RoomMember}s; not exported from the package. */
+export function localMembers<TData>(local: ReadonlySet<{ readonly conn: RoomMember<TData> }>): Array<RoomMember<TData>> {
+  return Array.from(local, ({ conn }) => ({ id: conn.id, data: conn.data, connected: conn.connected }))
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   isRealtimeError,
   type ErrorPayload,
   type HelloFrame,
+  type ResumeRequest,
   type Logger,
   type ServerSocket,
   type ServerSocketListener,
@@ -21,7 +22,7 @@ import {
 } from '@org/realtime-core'
 import { errorResponse } from '@org/realtime-core/http'
 import { webSocketTransport } from '@org/realtime-transport-ws/server'
-import { memoryAdapter, type Adapter, type BroadcastOptions, type BroadcastPacket } from './adapter.js'
+import { memoryAdapter, type Adapter, type AdapterNode, type BroadcastOptions, type BroadcastPacket, type SessionSnapshot } from './adapter.js'
 import type { HistoryStore, MaybePromise } from './history.js'
 import { broadcastOperator, type BroadcastOperator } from './broadcast.js'
 import { coreOf, createConnection, type Connection } from './connection.js'
@@ -32,6 +33,7 @@ import { Inbound } from './internal/inbound.js'
 import { httpServerTimeouts } from './internal/http-server-timeouts.js'
 import { interceptRequests } from './internal/intercept-requests.js'
 import { Credentials, otherIdentity } from './internal/credentials.js'
+import { closeWithServer } from './internal/close-with-server.js'
 import { clientAddressResolver } from './internal/client-address.js'
 import { isThenable } from './internal/is-thenable.js'
 import { chain } from './internal/maybe-promise.js'
@@ -41,6 +43,7 @@ import { randomId } from './internal/random-id.js'
 import { prepareResume, resume } from './internal/resume.js'
 import { serveClient } from './internal/serve-client.js'
 import { SessionRegistry } from './internal/session-registry.js'
+import { isSessionSnapshot, restoreSession, snapshotSession } from './internal/session-move.js'
 import { TypedEmitter } from './typed-emitter.js'
 import type { Authorize, ConnectionMiddleware, EventMiddleware } from './hooks.js'
 import type { RealtimeServerOptions, RecoveryOptions } from './options.js'
@@ -50,7 +53,7 @@ import { deliver } from './internal/deliver.js'
 import { loggerOf } from './internal/default-logger.js'
 import { Plugins } from './internal/plugins.js'
 import type { RealtimePlugin } from './plugin.js'
-import { roomMembers, type RoomMembers } from './room-members.js'
+import { localMembers, roomMembers, type RoomMember, type RoomMembers } from './room-members.js'
 import type { ChannelAction, DisconnectInfo, Handshake, JoinReason, LeaveReason } from './types.js'
 
 /** Events of {@link RealtimeServer}. */
@@ -66,6 +69,12 @@ export type RealtimeServerEvents<TData> = {
   resumed: (conn: Connection<TData>) => void
   /** A session ended: at once for a deliberate close, or when a detached session was not resumed in time. */
   disconnect: (conn: Connection<TData>, info: DisconnectInfo) => void
+  /**
+   * A session moved to another node of the cluster, where its client resumed it: it left this
+   * node's rooms (`leave` with reason `'moved'`) without ending, and `connection` fires for it
+   * there with `conn.movedIn`. Only with an adapter that moves sessions (`Adapter.takeSession`).
+   */
+  moved: (conn: Connection<TData>) => void
   /** A connection joined a room: by `conn.join()` or by subscribing. */
   join: (conn: Connection<TData>, room: string, reason: JoinReason) => void
   /** A connection left a room: by `conn.leave()`, by unsubscribing, or because its session ended. */
@@ -284,6 +293,13 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
         this.#plugins.notify('onDisconnect', conn, info)
         this.#notify('disconnect', conn, info)
       },
+      moved: (conn) => {
+        this.#connections.delete(conn.id)
+        this.#sessions.forget(coreOf(conn))
+        if (!this.#announced.delete(conn)) return
+        this.#plugins.notify('onMoved', conn)
+        this.#notify('moved', conn)
+      },
     }
     this.#inbound = new Inbound(this.#eventMiddleware)
     for (const plugin of options.plugins ?? []) this.use(plugin)
@@ -310,6 +326,8 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     this.#start()
     const path = options.path ?? '/realtime'
     if (options.serveClient === true) this.#detach.push(serveClient(httpServer, path))
+    // Closing the HTTP server (an app's SIGTERM handler, Fastify's `close()`) closes this server too.
+    if (httpServer !== this.#ownHttpServer) this.#detach.push(closeWithServer(httpServer, () => this.close(), this.#logger))
     for (const [transport, host] of this.#hosts) transport.attach?.(httpServer, path, host)
     if (this.#transports.some((transport) => transport.handle !== undefined)) {
       this.#detach.push(
@@ -382,6 +400,8 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
         history,
         hasMembers: (room) => this.#rooms.members(room).size > 0,
         historySource: (room) => this.#plugins.claimant(room)?.history,
+        members: (room) => localMembers(this.#rooms.members(room)) as RoomMember[],
+        releaseSession: (token) => this.#releaseSession(token),
       }),
     )
     this.#heartbeat ??= new Heartbeat(() => coresOf(this.#connections), this.#options.pingIntervalMs, this.#options.pingTimeoutMs)
@@ -531,12 +551,20 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     this.#connections.set(conn.id, conn)
     core.welcome(this.#welcomeFrame(core, core.resumeError === undefined ? undefined : { err: core.resumeError }))
     core.resumeError = undefined
+    this.#announce(conn)
+  }
+
+  /**
+   * `connection` for a new connection, or one whose session moved here; then `join` for the rooms
+   * it is in already (by its connection middleware, or those it moved with).
+   */
+  #announce(conn: Connection<TData>): void {
+    const reason: JoinReason = coreOf(conn).movedIn ? 'moved' : 'join'
     this.#announced.add(conn)
     this.#plugins.notify('onConnection', conn)
-    // Rooms its connection middleware joined it to, now that it is announced.
     for (const room of conn.rooms) {
-      this.#plugins.notify('onJoin', conn, room, 'join')
-      this.#notify('join', conn, room, 'join')
+      this.#plugins.notify('onJoin', conn, room, reason)
+      this.#notify('join', conn, room, reason)
     }
     this.#notify('connection', conn)
   }
@@ -554,8 +582,20 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
       return
     }
     this.#connections.set(conn.id, conn)
+    if (core.movedIn) return this.#announce(conn)
     this.#plugins.notify('onResumed', conn)
     this.#notify('resumed', conn)
+  }
+
+  /**
+   * The session of `token`, if this node holds one that can move: it leaves this node (see
+   * {@link AdapterNode.releaseSession}) and its state is returned for the node its client resumes on.
+   */
+  #releaseSession(token: string): SessionSnapshot | undefined {
+    const core = this.#sessions.find(token)
+    const snapshot = core === undefined ? undefined : snapshotSession(core)
+    if (snapshot !== undefined) core?.moveAway()
+    return snapshot
   }
 
   /**
@@ -591,9 +631,48 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     const resume = hello.resume
     const session = resume === undefined || this.#recovery === undefined ? undefined : this.#sessions.find(resume.token)
     if (resume === undefined) return this.#newConnection(socket, handshake, hello, data, expiresAt, identity, undefined)
+    if (session === undefined) {
+      if (this.#recovery === undefined || this.#adapter.takeSession === undefined) return this.#newConnection(socket, handshake, hello, data, expiresAt, identity, unknownSession)
+      return this.#takeSession(socket, handshake, hello, data, resume.token)
+    }
+    return this.#resumeSession(session, socket, handshake, hello, data)
+  }
+
+  /** Asks the other nodes for the session `token` resumes, and resumes it here; or a new connection. */
+  async #takeSession(socket: ServerSocket, handshake: Handshake, hello: HelloFrame, data: TData | undefined, token: string): Promise<Connection<TData>> {
+    const expiresAt = this.#credentials.unexpiredUntil(data)
+    const identity = this.#credentials.identityOf(data)
+    let snapshot: SessionSnapshot | undefined
+    try {
+      snapshot = await (this.#adapter.takeSession as (token: string) => Promise<SessionSnapshot | undefined>)(token)
+    } catch (error) {
+      this.#logger.warn('the adapter could not move a session here', { error })
+    }
+    // Another node may have found it meanwhile: a session this node holds wins.
+    const local = this.#sessions.find(token)
+    if (local !== undefined) return this.#resumeSession(local, socket, handshake, hello, data)
+    if (snapshot === undefined || !isSessionSnapshot(snapshot)) return this.#newConnection(socket, handshake, hello, data, expiresAt, identity, unknownSession)
+    const core = restoreSession(snapshot, socket, handshake, this.#host)
+    core.movedIn = true
+    const conn = core.conn
+    this.#credentials.remember(conn, this.#credentials.identityOf(conn.data))
+    this.#sessions.adopt(core, handshake.remoteAddress)
+    return this.#resumeSession(core, socket, handshake, hello, data)
+  }
+
+  /** Resumes the session of `session` on `socket`, or starts a new one when its checks fail. */
+  #resumeSession(
+    session: ConnectionCore<Connection<TData>>,
+    socket: ServerSocket,
+    handshake: Handshake,
+    hello: HelloFrame,
+    data: TData | undefined,
+  ): Connection<TData> | Promise<Connection<TData>> {
+    const expiresAt = this.#credentials.unexpiredUntil(data)
+    const identity = this.#credentials.identityOf(data)
+    const resume = hello.resume as ResumeRequest
     // Another user's credentials open that user's own session, and leave this one as it is.
-    if (session !== undefined && !this.#credentials.sameUser(session.conn, identity)) return this.#newConnection(socket, handshake, hello, data, expiresAt, identity, otherIdentity)
-    if (session === undefined) return this.#newConnection(socket, handshake, hello, data, expiresAt, identity, unknownSession)
+    if (!this.#credentials.sameUser(session.conn, identity)) return this.#newConnection(socket, handshake, hello, data, expiresAt, identity, otherIdentity)
     return chain(prepareResume(session, resume, handshake), (resumeError) => {
       if (resumeError === undefined) {
         // The session keeps its data; the fresh credentials set when it expires.

@@ -39,11 +39,15 @@ export interface DisconnectInfo {
  */
 export type EventHandler = (data: any) => unknown
 
-/** Why a connection joined a room: the server's `conn.join()`, or the client's `subscribe()`. */
-export type JoinReason = 'join' | 'subscribe'
+/**
+ * Why a connection joined a room: the server's `conn.join()`, the client's `subscribe()`, or its
+ * session moving here from another node of the cluster, in its rooms (see `Connection.movedIn`).
+ */
+export type JoinReason = 'join' | 'subscribe' | 'moved'
 
 /**
- * Why a connection left a room: the server's `conn.leave()`, the client's `unsubscribe()`, or the
- * end of its session (not a dropped transport: a session waiting to be resumed stays in its rooms).
+ * Why a connection left a room: the server's `conn.leave()`, the client's `unsubscribe()`, the
+ * end of its session (not a dropped transport: a session waiting to be resumed stays in its
+ * rooms), or its session moving to another node of the cluster, where it is still in the room.
  */
-export type LeaveReason = 'leave' | 'unsubscribe' | 'disconnect'
+export type LeaveReason = 'leave' | 'unsubscribe' | 'disconnect' | 'moved'

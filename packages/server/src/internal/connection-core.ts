@@ -57,6 +57,8 @@ export interface ConnectionHost<TConn extends { readonly id: string }> {
   /** The transport dropped (`info`), `goneForMs` ago, and the session waits for its client to resume it. */
   detached(conn: TConn, info: DisconnectInfo, goneForMs: number): void
   removed(conn: TConn, info: DisconnectInfo): void
+  /** The session moved to another node: it no longer lives here, and did not end. */
+  moved(conn: TConn): void
 }
 
 /**
@@ -96,6 +98,8 @@ export class ConnectionCore<TConn extends { readonly id: string }> {
   holdBack: HoldBack | undefined
   /** Why a requested resume failed: sent in the welcome of the fresh session. */
   resumeError: ErrorPayload | undefined
+  /** Whether the session moved here from another node (announced with `connection` when resumed). */
+  movedIn = false
 
   constructor(socket: ServerSocket, handshake: Handshake, host: ConnectionHost<TConn>, recoverable: boolean) {
     this.socket = socket
@@ -283,6 +287,22 @@ export class ConnectionCore<TConn extends { readonly id: string }> {
   /** The session was not resumed in time. */
   expireSession(): void {
     if (this.state === 'detached') this.end(this.session?.dropInfo as DisconnectInfo)
+  }
+
+  /**
+   * The session moves to another node, where its client resumed it: it leaves this node without
+   * ending (no `disconnect`), its rooms with reason `'moved'`; an open socket is dropped.
+   */
+  moveAway(): void {
+    const socket = this.state === 'open' ? this.socket : undefined
+    this.state = 'closed'
+    this.socket = undefined
+    this.holdBack = undefined
+    socket?.terminate()
+    this.acks?.rejectAll(new RealtimeError(ErrorCode.Disconnected, 'The session moved to another node before the client answered'))
+    for (const room of this.rooms) this.host.leave(this, room, 'moved')
+    this.rooms.clear()
+    this.host.moved(this.conn)
   }
 
   /**

@@ -21,6 +21,26 @@ export class OutboundStream {
     this.#maxBytes = maxBytes
   }
 
+  /**
+   * A stream that moved from another node: frame `seq` was the last numbered, and `frames` (the
+   * last of which is frame `seq`) are still unconfirmed.
+   */
+  static restore(seq: number, frames: readonly string[], maxFrames: number, maxBytes = Infinity): OutboundStream {
+    const stream = new OutboundStream(maxFrames, maxBytes)
+    stream.#seq = seq
+    let s = seq - frames.length
+    for (const frame of frames) {
+      stream.#kept.push({ s: ++s, frame })
+      stream.#keptBytes += frame.length
+    }
+    return stream
+  }
+
+  /** The frames still unconfirmed, in order. */
+  unconfirmed(): string[] {
+    return this.#kept.map((kept) => kept.frame)
+  }
+
   /** The sequence number of the last frame numbered. */
   get seq(): number {
     return this.#seq

@@ -3,7 +3,7 @@ import type { EventMiddleware } from '../hooks.js'
 import type { RealtimePlugin } from '../plugin.js'
 
 /** Hooks that only observe: what they throw is logged. */
-type ObserverHook = 'onConnection' | 'onDetached' | 'onResumed' | 'onDisconnect' | 'onJoin' | 'onLeave' | 'afterSubscribe' | 'afterUnsubscribe'
+type ObserverHook = 'onConnection' | 'onDetached' | 'onResumed' | 'onDisconnect' | 'onMoved' | 'onJoin' | 'onLeave' | 'afterSubscribe' | 'afterUnsubscribe'
 
 /** Hooks that guard an action: what they throw refuses it. */
 type GuardHook = 'beforeSubscribe' | 'beforeUnsubscribe'

@@ -57,6 +57,11 @@ export class ResumableSession {
     this.#sessionBytes = sessionBytes
   }
 
+  /** Gives this session the stream of a session that moved from another node. */
+  adoptStream(stream: OutboundStream): void {
+    this.#stream = stream
+  }
+
   /** Frames to this session that a resume sends again. */
   get stream(): OutboundStream {
     return (this.#stream ??= new OutboundStream(this.#sessionFrames, this.#sessionBytes))
@@ -71,6 +76,12 @@ export class ResumableSession {
   joined(room: string, position: ChannelPosition): void {
     if (this.#joined === undefined) this.#joined = [room, position.epoch, position.offset]
     else this.#joined.push(room, position.epoch, position.offset)
+  }
+
+  /** Each room joined with where its history stood then: room, epoch, offset. */
+  *positions(): IterableIterator<readonly [room: string, epoch: string, offset: number]> {
+    const joined = this.#joined ?? []
+    for (let index = 0; index < joined.length; index += 3) yield [joined[index] as string, joined[index + 1] as string, joined[index + 2] as number]
   }
 
   /** The connection left `room`. */

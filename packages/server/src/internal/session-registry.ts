@@ -72,6 +72,17 @@ export class SessionRegistry<TConn extends { readonly id: string }> {
     this.#detached.add(core, address, goneForMs)
   }
 
+  /**
+   * A session that moved here from another node, detached, under the tokens it came with: it
+   * waits for the client resuming it (counted under `address`) as any detached session does.
+   */
+  adopt(core: ConnectionCore<TConn>, address: string): void {
+    const session = core.session
+    if (session === undefined) return
+    for (const token of [session.token, session.previousToken]) if (token !== undefined) this.#byToken.set(token, core)
+    this.#detached.add(core, address, 0)
+  }
+
   /** The session ended: its tokens resume nothing any more, and it no longer waits. */
   forget(core: ConnectionCore<TConn>): void {
     const session = core.session
