@@ -271,7 +271,7 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
     if (expiresAt === undefined || typeof this.#auth !== 'function') return
     const remaining = expiresAt - Date.now()
     this.#renewal = setTimeout(
-      () => this.reauthenticate().catch((error: unknown) => this.#emit('error', error as RealtimeError)),
+      () => void this.reauthenticate().catch((error: unknown) => this.#emit('error', error as RealtimeError)),
       Math.max(0, remaining - Math.min(30_000, remaining / 2)),
     )
   }
@@ -342,7 +342,7 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
     try {
       const auth = await this.#credentials()
       const session = this.#session
-      const resume = session.token === undefined ? undefined : { token: session.token, s: session.received, ch: this.#positions.offsets() }
+      const resume = session.token === undefined ? undefined : { token: session.token, s: session.received.last, ch: this.#positions.offsets() }
       hello = this.#encode({ t: 'hello', v: PROTOCOL_VERSION, auth, recoverable: true, resume })
     } catch (error) {
       if (this.#connector.socket !== socket) return

@@ -13,7 +13,7 @@
  *   'send-message': (draft: { text: string }) => { id: string }
  *   ping: () => 'pong'
  * }
- * // server: new RealtimeServer<ClientEvents, ServerEvents>(…); client: new RealtimeClient<ServerEvents, ClientEvents>(url)
+ * // server: new RealtimeServer<Data, ClientEvents, ServerEvents>(…); client: new RealtimeClient<ServerEvents, ClientEvents>(url)
  */
 
 /**

@@ -26,6 +26,7 @@ export {
 } from './errors.js'
 export type { DefaultEvents, EventAnswer, EventArgs, EventData, EventMap, EventName } from './event-map.js'
 export { PendingAcks } from './pending-acks.js'
+export { ReceivedFrames, SentFrames, type NumberedFrame } from './reliable-stream.js'
 export { TokenBucket } from './token-bucket.js'
 export { silentLogger, type Logger } from './logger.js'
 export {

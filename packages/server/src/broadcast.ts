@@ -1,17 +1,18 @@
-import { encodeData } from '@org/realtime-core'
+import { encodeData, type DefaultEvents, type EventArgs, type EventMap, type EventName } from '@org/realtime-core'
 import type { BroadcastPacket } from './adapter.js'
 import type { MaybePromise } from './history.js'
 
 /** Hands a packet to the adapter; answers the offsets it assigned. */
 type Send = (packet: BroadcastPacket) => MaybePromise<readonly number[]>
 
-let makeOperator: (send: Send, rooms?: readonly string[], except?: readonly string[]) => BroadcastOperator
+let makeOperator: (send: Send, rooms?: readonly string[], except?: readonly string[]) => BroadcastOperator<any>
 
 /**
  * Targets a broadcast: `to` adds rooms, `except` leaves rooms or connection ids out, `emit`
- * sends. Each call returns a new operator, so one can be kept and reused.
+ * sends. Each call returns a new operator, so one can be kept and reused. `EmitEvents` types what
+ * `emit` sends (see `EventMap`; the server's third type parameter).
  */
-export class BroadcastOperator {
+export class BroadcastOperator<EmitEvents extends EventMap<EmitEvents> = DefaultEvents> {
   readonly #send: Send
   readonly #rooms: readonly string[]
   readonly #except: readonly string[]
@@ -28,13 +29,13 @@ export class BroadcastOperator {
   }
 
   /** Adds `room` (or several) to the targets. With no room at all, `emit` reaches every connection. */
-  to(room: string | readonly string[]): BroadcastOperator {
-    return new BroadcastOperator(this.#send, [...this.#rooms, ...asList(room)], this.#except)
+  to(room: string | readonly string[]): BroadcastOperator<EmitEvents> {
+    return new BroadcastOperator<EmitEvents>(this.#send, [...this.#rooms, ...asList(room)], this.#except)
   }
 
   /** Leaves out the members of `room` (or several), or connections by id. */
-  except(roomOrId: string | readonly string[]): BroadcastOperator {
-    return new BroadcastOperator(this.#send, this.#rooms, [...this.#except, ...asList(roomOrId)])
+  except(roomOrId: string | readonly string[]): BroadcastOperator<EmitEvents> {
+    return new BroadcastOperator<EmitEvents>(this.#send, this.#rooms, [...this.#except, ...asList(roomOrId)])
   }
 
   /**
@@ -46,7 +47,8 @@ export class BroadcastOperator {
    * @throws RealtimeError `INVALID_PAYLOAD` when `data` cannot be encoded as JSON (nothing is
    * kept or sent then).
    */
-  emit(event: string, data?: unknown): Promise<readonly number[]> {
+  emit<E extends EventName<EmitEvents>>(event: E, ...args: EventArgs<EmitEvents, E>): Promise<readonly number[]> {
+    const data: unknown = args[0]
     const sent = this.#send({ event, json: encodeData(data), rooms: this.#rooms, except: this.#except })
     return Promise.resolve(sent)
   }
@@ -57,6 +59,6 @@ function asList(value: string | readonly string[]): readonly string[] {
 }
 
 /** An operator that hands its packets to `send`, leaving out `except`; not exported from the package. */
-export function broadcastOperator(send: Send, except?: readonly string[]): BroadcastOperator {
+export function broadcastOperator<EmitEvents extends EventMap<EmitEvents> = DefaultEvents>(send: Send, except?: readonly string[]): BroadcastOperator<EmitEvents> {
   return makeOperator(send, [], except)
 }

@@ -1,8 +1,18 @@
-import { ErrorCode, PendingAcks, RealtimeError, type TransportName } from '@org/realtime-core'
+import {
+  ErrorCode,
+  PendingAcks,
+  RealtimeError,
+  type DefaultEvents,
+  type EventAnswer,
+  type EventArgs,
+  type EventMap,
+  type EventName,
+  type TransportName,
+} from '@org/realtime-core'
 import { broadcastOperator, type BroadcastOperator } from './broadcast.js'
 import { flatDelete, flatSet } from './internal/flat-map.js'
 import type { ConnectionCore } from './internal/connection-core.js'
-import type { DisconnectInfo, EventHandler, Handshake } from './types.js'
+import type { AckArgs, DisconnectInfo, EventHandler, Handshake, TypedEventHandler } from './types.js'
 
 /** Options of {@link Connection.emitWithAck}. */
 export interface EmitWithAckOptions {
@@ -13,16 +23,22 @@ export interface EmitWithAckOptions {
   timeoutMs?: number
 }
 
-type Core<TData> = ConnectionCore<Connection<TData>>
+type Core<TData> = ConnectionCore<Connection<TData, any, any>>
 
 let coreOfConnection: <TData>(conn: Connection<TData>) => Core<TData>
 let makeConnection: <TData>(id: string, data: TData | undefined, core: Core<TData>) => Connection<TData>
 
 /**
  * One client connection on the server, handed out by the `connection` event. Its state lives in
- * an internal object the server's modules work on; this is its public face.
+ * an internal object the server's modules work on; this is its public face. `TData` types its
+ * `data`; `ListenEvents` the events its client sends and `EmitEvents` those sent to it (see
+ * `EventMap`; both untyped by default), as the server's type parameters say.
  */
-export class Connection<TData = Record<string, any>> {
+export class Connection<
+  TData = Record<string, any>,
+  ListenEvents extends EventMap<ListenEvents> = DefaultEvents,
+  EmitEvents extends EventMap<EmitEvents> = DefaultEvents,
+> {
   /** Session id, unique on this server; also accepted by `except`. */
   readonly id: string
   /** What `authenticate` returned; undefined until an empty object is made on first read. */
@@ -111,26 +127,28 @@ export class Connection<TData = Record<string, any>> {
   }
 
   /** Targets `room` for a broadcast that leaves this connection out. */
-  to(room: string | readonly string[]): BroadcastOperator {
+  to(room: string | readonly string[]): BroadcastOperator<EmitEvents> {
     const host = this.#core.host
-    return broadcastOperator((packet) => host.broadcast(packet), [this.id]).to(room)
+    return broadcastOperator<EmitEvents>((packet) => host.broadcast(packet), [this.id]).to(room)
   }
 
   /**
    * Handles `event` sent by the client with `handler`, replacing any earlier handler of that event.
    * `'disconnect'` instead registers a listener called once when the connection ends, while
-   * `rooms` still lists the rooms it was in.
+   * `rooms` still lists the rooms it was in; an async listener's rejection is logged.
    */
-  on(event: 'disconnect', listener: (info: DisconnectInfo) => void): this
-  on(event: string, handler: EventHandler): this
+  on(event: 'disconnect', listener: (info: DisconnectInfo) => unknown): this
+  on<E extends EventName<ListenEvents>>(event: E, handler: TypedEventHandler<ListenEvents, E>): this
   on(event: string, handler: EventHandler): this {
     const core = this.#core
-    if (event === 'disconnect') (core.onDisconnect ??= []).push(handler as (info: DisconnectInfo) => void)
+    if (event === 'disconnect') (core.onDisconnect ??= []).push(handler as (info: DisconnectInfo) => unknown)
     else core.handlers = flatSet(core.handlers, event, handler)
     return this
   }
 
   /** Removes the handler of `event`, or a `'disconnect'` listener. */
+  off(event: 'disconnect', listener?: (info: DisconnectInfo) => unknown): this
+  off<E extends EventName<ListenEvents>>(event: E, handler?: TypedEventHandler<ListenEvents, E>): this
   off(event: string, handler?: EventHandler): this {
     const core = this.#core
     if (event !== 'disconnect') flatDelete(core.handlers, event)
@@ -143,8 +161,8 @@ export class Connection<TData = Record<string, any>> {
    * sent when the client resumes; dropped once the connection ended.
    * @throws RealtimeError `INVALID_PAYLOAD`.
    */
-  emit(event: string, data?: unknown): void {
-    this.#core.sendReliably({ t: 'event', e: event, d: data })
+  emit<E extends EventName<EmitEvents>>(event: E, ...args: EventArgs<EmitEvents, E>): void {
+    this.#core.sendReliably({ t: 'event', e: event, d: args[0] })
   }
 
   /**
@@ -152,7 +170,8 @@ export class Connection<TData = Record<string, any>> {
    * @throws RealtimeError `TIMEOUT` when no answer arrives in time, `DISCONNECTED` when the
    * connection ends first, or the error the client's handler threw.
    */
-  emitWithAck<T = unknown>(event: string, data?: unknown, options: EmitWithAckOptions = {}): Promise<T> {
+  emitWithAck<E extends EventName<EmitEvents>>(event: E, ...args: AckArgs<EmitEvents, E>): Promise<EventAnswer<EmitEvents, E>> {
+    const [data, options = {}] = args as [unknown, EmitWithAckOptions | undefined]
     const core = this.#core
     if (core.state === 'closed') return Promise.reject(new RealtimeError(ErrorCode.Disconnected, 'The connection is closed'))
     const acks = (core.acks ??= new PendingAcks())
@@ -163,7 +182,7 @@ export class Connection<TData = Record<string, any>> {
       promise.catch(() => {})
       acks.reject(id, error as RealtimeError)
     }
-    return promise as Promise<T>
+    return promise as Promise<EventAnswer<EmitEvents, E>>
   }
 
   /**

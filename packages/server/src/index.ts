@@ -20,6 +20,18 @@ export type { RealtimePlugin } from './plugin.js'
 export type { RateLimitOptions } from './rate-limit.js'
 export { RoomMembers, type RoomMember } from './room-members.js'
 export { RealtimeServer, type AttachOptions, type ListenOptions, type RealtimeServerEvents } from './server.js'
-export { TypedEmitter, type EventMap } from './typed-emitter.js'
-export type { ChannelAction, DisconnectInfo, EventHandler, Handshake, JoinReason, LeaveReason } from './types.js'
-export { CloseCode, ErrorCode, RealtimeError, isRealtimeError, type Logger } from '@org/realtime-core'
+export { TypedEmitter, type ListenerMap } from './typed-emitter.js'
+export type { AckArgs, ChannelAction, DisconnectInfo, EventHandler, Handshake, JoinReason, LeaveReason, TypedEventHandler } from './types.js'
+export {
+  CloseCode,
+  ErrorCode,
+  RealtimeError,
+  isRealtimeError,
+  type DefaultEvents,
+  type EventAnswer,
+  type EventArgs,
+  type EventData,
+  type EventMap,
+  type EventName,
+  type Logger,
+} from '@org/realtime-core'

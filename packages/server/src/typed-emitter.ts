@@ -1,13 +1,13 @@
 import { EventEmitter } from 'eventemitter3'
 
-/** A map from event name to listener signature. */
-export type EventMap = { [event: string]: (...args: any[]) => void }
+/** A map from event name to listener signature, of a {@link TypedEmitter}. */
+export type ListenerMap = { [event: string]: (...args: any[]) => void }
 
 /**
  * A strongly typed event emitter built on eventemitter3.
  * Listener exceptions propagate to the caller of `emit`, as with Node's emitter.
  */
-export class TypedEmitter<Events extends EventMap> {
+export class TypedEmitter<Events extends ListenerMap> {
   readonly #emitter = new EventEmitter()
 
   /** Adds `listener` for `event`. */

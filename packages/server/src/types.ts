@@ -2,7 +2,7 @@
  * Types shared by the connection, the server and the plugins, which import nothing of theirs: a
  * leaf, so that no module of the server imports another that imports it back.
  */
-import type { TransportName } from '@org/realtime-core'
+import type { EventAnswer, EventData, TransportName } from '@org/realtime-core'
 
 /** What `authenticate` and connection middleware know about a connecting client. */
 export interface Handshake {
@@ -38,6 +38,23 @@ export interface DisconnectInfo {
  * and message of a `RealtimeError`, or `HANDLER_ERROR` with no detail for anything else.
  */
 export type EventHandler = (data: any) => unknown
+
+/** What a handler returns for an answer of type `R`: nothing when `R` is `void`, else `R` or a promise of it. */
+type Returns<R> = [R] extends [void] ? void : R | PromiseLike<R>
+
+/**
+ * The handler of event `E` of the event map `Events` (what clients send, see `EventMap`): it
+ * receives the event's data and returns the answer to the client's `emitWithAck`. An
+ * {@link EventHandler} for untyped events.
+ */
+export type TypedEventHandler<Events, E extends keyof Events> =
+  unknown extends EventData<Events, E> ? EventHandler : (data: EventData<Events, E>) => Returns<EventAnswer<Events, E>>
+
+/** The arguments of `emitWithAck` after the event name: the data (optional when it may be undefined), then the options. */
+export type AckArgs<Events, E extends keyof Events> =
+  undefined extends EventData<Events, E>
+    ? [data?: EventData<Events, E>, options?: { timeoutMs?: number }]
+    : [data: EventData<Events, E>, options?: { timeoutMs?: number }]
 
 /**
  * Why a connection joined a room: the server's `conn.join()`, the client's `subscribe()`, or its

@@ -1,9 +1,9 @@
-import { CONFIRM_EVERY, type ServerFrame } from '@org/realtime-core'
+import { ReceivedFrames, SentFrames, type ServerFrame } from '@org/realtime-core'
 
-/** A numbered frame sent and not yet confirmed by the server. */
+/** A numbered frame sent and not yet confirmed by the server, with the acknowledgement it awaits. */
 interface SentFrame {
   readonly s: number
-  readonly encoded: string
+  readonly frame: string
   readonly ackId: number | undefined
 }
 
@@ -15,16 +15,15 @@ interface SentFrame {
 export class Session {
   /** The secret that resumes the session after a drop; undefined when the server keeps no sessions. */
   token: string | undefined
-  /** Last sequence number received. */
-  received = 0
+  /** The numbered frames received. */
+  readonly received = new ReceivedFrames()
   /** Acknowledgements awaited for numbered frames: a resumed session answers them, however long after. */
   readonly acks = new Set<number>()
   readonly #send: (text: string) => void
-  /** Last sequence number sent; frames received since the last `rcv`. */
+  /** Last sequence number sent. */
   #sent = 0
-  #unconfirmedIn = 0
   /** Numbered frames the server has not confirmed yet, oldest first. */
-  #unconfirmed: SentFrame[] = []
+  readonly #unconfirmed = new SentFrames<SentFrame>()
 
   /** `send`: writes a frame to the current socket, if there is one. */
   constructor(send: (text: string) => void) {
@@ -39,7 +38,7 @@ export class Session {
     if (numbered && this.token !== undefined) {
       const s = ++this.#sent
       encoded = `{"s":${s},${encoded.slice(1)}`
-      this.#unconfirmed.push({ s, encoded, ackId })
+      this.#unconfirmed.push({ s, frame: encoded, ackId })
       if (ackId !== undefined) this.acks.add(ackId)
     }
     return encoded
@@ -51,34 +50,29 @@ export class Session {
    * returns false for a numbered frame already received, sent again after a resume.
    */
   receive(frame: ServerFrame): boolean {
-    if (frame.t === 'rcv') this.#confirmed(frame.s)
-    else if (frame.t === 'ping') this.#unconfirmedIn > 0 && this.#confirm()
+    if (frame.t === 'rcv') this.#unconfirmed.confirm(frame.s)
+    else if (frame.t === 'ping') this.received.pending > 0 && this.#confirm()
     else if ((frame.t === 'event' || frame.t === 'ack') && frame.s !== undefined) {
-      if (frame.s <= this.received) return false
-      this.received = frame.s
-      if (++this.#unconfirmedIn >= CONFIRM_EVERY) this.#confirm()
+      if (frame.s <= this.received.last) return false
+      if (this.received.received(frame.s)) this.#confirm()
       // Frames arrive in order: the answer to one confirms it and every frame sent before it.
-      if (frame.t === 'ack') this.#unconfirmed.splice(0, this.#unconfirmed.findIndex((sent) => sent.ackId === frame.id) + 1)
+      if (frame.t === 'ack') {
+        const answered = this.#unconfirmed.frames.find((sent) => sent.ackId === frame.id)
+        if (answered !== undefined) this.#unconfirmed.confirm(answered.s)
+      }
     }
     return true
   }
 
   #confirm(): void {
-    this.#unconfirmedIn = 0
-    this.#send(`{"t":"rcv","s":${this.received}}`)
-  }
-
-  /** The server has every numbered frame up to `s`: forget them. */
-  #confirmed(s: number): void {
-    let count = 0
-    while (count < this.#unconfirmed.length && (this.#unconfirmed[count] as SentFrame).s <= s) count++
-    this.#unconfirmed.splice(0, count)
+    this.received.pending = 0
+    this.#send(`{"t":"rcv","s":${this.received.last}}`)
   }
 
   /** The session was resumed and the server has every frame up to `s`: the rest go again, before anything new. */
   resume(s: number): void {
-    this.#confirmed(s)
-    for (const sent of this.#unconfirmed) this.#send(sent.encoded)
+    this.#unconfirmed.confirm(s)
+    for (const sent of this.#unconfirmed.frames) this.#send(sent.frame)
   }
 
   /**
@@ -87,9 +81,10 @@ export class Session {
    * still awaited are in `acks` until the caller rejects them.
    */
   restart(): number {
-    const plain = this.#unconfirmed.filter((sent) => sent.ackId === undefined).length
-    this.#unconfirmed = []
-    this.#sent = this.received = this.#unconfirmedIn = 0
+    const plain = this.#unconfirmed.frames.filter((sent) => sent.ackId === undefined).length
+    this.#unconfirmed.clear()
+    this.#sent = 0
+    this.received.last = this.received.pending = 0
     return plain
   }
 }

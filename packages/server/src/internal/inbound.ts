@@ -1,5 +1,4 @@
 import {
-  CONFIRM_EVERY,
   CloseCode,
   ErrorCode,
   RealtimeError,
@@ -177,7 +176,7 @@ function settle(core: Core, frame: AckFrame): void {
  */
 function refuse(core: Core, refusal: ErrorPayload, id: number | undefined, numbered: EventFrame | PublishFrame | undefined): void {
   // Only a frame that skips ahead is not answered: it ends the session.
-  if (numbered !== undefined && (numbered.s as number) > (core.session?.inSeq ?? 0) && !inSequence(core, numbered)) return
+  if (numbered !== undefined && (numbered.s as number) > (core.session?.received.last ?? 0) && !inSequence(core, numbered)) return
   core.refuse(refusal, id, numbered !== undefined)
 }
 
@@ -189,18 +188,18 @@ function inSequence(core: Core, frame: EventFrame | PublishFrame): boolean {
   // Frames are numbered only on sessions that can be resumed.
   const session = core.session as ResumableSession
   const s = frame.s as number
-  if (s <= session.inSeq) {
+  if (s <= session.received.last) {
     core.host.logger.debug('repeated frame dropped', { connection: core.id, s })
     return false
   }
-  if (s !== session.inSeq + 1) {
-    core.sendError({ code: ErrorCode.InvalidSequence, message: `Expected frame ${session.inSeq + 1}, got ${s}` })
+  if (s !== session.received.last + 1) {
+    core.sendError({ code: ErrorCode.InvalidSequence, message: `Expected frame ${session.received.last + 1}, got ${s}` })
     core.disconnect(CloseCode.SessionReset, ErrorCode.InvalidSequence)
     return false
   }
-  session.inSeq = s
-  if (frame.id === undefined && ++session.unconfirmed >= CONFIRM_EVERY) {
-    session.unconfirmed = 0
+  // An event with an id is confirmed by its answer.
+  if (session.received.received(s, frame.id !== undefined)) {
+    session.received.pending = 0
     core.send({ t: 'rcv', s })
   }
   return true

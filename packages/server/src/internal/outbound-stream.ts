@@ -1,4 +1,4 @@
-import { encodeFrame, type ServerFrame } from '@org/realtime-core'
+import { SentFrames, encodeFrame, type ServerFrame } from '@org/realtime-core'
 
 /**
  * The frames a server sends one session that it must be able to send again after a reconnect
@@ -9,9 +9,7 @@ import { encodeFrame, type ServerFrame } from '@org/realtime-core'
  */
 export class OutboundStream {
   #seq = 0
-  #kept: Array<{ s: number; frame: string }> = []
-  /** The length of the frames in `#kept`. */
-  #keptBytes = 0
+  readonly #kept = new SentFrames()
   #overflowed = false
   readonly #maxFrames: number
   readonly #maxBytes: number
@@ -29,16 +27,13 @@ export class OutboundStream {
     const stream = new OutboundStream(maxFrames, maxBytes)
     stream.#seq = seq
     let s = seq - frames.length
-    for (const frame of frames) {
-      stream.#kept.push({ s: ++s, frame })
-      stream.#keptBytes += frame.length
-    }
+    for (const frame of frames) stream.#kept.push({ s: ++s, frame })
     return stream
   }
 
   /** The frames still unconfirmed, in order. */
   unconfirmed(): string[] {
-    return this.#kept.map((kept) => kept.frame)
+    return this.#kept.frames.map((kept) => kept.frame)
   }
 
   /** The sequence number of the last frame numbered. */
@@ -61,11 +56,9 @@ export class OutboundStream {
     this.#seq++
     if (!this.#overflowed) {
       this.#kept.push({ s: this.#seq, frame: encoded })
-      this.#keptBytes += encoded.length
-      if (this.#kept.length > this.#maxFrames || this.#keptBytes > this.#maxBytes) {
+      if (this.#kept.frames.length > this.#maxFrames || this.#kept.bytes > this.#maxBytes) {
         this.#overflowed = true
-        this.#kept = []
-        this.#keptBytes = 0
+        this.#kept.clear()
       }
     }
     return encoded
@@ -73,25 +66,20 @@ export class OutboundStream {
 
   /** Whether a `rcv` up to `s` confirms a frame still kept: what a well-behaved client sends. */
   confirms(s: number): boolean {
-    const oldest = this.#kept[0]
+    const oldest = this.#kept.frames[0]
     return oldest !== undefined && oldest.s <= s && s <= this.#seq
   }
 
   /** The client received every frame up to `s`: forget them. */
   confirm(s: number): void {
-    let drop = 0
-    while (drop < this.#kept.length && (this.#kept[drop] as { s: number }).s <= s) {
-      this.#keptBytes -= (this.#kept[drop] as { frame: string }).frame.length
-      drop++
-    }
-    if (drop > 0) this.#kept.splice(0, drop)
+    this.#kept.confirm(s)
   }
 
   /** The frames after `s`, to send again; undefined when some of them are no longer kept. */
   after(s: number): string[] | undefined {
     if (this.#overflowed || s > this.#seq) return undefined
-    this.confirm(s)
-    const first = this.#kept[0]?.s ?? this.#seq + 1
-    return first === s + 1 ? this.#kept.map((kept) => kept.frame) : undefined
+    this.#kept.confirm(s)
+    const first = this.#kept.frames[0]?.s ?? this.#seq + 1
+    return first === s + 1 ? this.unconfirmed() : undefined
   }
 }

@@ -1,4 +1,4 @@
-import { ErrorCode, type ChannelPosition, type ErrorPayload, type ResumeRequest } from '@org/realtime-core'
+import { ErrorCode, ReceivedFrames, type ChannelPosition, type ErrorPayload, type ResumeRequest } from '@org/realtime-core'
 import type { HistoryStore, MaybePromise } from '../history.js'
 import { allOf, chain } from './maybe-promise.js'
 import type { DisconnectInfo, Handshake } from '../types.js'
@@ -28,10 +28,8 @@ export class ResumableSession {
   #stream: OutboundStream | undefined
   readonly #sessionFrames: number
   readonly #sessionBytes: number
-  /** The last sequence number received from the client. */
-  inSeq = 0
-  /** Numbered frames without `id` received since the last `rcv` sent. */
-  unconfirmed = 0
+  /** The numbered frames received from the client. */
+  readonly received = new ReceivedFrames()
   /**
    * Where each room's history stood when the connection joined it: room, epoch and offset in turn.
    * Most connections are in a room or two, and a flat array of those costs ~60 bytes where a Map

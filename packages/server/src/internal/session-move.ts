@@ -26,7 +26,7 @@ export function snapshotSession(core: ConnectionCore<{ readonly id: string; read
     }),
     seq: session.stream.seq,
     frames: session.stream.unconfirmed(),
-    inSeq: session.inSeq,
+    inSeq: session.received.last,
   }
 }
 
@@ -67,7 +67,7 @@ export function restoreSession<TData>(
   core.early = undefined
   core.expiresAt = snapshot.expiresAt
   session.adoptStream(OutboundStream.restore(snapshot.seq, snapshot.frames, host.sessionFrames ?? 0, host.sessionBytes))
-  session.inSeq = snapshot.inSeq
+  session.received.last = snapshot.inSeq
   session.token = snapshot.tokens[0]
   session.previousToken = snapshot.tokens[1]
   session.tokenUnproven = session.previousToken !== undefined
