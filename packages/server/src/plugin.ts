@@ -1,7 +1,7 @@
 import type { Connection } from './connection.js'
 import type { HistoryStore } from './history.js'
 import type { Authorize, IncomingEvent } from './hooks.js'
-import type { RealtimeServer } from './server.js'
+import type { PluginServer } from './plugin-server.js'
 import type { ChannelAction, DisconnectInfo, JoinReason, LeaveReason } from './types.js'
 
 /**
@@ -44,8 +44,8 @@ export interface RealtimePlugin<TData = Record<string, any>> {
    * @default the adapter's history
    */
   readonly history?: HistoryStore
-  /** Called once, when the plugin is added to `rt`. */
-  setup?(rt: RealtimeServer<TData>): void
+  /** Called once, when the plugin is added to `rt` (the `RealtimeServer`). */
+  setup?(rt: PluginServer<TData>): void
   /** A client completed its handshake (before the server's `connection` event). */
   onConnection?(conn: Connection<TData>): void
   /** The transport of a resumable session dropped; the session waits for its client (it is "away"). */
