@@ -8,6 +8,10 @@ import {
   encodeFrame,
   isRealtimeError,
   type ErrorPayload,
+  type DefaultEvents,
+  type EventArgs,
+  type EventMap,
+  type EventName,
   type HelloFrame,
   type ResumeRequest,
   type Logger,
@@ -21,7 +25,6 @@ import {
   type WelcomeFrame,
 } from '@org/realtime-core'
 import { errorResponse } from '@org/realtime-core/http'
-import { webSocketTransport } from '@org/realtime-transport-ws/server'
 import { memoryAdapter, type Adapter, type AdapterNode, type BroadcastOptions, type BroadcastPacket, type SessionSnapshot } from './adapter.js'
 import type { HistoryStore, MaybePromise } from './history.js'
 import { broadcastOperator, type BroadcastOperator } from './broadcast.js'
@@ -32,6 +35,7 @@ import { Heartbeat, type Beating } from './internal/heartbeat.js'
 import { Inbound } from './internal/inbound.js'
 import { httpServerTimeouts } from './internal/http-server-timeouts.js'
 import { interceptRequests } from './internal/intercept-requests.js'
+import { lazyWebSocketTransport } from './internal/lazy-websocket.js'
 import { Credentials, otherIdentity } from './internal/credentials.js'
 import { closeWithServer } from './internal/close-with-server.js'
 import { clientAddressResolver } from './internal/client-address.js'
@@ -54,32 +58,9 @@ import { loggerOf } from './internal/default-logger.js'
 import { Plugins } from './internal/plugins.js'
 import type { RealtimePlugin } from './plugin.js'
 import { localMembers, roomMembers, type RoomMember, type RoomMembers } from './room-members.js'
-import type { ChannelAction, DisconnectInfo, Handshake, JoinReason, LeaveReason } from './types.js'
-
-/** Events of {@link RealtimeServer}. */
-export type RealtimeServerEvents<TData> = {
-  /** A client completed its handshake. */
-  connection: (conn: Connection<TData>) => void
-  /**
-   * The transport of a resumable session dropped: the session waits `recovery.windowMs` for its
-   * client, still in its rooms. Show the user as "away"; `disconnect` follows if it does not come back.
-   */
-  detached: (conn: Connection<TData>, info: DisconnectInfo) => void
-  /** A detached session was resumed by its client. */
-  resumed: (conn: Connection<TData>) => void
-  /** A session ended: at once for a deliberate close, or when a detached session was not resumed in time. */
-  disconnect: (conn: Connection<TData>, info: DisconnectInfo) => void
-  /**
-   * A session moved to another node of the cluster, where its client resumed it: it left this
-   * node's rooms (`leave` with reason `'moved'`) without ending, and `connection` fires for it
-   * there with `conn.movedIn`. Only with an adapter that moves sessions (`Adapter.takeSession`).
-   */
-  moved: (conn: Connection<TData>) => void
-  /** A connection joined a room: by `conn.join()` or by subscribing. */
-  join: (conn: Connection<TData>, room: string, reason: JoinReason) => void
-  /** A connection left a room: by `conn.leave()`, by unsubscribing, or because its session ended. */
-  leave: (conn: Connection<TData>, room: string, reason: LeaveReason) => void
-}
+import type { ChannelAction, Handshake, JoinReason } from './types.js'
+import type { RealtimeServerEvents } from './server-events.js'
+import type { PluginServer } from './plugin-server.js'
 
 const unknownSession: ErrorPayload = { code: ErrorCode.UnknownSession, message: 'No session to resume under this token (unknown, or ended)' }
 
@@ -160,13 +141,23 @@ export interface ListenOptions extends AttachOptions {
 
 /**
  * The realtime server: accepts clients over its transports, keeps rooms, and delivers events.
+ * `TData` types each connection's `data` (what `authenticate` returns); `ListenEvents` the events
+ * clients send and `EmitEvents` those the server sends (see `EventMap`; untyped by default). The
+ * client takes the same two maps the other way round: `RealtimeClient<EmitEvents, ListenEvents>`.
  *
  * @example
- * const rt = new RealtimeServer({ authenticate: (h) => ({ user: verify(h.auth) }) })
+ * const rt = new RealtimeServer<User, ClientEvents, ServerEvents>({ authenticate: (h) => verify(h.auth) })
  * rt.on('connection', (conn) => conn.on('send', (msg) => rt.to('lobby').emit('message', msg)))
  * await rt.listen(3000)
  */
-export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<RealtimeServerEvents<TData>> {
+export class RealtimeServer<
+  TData = Record<string, any>,
+  ListenEvents extends EventMap<ListenEvents> = DefaultEvents,
+  EmitEvents extends EventMap<EmitEvents> = DefaultEvents,
+>
+  extends TypedEmitter<RealtimeServerEvents<TData, ListenEvents, EmitEvents>>
+  implements PluginServer<TData, ListenEvents, EmitEvents>
+{
   readonly #connections = new Map<string, Connection<TData>>()
   readonly #rooms = new RoomRegistry<ConnectionCore<Connection<TData>>>()
   readonly #transports: ServerTransport[]
@@ -201,10 +192,11 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
 
   constructor(options: RealtimeServerOptions<TData> = {}) {
     super()
-    this.#transports = options.transports ?? [webSocketTransport()]
     this.#adapter = options.adapter ?? memoryAdapter()
     this.#authorize = options.authorize ?? refuseAll
     this.#logger = loggerOf(options.logger)
+    // The default WebSocket transport loads `ws` on the first `attach`, not with this module.
+    this.#transports = options.transports ?? [lazyWebSocketTransport(this.#logger)]
     this.#credentials = new Credentials(options, this.#logger)
     this.#plugins = new Plugins(this.#logger)
     this.#options = {
@@ -306,8 +298,8 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
   }
 
   /** Open connections on this node, by id. */
-  get connections(): ReadonlyMap<string, Connection<TData>> {
-    return this.#connections
+  get connections(): ReadonlyMap<string, Connection<TData, ListenEvents, EmitEvents>> {
+    return this.#connections as ReadonlyMap<string, Connection<TData, ListenEvents, EmitEvents>>
   }
 
   /**
@@ -424,7 +416,8 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
     }
     const beforeEvent = this.#plugins.add(pluginOrMiddleware)
     if (beforeEvent !== undefined) this.#eventMiddleware.push(beforeEvent)
-    pluginOrMiddleware.setup?.(this)
+    // Plugins see the server with untyped event maps: they send and handle their own events.
+    pluginOrMiddleware.setup?.(this as unknown as PluginServer<TData>)
     return this
   }
 
@@ -443,26 +436,26 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
   }
 
   /** Targets `room` (or several) for a broadcast, on every node. */
-  to(room: string | readonly string[]): BroadcastOperator {
+  to(room: string | readonly string[]): BroadcastOperator<EmitEvents> {
     return this.#operator().to(room)
   }
 
   /** Targets every connection except the members of `room` or the connection with that id. */
-  except(roomOrId: string | readonly string[]): BroadcastOperator {
+  except(roomOrId: string | readonly string[]): BroadcastOperator<EmitEvents> {
     return this.#operator().except(roomOrId)
   }
 
   /** Sends `event` to every connection on every node. */
-  emit(event: string, data?: unknown): Promise<readonly number[]> {
-    return this.#operator().emit(event, data)
+  emit<E extends EventName<EmitEvents>>(event: E, ...args: EventArgs<EmitEvents, E>): Promise<readonly number[]> {
+    return this.#operator().emit(event, ...args)
   }
 
   /**
    * Broadcasts to this node's connections only: `rt.local.to(room).emit(…)`. A cluster adapter does
    * not send them to the other nodes; offsets are still assigned and history still kept.
    */
-  get local(): BroadcastOperator {
-    return broadcastOperator((packet) => this.#broadcast(packet, { local: true }))
+  get local(): BroadcastOperator<EmitEvents> {
+    return broadcastOperator<EmitEvents>((packet) => this.#broadcast(packet, { local: true }))
   }
 
   /**
@@ -503,14 +496,15 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
   /** Emits a server event; a throwing listener is logged and never breaks the connection logic. */
   #notify<K extends keyof RealtimeServerEvents<TData>>(event: K, ...args: Parameters<RealtimeServerEvents<TData>[K]>): void {
     try {
-      this.emitLocal(event, ...args)
+      // The connections carried are typed by the server's event maps only at its surface.
+      ;(this.emitLocal as (event: K, ...args: unknown[]) => boolean)(event, ...args)
     } catch (error) {
       this.#logger.error(`${event} listener threw`, { error })
     }
   }
 
-  #operator(): BroadcastOperator {
-    return broadcastOperator((packet) => this.#broadcast(packet))
+  #operator(): BroadcastOperator<EmitEvents> {
+    return broadcastOperator<EmitEvents>((packet) => this.#broadcast(packet))
   }
 
   /** Hands `packet` to the adapter; a failure it reports later is logged, so nobody has to await it. */
@@ -573,7 +567,7 @@ export class RealtimeServer<TData = Record<string, any>> extends TypedEmitter<Re
   #resume(socket: ServerSocket, core: ConnectionCore<Connection<TData>>): void {
     const conn = core.conn
     const resumed = resume(core, socket, (lost, presented) =>
-      this.#welcomeFrame(core, { resumed: true, s: core.session?.inSeq ?? 0, ...(lost.length === 0 ? {} : { lost: [...lost] }) }, presented),
+      this.#welcomeFrame(core, { resumed: true, s: core.session?.received.last ?? 0, ...(lost.length === 0 ? {} : { lost: [...lost] }) }, presented),
     )
     if (!resumed) {
       // The session ended meanwhile, or can no longer replay what was asked: the retry starts afresh.

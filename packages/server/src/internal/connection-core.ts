@@ -90,7 +90,7 @@ export class ConnectionCore<TConn extends { readonly id: string }> {
   /** Event name and handler in turn: connections have a few, and a Map of them costs ~180 bytes. */
   handlers: FlatMap<EventHandler> | undefined
   acks: PendingAcks | undefined
-  onDisconnect: Array<(info: DisconnectInfo) => void> | undefined
+  onDisconnect: Array<(info: DisconnectInfo) => unknown> | undefined
   readonly limiter: ConnectionLimiter | undefined
   /** What the session keeps so that its client can resume it; present when it can be. */
   readonly session: ResumableSession | undefined
@@ -319,7 +319,9 @@ export class ConnectionCore<TConn extends { readonly id: string }> {
     this.host.removed(this.conn, info)
     for (const listener of this.onDisconnect ?? []) {
       try {
-        listener(info)
+        const returned = listener(info)
+        // An async listener's rejection is logged like a throw.
+        if (returned instanceof Promise) returned.catch((error: unknown) => this.host.logger.error('disconnect listener threw', { error, connection: this.id }))
       } catch (error) {
         this.host.logger.error('disconnect listener threw', { error, connection: this.id })
       }

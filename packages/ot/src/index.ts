@@ -1,0 +1,22 @@
+/**
+ * Collaborative plain-text documents with operational transformation: the text type and what
+ * the server and client halves share. The server plugin is `@org/realtime-ot/server`, the client
+ * document `@org/realtime-ot/client`.
+ * @module @org/realtime-ot
+ */
+export { textType, type TextOp } from './shared/ot-text.js'
+export { diffOp } from './shared/diff.js'
+export {
+  DOCUMENT_NAMESPACE,
+  DocumentErrorCode,
+  DocumentEvent,
+  MAX_DOCUMENT_ID_LENGTH,
+  channelOf,
+  type CursorMessage,
+  type CursorRequest,
+  type OpRecord,
+  type OpenAnswer,
+  type OpenRequest,
+  type SubmitAnswer,
+  type SubmitRequest,
+} from './shared/protocol.js'
