@@ -82,9 +82,10 @@ export interface FeatureContext {
   readonly client: RealtimeClient
   /**
    * Delivers the messages named `event` on this channel to `listener` alone: the app's channel
-   * listeners never hear them. A second claim of the same name adds a listener.
+   * listeners never hear them. A second claim of the same name adds a listener. Returns the
+   * function that removes this listener (once none is left, the app's listeners hear the name again).
    */
-  claim(event: string, listener: ChannelListener): void
+  claim(event: string, listener: ChannelListener): () => void
 }
 
 /**

@@ -64,6 +64,21 @@ describeTransports('channel features', () => {
     expect(bobRoster.names.size).toBe(0)
   })
 
+  it('gives a claimed name back to the app once the feature removes its listener', async () => {
+    const { url } = await rosterServer()
+    const [ann, bob] = await Promise.all([connectedClient(url), connectedClient(url)])
+    const heard: string[] = []
+    const unclaim = bob.channel('room').feature(Symbol('once'), ({ claim }) => claim('note', (text: string) => heard.push(`feature:${text}`)))
+    bob.channel('room').on('note', (text: string) => heard.push(`app:${text}`))
+    await Promise.all([ann.channel('room').subscribe(), bob.channel('room').subscribe()])
+    await ann.channel('room').publishWithAck('note', 'first')
+    await until(() => heard.length === 1, 2000, 'the claimed message')
+    unclaim()
+    await ann.channel('room').publishWithAck('note', 'second')
+    await until(() => heard.length === 2, 2000, 'the message after the claim ended')
+    expect(heard).toEqual(['feature:first', 'app:second'])
+  })
+
   it('tells a feature its channel recovered after a drop, with the claimed messages it missed replayed to it', async () => {
     const { rt, url } = await rosterServer()
     // Bob comes back after 300 ms: the announcement is made while he is away.

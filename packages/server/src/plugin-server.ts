@@ -1,7 +1,7 @@
 import type { DefaultEvents, EventArgs, EventMap, EventName } from '@org/realtime-core'
 import type { BroadcastOperator } from './broadcast.js'
 import type { Connection } from './connection.js'
-import type { EventMiddleware } from './hooks.js'
+import type { Authorize, EventMiddleware } from './hooks.js'
 import type { RoomMembers } from './room-members.js'
 import type { RealtimeServerEvents } from './server-events.js'
 
@@ -14,6 +14,11 @@ export interface PluginServer<
   ListenEvents extends EventMap<ListenEvents> = DefaultEvents,
   EmitEvents extends EventMap<EmitEvents> = DefaultEvents,
 > {
+  /**
+   * The app's `authorize` (the option; the default refuses every channel): a plugin composes its
+   * own decisions with it, in its `authorize` hook or for requests of its own.
+   */
+  readonly authorize: Authorize<TData>
   /** Open connections on this node, by id. */
   readonly connections: ReadonlyMap<string, Connection<TData, ListenEvents, EmitEvents>>
   /** Adds `listener` for a server event (`connection`, `join`, `leave`, `detached`, …). */

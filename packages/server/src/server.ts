@@ -297,6 +297,14 @@ export class RealtimeServer<
     for (const plugin of options.plugins ?? []) this.use(plugin)
   }
 
+  /**
+   * The app's `authorize` (the option; the default refuses every channel), for plugins to compose
+   * with: a plugin's requests of its own (a document's edits, say) ask it as a subscribe would.
+   */
+  get authorize(): Authorize<TData> {
+    return this.#authorize
+  }
+
   /** Open connections on this node, by id. */
   get connections(): ReadonlyMap<string, Connection<TData, ListenEvents, EmitEvents>> {
     return this.#connections as ReadonlyMap<string, Connection<TData, ListenEvents, EmitEvents>>

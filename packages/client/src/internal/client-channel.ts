@@ -1,5 +1,5 @@
 import { ErrorCode, RealtimeError, type ErrorPayload } from '@org/realtime-core'
-import type { Channel, ChannelHistory, ChannelState, FeatureContext, HistoryOptions, SubscribedEvent } from '../channel.js'
+import type { Channel, ChannelHistory, ChannelListener, ChannelState, FeatureContext, HistoryOptions, SubscribedEvent } from '../channel.js'
 import type { RealtimeClient } from '../client.js'
 import type { AckOptions } from '../events.js'
 import { Listeners, type ReportListenerError } from './listeners.js'
@@ -87,7 +87,11 @@ export class ClientChannel extends Listeners implements Channel {
 
   feature<T>(key: string | symbol, create: (context: FeatureContext) => T): T {
     if (!this.#features.has(key)) {
-      this.#features.set(key, create({ channel: this, client: this.#host.client, claim: (event, listener) => this.#claims.on(event, listener) }))
+      const claim = (event: string, listener: ChannelListener): (() => void) => {
+        this.#claims.on(event, listener)
+        return () => void this.#claims.off(event, listener)
+      }
+      this.#features.set(key, create({ channel: this, client: this.#host.client, claim }))
     }
     return this.#features.get(key) as T
   }

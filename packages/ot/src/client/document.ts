@@ -137,7 +137,7 @@ export class ClientDocument {
     const restored = this.#store?.load(id)
     this.clientId = restored?.clientId ?? randomClientId()
     if (restored !== undefined) this.#restore(restored)
-    context.claim(DocumentEvent.Op, (data) => this.#onOp(data as OpRecord))
+    this.#detach.push(context.claim(DocumentEvent.Op, (data) => this.#onOp(data as OpRecord)))
     const onCursor = (message: CursorMessage): void => {
       if (message?.d === this.id) this.#onCursor(message)
     }

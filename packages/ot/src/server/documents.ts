@@ -71,7 +71,6 @@ export function documents<TData = Record<string, any>>(options: DocumentsOptions
   const loading = new Map<string, Promise<ServerDocument<TData>>>()
   const connections = new WeakMap<Connection<TData>, ConnectionState<TData>>()
   let rt: PluginServer<TData> | undefined
-  let appAuthorize: Authorize<TData> = () => false
 
   const host: DocumentHost = {
     storage,
@@ -92,7 +91,7 @@ export function documents<TData = Record<string, any>>(options: DocumentsOptions
 
   const allowed = async (conn: Connection<TData>, id: string, action: DocumentAction): Promise<boolean> => {
     const channel = channelOf(id)
-    const app: Authorize<TData> = (c, ch, a) => appAuthorize(c, ch, a)
+    const app: Authorize<TData> = (c, ch, a) => rt?.authorize(c, ch, a) ?? false
     try {
       if (options.authorize !== undefined) return (await options.authorize(conn, id, action, app)) === true
       return (await app(conn, channel, action === 'read' ? 'subscribe' : 'publish')) === true
@@ -251,8 +250,7 @@ export function documents<TData = Record<string, any>>(options: DocumentsOptions
   const plugin: Documents<TData> = {
     name: 'documents',
     namespaces: [DOCUMENT_NAMESPACE],
-    async authorize(conn, channel, action, app) {
-      appAuthorize = app
+    async authorize(conn, channel, action) {
       // Ops travel through `doc:submit`: nobody publishes on a document's channel.
       if (action !== 'subscribe') return false
       return allowed(conn, channel.slice(DOCUMENT_NAMESPACE.length), 'read')
