@@ -52,6 +52,15 @@ it('exports only what a Next.js route module may export', () => {
   expect(route).toMatchObject({ runtime: 'nodejs', dynamic: 'force-dynamic' })
 })
 
+it('has a variant for cacheComponents: the same handlers, and no segment config', async () => {
+  const cacheComponents = await import('../src/route-cache-components.js')
+  expect(Object.keys(cacheComponents).sort()).toEqual(['DELETE', 'GET', 'OPTIONS', 'POST'])
+  const response = await cacheComponents.GET(new Request(`${base}/realtime?unknown=1`))
+  const original = await route.GET(new Request(`${base}/realtime?unknown=1`))
+  expect(response.status).toBe(original.status)
+  expect(await response.text()).toBe(await original.text())
+})
+
 it('serves a full client through the exported handlers: connect, subscribe, notifications, refusal, close', async () => {
   const alice = client('alice')
   const bob = client('bob')
