@@ -362,6 +362,9 @@ export class RealtimeServer<
       const answer = transport.handle?.(request, requestInfo, host)
       if (answer !== undefined) return answer
     }
+    // A WebSocket upgrade that comes while the transports close arrives as a plain request: a
+    // client that reconnects to this address must retry (a 4xx would make it give up).
+    if (this.#closed) return errorResponse(503, ErrorCode.Closed, 'The server is shutting down: retry')
     return errorResponse(400, ErrorCode.BadRequest, 'Name an HTTP transport (?transport=sse or ?transport=polling), or upgrade to WebSocket')
   }
 
@@ -489,15 +492,17 @@ export class RealtimeServer<
     clearTimeout(deadline)
     this.#handshakes.stop()
     await Promise.all(this.#transports.map((transport) => transport.close()))
-    for (const detach of this.#detach.splice(0)) detach()
+    const httpServer = this.#ownHttpServer
+    // An app's HTTP server gets its path back now; our own keeps answering 503 until it closes.
+    if (httpServer === undefined) for (const detach of this.#detach.splice(0)) detach()
     await this.#plugins.close()
     await this.#adapter.close()
-    const httpServer = this.#ownHttpServer
     if (httpServer !== undefined) {
       await new Promise<void>((resolve) => {
         httpServer.close(() => resolve())
         httpServer.closeAllConnections()
       })
+      for (const detach of this.#detach.splice(0)) detach()
     }
   }
 

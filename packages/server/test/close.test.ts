@@ -41,6 +41,34 @@ describeTransports('close', () => {
     expect(grown()).toEqual([])
   })
 
+  it('lets clients retry while it closes, so they reach the server restarted on the same port', async () => {
+    // A plugin that takes a while to close keeps the server closing, as a database or Redis would.
+    const slowClose = { name: 'slow-close', onClose: () => new Promise<void>((resolve) => setTimeout(resolve, 600)) }
+    const first = new RealtimeServer({ transports: allServerTransports(), plugins: [slowClose], logger: false })
+    const port = await first.listen(0, { host: '127.0.0.1' })
+    const client = new RealtimeClient(`http://127.0.0.1:${port}/realtime`, {
+      transports: [currentTransport().client()],
+      reconnection: { initialDelayMs: 20, maxDelayMs: 50, jitter: 0 },
+    })
+    const second = new RealtimeServer({ transports: allServerTransports(), logger: false })
+    try {
+      await once(client.lifecycle, 'connect')
+      const finalDisconnects: DisconnectEvent[] = []
+      client.lifecycle.on('disconnect', (event) => {
+        if (!event.willReconnect) finalDisconnects.push(event)
+      })
+      const reconnected = once(client.lifecycle, 'reconnect', 10_000)
+      // Clients retry against the closing server many times meanwhile: none of its answers is final.
+      await first.close()
+      await second.listen(port, { host: '127.0.0.1' })
+      await reconnected
+      expect(finalDisconnects).toEqual([])
+      expect(client.connected).toBe(true)
+    } finally {
+      client.disconnect()
+      await second.close()
+    }
+  })
 })
 
 describe('close over websocket', () => {
