@@ -87,7 +87,7 @@ export async function ensurePostgres(env = process.env) {
     isReady !== undefined
       ? spawnSync(isReady, ['-h', host, '-p', String(port), '-t', '1'], { stdio: 'ignore', timeout: 5000 }).status === 0
       : (await probe(host, port, undefined)) !== undefined
-  if (await answers()) return `PostgreSQL answers on ${host}:${port}`
+  if (await answers()) return ensureLogicalWal(host, port, env, answers)
   if (!LOOPBACK.has(host)) throw new Error(`PostgreSQL does not answer on ${host}:${port} (PGHOST): start it, or unset PGHOST to use a local one.`)
   const ctlcluster = onPath(['pg_ctlcluster'], env.PATH ?? '')
   const clusters = existsSync('/etc/postgresql') ? readdirSync('/etc/postgresql').filter((version) => existsSync(join('/etc/postgresql', version, 'main'))) : []
@@ -101,7 +101,38 @@ export async function ensurePostgres(env = process.env) {
   if (!(await waitFor(answers))) {
     throw new Error(`PostgreSQL is installed but did not start on ${host}:${port}: start it with \`pg_ctlcluster ${clusters[0]} main start\` as root or postgres.`)
   }
-  return `PostgreSQL started on ${host}:${port}`
+  return ensureLogicalWal(host, port, env, answers, `PostgreSQL started on ${host}:${port}`)
+}
+
+/** The setting of `name` on the PostgreSQL at host:port (user `PGUSER` or postgres), or undefined when psql cannot ask. */
+function pgSetting(host, port, env, name) {
+  const psql = onPath(['psql'], env.PATH ?? '')
+  if (psql === undefined) return undefined
+  const args = ['-h', host, '-p', String(port), '-U', env.PGUSER || 'postgres', '-d', 'postgres', '-Atc', `SHOW ${name}`]
+  const result = spawnSync(psql, args, { encoding: 'utf8', timeout: 10_000, env: { ...env, PGCONNECT_TIMEOUT: '5' } })
+  return result.status === 0 ? result.stdout.trim() : undefined
+}
+
+/**
+ * @org/realtime-postgres reads logical replication: `wal_level` must be `logical`. Sets it with
+ * `ALTER SYSTEM` and restarts the local cluster when it is not (as root, with pg_ctlcluster).
+ */
+async function ensureLogicalWal(host, port, env, answers, line = `PostgreSQL answers on ${host}:${port}`) {
+  const level = pgSetting(host, port, env, 'wal_level')
+  if (level === undefined || level === 'logical') return level === undefined ? line : `${line}, wal_level=logical`
+  const fix = 'run `ALTER SYSTEM SET wal_level = logical` as a superuser and restart PostgreSQL (Debian: `pg_ctlcluster <version> main restart`), then run the tests again.'
+  const ctlcluster = onPath(['pg_ctlcluster'], env.PATH ?? '')
+  const clusters = existsSync('/etc/postgresql') ? readdirSync('/etc/postgresql').filter((version) => existsSync(join('/etc/postgresql', version, 'main'))) : []
+  if (!LOOPBACK.has(host) || ctlcluster === undefined || clusters.length === 0 || !isRoot()) {
+    throw new Error(`PostgreSQL on ${host}:${port} has wal_level=${level} and the database-change tests need logical: ${fix}`)
+  }
+  const psql = onPath(['psql'], env.PATH ?? '')
+  const altered = spawnSync(psql, ['-h', host, '-p', String(port), '-U', env.PGUSER || 'postgres', '-d', 'postgres', '-c', 'ALTER SYSTEM SET wal_level = logical'], { stdio: 'ignore', timeout: 10_000 })
+  for (const version of clusters) run(ctlcluster, ['--skip-systemctl-redirect', version, 'main', 'restart'])
+  if (altered.status !== 0 || !(await waitFor(answers)) || pgSetting(host, port, env, 'wal_level') !== 'logical') {
+    throw new Error(`PostgreSQL on ${host}:${port} could not be switched to wal_level=logical: ${fix}`)
+  }
+  return `${line}, wal_level switched to logical (restarted)`
 }
 
 /** npm packages whose presence in a workspace package means its tests need the service. */
