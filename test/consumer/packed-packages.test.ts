@@ -65,7 +65,7 @@ let port: number
 
 
 /** Runs `node file` in the scratch project; resolves with its exit code and output, killed after `timeoutMs`. */
-function node(file: string, { timeoutMs = 15_000, until }: { timeoutMs?: number; until?: RegExp } = {}): {
+function node(file: string, { timeoutMs = 45_000, until }: { timeoutMs?: number; until?: RegExp } = {}): {
   ready: Promise<void>
   exited: Promise<{ code: number | string; output: string }>
   kill: () => void
@@ -162,7 +162,7 @@ describe('the packed packages, installed outside the workspace', () => {
       }),
     )
     expect(results.flat()).toEqual([])
-  })
+  }, 180_000)
 
   it("type-check the README's server and client, as ESM and as CommonJS, under tsc --strict with the packages' own .d.ts checked", () => {
     expect(tscOutput.text.trim()).toBe('')
@@ -185,12 +185,12 @@ describe('the packed packages, installed outside the workspace', () => {
         const { output } = await server.exited
         expect(output).toBe('ready\n')
       }
-    })
+    }, 60_000)
 
     it(`serve the browser client from the installed server package, loaded as ${kind}`, async () => {
       const { code, output } = await node(`serve-client.${ext}`).exited
       expect(output).toBe('client.js 200 has the client\nclient.mjs 200 has the client\n')
       expect(code).toBe(0)
-    })
+    }, 60_000)
   }
 })

@@ -103,6 +103,13 @@ export interface Adapter {
    */
   members?(room: string): Promise<RoomMember[]>
   /**
+   * The first of this node's connections joined `room`: a cluster adapter starts hearing the
+   * room's broadcasts from the other nodes. Called before the connection is delivered anything.
+   */
+  roomJoined?(room: string): void
+  /** The last of this node's connections left `room`: a cluster adapter may stop hearing it. */
+  roomLeft?(room: string): void
+  /**
    * Finds the session `token` resumes on another node and moves it here: asks every other node's
    * {@link AdapterNode.releaseSession} and answers the snapshot of the one that held it, or
    * undefined. Without it, a client resumes only on the node that holds its session (elsewhere it

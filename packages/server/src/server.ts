@@ -242,13 +242,17 @@ export class RealtimeServer<
       logger: this.#logger,
       join: (core, room, reason) => {
         const conn = core.conn
-        if (!this.#rooms.add(room, core) || !this.#announced.has(conn)) return
+        if (!this.#rooms.add(room, core)) return
+        if (this.#rooms.members(room).size === 1) this.#adapterCall('roomJoined', room)
+        if (!this.#announced.has(conn)) return
         this.#plugins.notify('onJoin', conn, room, reason)
         this.#notify('join', conn, room, reason)
       },
       leave: (core, room, reason) => {
         const conn = core.conn
-        if (!this.#rooms.remove(room, core) || !this.#announced.has(conn)) return
+        if (!this.#rooms.remove(room, core)) return
+        if (this.#rooms.members(room).size === 0) this.#adapterCall('roomLeft', room)
+        if (!this.#announced.has(conn)) return
         this.#plugins.notify('onLeave', conn, room, reason)
         this.#notify('leave', conn, room, reason)
       },
@@ -503,6 +507,15 @@ export class RealtimeServer<
         httpServer.closeAllConnections()
       })
       for (const detach of this.#detach.splice(0)) detach()
+    }
+  }
+
+  /** Tells the adapter this node's first member joined, or its last left, a room; what it throws is logged. */
+  #adapterCall(hook: 'roomJoined' | 'roomLeft', room: string): void {
+    try {
+      this.#adapter[hook]?.(room)
+    } catch (error) {
+      this.#logger.error(`adapter ${hook} threw`, { error, room })
     }
   }
 

@@ -127,9 +127,15 @@ export class ConnectionCore<TConn extends { readonly id: string }> {
     const session = this.session
     // Where the room stood at the join, for a resume: known once the history answers.
     if (history !== undefined && session !== undefined) {
-      void chain(history.position(room), (position) => {
-        if (this.rooms.has(room) && session.joinedAt(room) === undefined) session.joined(room, position)
-      })
+      try {
+        const noted = chain(history.position(room), (position) => {
+          if (this.rooms.has(room) && session.joinedAt(room) === undefined) session.joined(room, position)
+        })
+        // Without the position a resume cannot replay this room: it is then reported lost.
+        if (noted instanceof Promise) noted.catch((error: unknown) => this.host.logger.warn('history position of a joined room failed', { error, room }))
+      } catch (error) {
+        this.host.logger.warn('history position of a joined room failed', { error, room })
+      }
     }
     this.host.join(this, room, reason)
   }
