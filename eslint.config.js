@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', 'docs/api/**', 'coverage/**'],
+    ignores: ['**/dist/**', '**/node_modules/**', 'docs/api/**', 'docs/site/**', 'coverage/**'],
   },
   {
     files: ['packages/*/src/**/*.ts', 'packages/*/test/**/*.ts', 'test/**/*.ts', 'examples/*/src/**/*.ts'],

@@ -19,8 +19,11 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import bundle from './scenarios/bundle.mjs'
 import echo from './scenarios/echo.mjs'
+import editor from './scenarios/editor-ot.mjs'
 import fanout from './scenarios/fanout.mjs'
 import idle from './scenarios/idle.mjs'
+import otType from './scenarios/ot-type.mjs'
+import presence from './scenarios/presence.mjs'
 import storm from './scenarios/storm.mjs'
 import { watchOtherLoad } from './lib/machine.mjs'
 import { implLabels, resultsTable, targetsTable } from './lib/report.mjs'
@@ -32,7 +35,7 @@ if (process.argv.includes('--soak')) {
   process.exit(await runSoak(process.argv.slice(2).filter((arg) => arg !== '--soak')))
 }
 
-const all = [fanout, echo, idle, storm, bundle]
+const all = [fanout, echo, idle, storm, bundle, otType, presence, editor]
 const { values: opts } = parseArgs({
   options: {
     full: { type: 'boolean', default: false },

@@ -8,6 +8,8 @@ export const implLabels = {
   socketio: 'Socket.IO 4.8',
   'ours-sse': 'ours (SSE)',
   'ours-polling': 'ours (long-polling)',
+  'ot-text-unicode': 'ot-text-unicode 4',
+  sharedb: 'ShareDB 7',
 }
 
 /** Ratio columns: [numerator, denominator, heading]. */
@@ -17,6 +19,8 @@ const ratioColumns = [
   ['ours', 'socketio', 'ours ÷ Socket.IO'],
   ['ours-sse', 'ours', 'SSE ÷ ours WebSocket'],
   ['ours-polling', 'ours', 'polling ÷ ours WebSocket'],
+  ['ours', 'ot-text-unicode', 'ours ÷ ot-text-unicode'],
+  ['ours', 'sharedb', 'ours ÷ ShareDB'],
 ]
 
 function format(value, digits) {
@@ -71,6 +75,10 @@ const targets = [
   { scenario: 'storm', label: 'connections/s ≥ 2× Socket.IO', value: (m) => m('ours', 'connPerSec') / m('socketio', 'connPerSec'), min: 2, unit: '×' },
   { scenario: 'bundle', label: 'client bundle, client + WebSocket transport ≤ 5 KB min+gzip', value: (m) => m('ours', 'initialGzip') / 1024, max: 5, unit: ' KB' },
   { scenario: 'bundle', label: 'client bundle with all three transports ≤ 8 KB min+gzip', value: (m) => m('ours', 'allGzip') / 1024, max: 8, unit: ' KB' },
+  { scenario: 'ot-type', label: 'OT transforms/s ≥ ot-text-unicode (issue 18)', value: (m) => m('ours', 'transformPerSec') / m('ot-text-unicode', 'transformPerSec'), min: 1, unit: '×' },
+  { scenario: 'ot-type', label: 'OT composes/s ≥ ot-text-unicode (issue 18)', value: (m) => m('ours', 'composePerSec') / m('ot-text-unicode', 'composePerSec'), min: 1, unit: '×' },
+  { scenario: 'ot-type', label: 'OT applies/s on 100 KB ≥ 10× ot-text-unicode (issue 18)', value: (m) => m('ours', 'applyPerSec') / m('ot-text-unicode', 'applyPerSec'), min: 10, unit: '×' },
+  { scenario: 'editor', label: 'submit-and-ack round trips/s ≥ ShareDB (issue 18)', value: (m) => m('ours', 'roundTripsPerSec') / m('sharedb', 'roundTripsPerSec'), min: 1, unit: '×' },
 ]
 
 /** The targets whose scenario ran, each with its measured value and whether it is met. */

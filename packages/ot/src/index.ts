@@ -4,7 +4,27 @@
  * document `@org/realtime-ot/client`.
  * @module @org/realtime-ot
  */
-export { textType, type TextOp } from './shared/ot-text.js'
+export {
+  DEFAULT_TEXT_OP_LIMITS,
+  TextSnapshot,
+  checkOp,
+  codePointLength,
+  deleteOp,
+  insertOp,
+  invert,
+  normalize,
+  replaceOp,
+  snapshotFromString,
+  snapshotToString,
+  textType,
+  type Side,
+  type TextComponent,
+  type TextDelete,
+  type TextOp,
+  type TextOpLimits,
+  type TextSelection,
+  type TextType,
+} from './text/index.js'
 export { diffOp } from './shared/diff.js'
 export {
   DOCUMENT_NAMESPACE,
