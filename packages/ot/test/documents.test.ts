@@ -20,6 +20,19 @@ describe('documents', () => {
     expect(doc.status).toBe('synchronized')
   })
 
+  it('says when it goes offline and when it is back, with nothing pending', async () => {
+    const { url } = await startDocServer({ load: () => 'text' })
+    const { client, doc } = await openDoc(url, 'online')
+    const seen: boolean[] = []
+    doc.on('status', () => seen.push(doc.online))
+    client.disconnect()
+    await until(() => seen.includes(false), 5000, 'the offline status')
+    client.connect()
+    await until(() => seen.at(-1) === true, 10_000, 'the online status')
+    expect(doc.status).toBe('synchronized')
+    expect(doc.text).toBe('text')
+  })
+
   it('converges two clients typing at the same place at once, emoji included', async () => {
     const { url, docs } = await startDocServer()
     const { doc: a } = await openDoc(url, 'n')

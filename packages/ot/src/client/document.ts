@@ -143,7 +143,11 @@ export class ClientDocument {
     }
     this.#client.on(DocumentEvent.Cursor, onCursor)
     this.#detach.push(() => this.#client.off(DocumentEvent.Cursor, onCursor))
-    const onSubscribed = (): void => this.#sync('ops')
+    const onSubscribed = (): void => {
+      // Back online: say so even when nothing was pending (the status itself may not change).
+      this.#events.emit('status', this.#status)
+      this.#sync('ops')
+    }
     this.#channel.lifecycle.on('subscribed', onSubscribed)
     this.#detach.push(() => this.#channel.lifecycle.off('subscribed', onSubscribed))
     const onDisconnect = (): void => this.#events.emit('status', this.#status)
