@@ -3,8 +3,7 @@
 export const gettingStarted = { file: 'docs/getting-started.md', title: 'Getting started' }
 
 export const guides = [
-  // TODO(issue 20): a guide of its own; until then the getting-started section.
-  { topic: 'Rooms and channels', file: 'docs/getting-started.md', hash: 'rooms-and-channels' },
+  { topic: 'Rooms and channels', file: 'docs/rooms-and-channels.md' },
   { topic: 'Transports', file: 'docs/transports.md' },
   { topic: 'Delivery guarantees', file: 'docs/delivery-guarantees.md' },
   { topic: 'Limits and security', file: 'docs/security.md' },
