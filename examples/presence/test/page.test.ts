@@ -53,8 +53,8 @@ it('shows who is online with initials, away on a drop, two tabs as one person, a
 
   // Dropping and resuming: Bob is away meanwhile, then back, and nobody saw him leave or arrive.
   drop('bob')
-  await person(alice1, 'bob').and(alice1.locator('.away')).waitFor()
-  await person(alice2, 'bob').and(alice2.locator('.away')).waitFor()
+  // Watched on both pages at once: Bob's client comes back within a second or so.
+  await Promise.all([alice1, alice2].map((page) => person(page, 'bob').and(page.locator('.away')).waitFor()))
   await person(alice1, 'bob').and(alice1.locator('.person:not(.away)')).waitFor({ timeout: 10_000 })
   await bob.locator('#status[data-state="connected"]').waitFor()
   // One of Alice's two tabs dropping does not make her away: the other is still here.
