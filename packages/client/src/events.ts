@@ -1,4 +1,4 @@
-import type { EventAnswer, EventData, RealtimeError, TransportName } from '@org/realtime-core'
+import type { EventAnswer, EventData, ListenerResult, RealtimeError, TransportName } from '@org/realtime-core'
 
 /** Where the client stands. */
 export type ClientState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'disconnected'
@@ -120,15 +120,13 @@ export interface Lifecycle<Events> {
  */
 export type Listener = { listener(data: unknown): unknown }['listener']
 
-/** What a listener returns for an answer of type `R`: nothing when `R` is `void`, else `R` or a promise of it. */
-type Returns<R> = [R] extends [void] ? void : R | PromiseLike<R>
 
 /**
  * The listener of event `E` of the map `Events`: it receives the event's data and returns the
  * answer to the server's `emitWithAck`. {@link Listener} for untyped events.
  */
 export type EventListener<Events, E extends keyof Events> =
-  unknown extends EventData<Events, E> ? Listener : (data: EventData<Events, E>) => Returns<EventAnswer<Events, E>>
+  unknown extends EventData<Events, E> ? Listener : (data: EventData<Events, E>) => ListenerResult<EventAnswer<Events, E>>
 
 /** Options of `emitWithAck` and `publishWithAck`. */
 export interface AckOptions {

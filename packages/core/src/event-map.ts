@@ -39,6 +39,9 @@ export type EventData<Events, E extends keyof Events> = Events[E] extends (...ar
 /** What the listener of event `E` answers an `emitWithAck` with, promises unwrapped. */
 export type EventAnswer<Events, E extends keyof Events> = Events[E] extends (...args: never) => infer R ? Awaited<R> : never
 
+/** What a listener answering with `R` returns: nothing when `R` is `void`, else `R` or a promise of it. */
+export type ListenerResult<R> = [R] extends [void] ? void : R | PromiseLike<R>
+
 /** The arguments after the event name that carry its data: optional when the data may be undefined. */
 export type EventArgs<Events, E extends keyof Events> =
   undefined extends EventData<Events, E> ? [data?: EventData<Events, E>] : [data: EventData<Events, E>]

@@ -24,7 +24,7 @@ export {
   isFinalCloseCode,
   isRealtimeError,
 } from './errors.js'
-export type { DefaultEvents, EventAnswer, EventArgs, EventData, EventMap, EventName } from './event-map.js'
+export type { DefaultEvents, EventAnswer, EventArgs, EventData, EventMap, EventName, ListenerResult } from './event-map.js'
 export { PendingAcks } from './pending-acks.js'
 export { ReceivedFrames, SentFrames, type NumberedFrame } from './reliable-stream.js'
 export { TokenBucket } from './token-bucket.js'

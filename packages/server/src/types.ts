@@ -2,7 +2,7 @@
  * Types shared by the connection, the server and the plugins, which import nothing of theirs: a
  * leaf, so that no module of the server imports another that imports it back.
  */
-import type { EventAnswer, EventData, TransportName } from '@org/realtime-core'
+import type { EventAnswer, EventData, ListenerResult, TransportName } from '@org/realtime-core'
 
 /** What `authenticate` and connection middleware know about a connecting client. */
 export interface Handshake {
@@ -39,8 +39,6 @@ export interface DisconnectInfo {
  */
 export type EventHandler = (data: any) => unknown
 
-/** What a handler returns for an answer of type `R`: nothing when `R` is `void`, else `R` or a promise of it. */
-type Returns<R> = [R] extends [void] ? void : R | PromiseLike<R>
 
 /**
  * The handler of event `E` of the event map `Events` (what clients send, see `EventMap`): it
@@ -48,7 +46,7 @@ type Returns<R> = [R] extends [void] ? void : R | PromiseLike<R>
  * {@link EventHandler} for untyped events.
  */
 export type TypedEventHandler<Events, E extends keyof Events> =
-  unknown extends EventData<Events, E> ? EventHandler : (data: EventData<Events, E>) => Returns<EventAnswer<Events, E>>
+  unknown extends EventData<Events, E> ? EventHandler : (data: EventData<Events, E>) => ListenerResult<EventAnswer<Events, E>>
 
 /** The arguments of `emitWithAck` after the event name: the data (optional when it may be undefined), then the options. */
 export type AckArgs<Events, E extends keyof Events> =

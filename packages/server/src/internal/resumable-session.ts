@@ -76,12 +76,6 @@ export class ResumableSession {
     else this.#joined.push(room, position.epoch, position.offset)
   }
 
-  /** Each room joined with where its history stood then: room, epoch, offset. */
-  *positions(): IterableIterator<readonly [room: string, epoch: string, offset: number]> {
-    const joined = this.#joined ?? []
-    for (let index = 0; index < joined.length; index += 3) yield [joined[index] as string, joined[index + 1] as string, joined[index + 2] as number]
-  }
-
   /** The connection left `room`. */
   left(room: string): void {
     const index = this.#indexOf(room)

@@ -12,8 +12,6 @@ import { OutboundStream } from './outbound-stream.js'
 export function snapshotSession(core: ConnectionCore<{ readonly id: string; readonly data: unknown }>): SessionSnapshot | undefined {
   const session = core.session
   if (session === undefined || !core.resumable || core.state === 'closed' || session.pendingResume !== undefined) return undefined
-  const positions = new Map<string, readonly [string, number]>()
-  for (const [room, epoch, offset] of session.positions()) positions.set(room, [epoch, offset])
   return {
     v: 1,
     id: core.conn.id,
@@ -21,8 +19,8 @@ export function snapshotSession(core: ConnectionCore<{ readonly id: string; read
     ...(core.expiresAt === undefined ? {} : { expiresAt: core.expiresAt }),
     tokens: [session.token, session.previousToken].filter((token): token is string => token !== undefined),
     rooms: [...core.rooms].map((room) => {
-      const position = positions.get(room)
-      return [room, position?.[0] ?? null, position?.[1] ?? null] as const
+      const position = session.joinedAt(room)
+      return [room, position?.epoch ?? null, position?.offset ?? null] as const
     }),
     seq: session.stream.seq,
     frames: session.stream.unconfirmed(),
