@@ -8,7 +8,7 @@ export default tseslint.config(
     ignores: ['**/dist/**', '**/node_modules/**', 'docs/api/**', 'docs/site/**', 'coverage/**'],
   },
   {
-    files: ['packages/*/src/**/*.ts', 'packages/*/test/**/*.ts', 'test/**/*.ts', 'examples/*/src/**/*.ts'],
+    files: ['packages/*/src/**/*.ts', 'packages/*/test/**/*.ts', 'test/**/*.ts', 'examples/*/src/**/*.ts', 'examples/*/src/**/*.tsx', 'examples/*/vite.config.ts'],
     languageOptions: {
       parser: tseslint.parser,
       parserOptions: {

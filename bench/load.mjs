@@ -6,6 +6,7 @@
  * or a wrong answer fails the run.
  */
 import { WebSocket } from 'ws'
+import { dialEngineIoPolling } from './lib/engineio-polling.mjs'
 import { dialPolling, dialSse } from './lib/http-conns.mjs'
 import { clock, notifyParent, serveParent } from './lib/ipc.mjs'
 import { protocols } from './lib/protocols.mjs'
@@ -26,7 +27,7 @@ function fail(error) {
 
 /** Opens one connection and resolves once the protocol's handshake is done. */
 function dial() {
-  if (proto.transport === 'sse' || proto.transport === 'polling') return dialHttp()
+  if (proto.transport !== undefined) return dialHttp()
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(baseUrl, { perMessageDeflate: false })
     const conn = { ws, send: (text) => ws.send(text), ready: false, onApp: () => fail(new Error('application frame before the scenario started')) }
@@ -63,8 +64,9 @@ function dial() {
 function dialHttp() {
   return new Promise((resolve, reject) => {
     const conn = { ready: false, onApp: () => fail(new Error('application frame before the scenario started')) }
-    const open = proto.transport === 'sse' ? dialSse : dialPolling
-    const timer = setTimeout(() => reject(new Error('no welcome within 20 s')), 20_000)
+    const open = { sse: dialSse, polling: dialPolling, 'eio-polling': dialEngineIoPolling }[proto.transport]
+    // Socket.IO's long-polling takes tens of seconds for a storm of 2,000 on this machine.
+    const timer = setTimeout(() => reject(new Error('no welcome within 90 s')), 90_000)
     const handlers = {
       onFrame(text) {
         try {

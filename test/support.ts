@@ -50,7 +50,25 @@ export function describeTransports(name: string, fn: (transport: TransportCase) 
 
 /** Server transports for every transport under test, with short session timeouts. */
 export function allServerTransports(): ServerTransport[] {
-  return [webSocketTransport(), sseTransport({ sessionTimeoutMs: 2000 }), pollingTransport({ holdMs: 2000, sessionTimeoutMs: 2000 })]
+  const transports = [webSocketTransport(), sseTransport({ sessionTimeoutMs: 2000 }), pollingTransport({ holdMs: 2000, sessionTimeoutMs: 2000 })]
+  // `REALTIME_TEST_HTTP=fetch`: the HTTP transports answer through their fetch-API path, as in a fetch runtime.
+  return process.env.REALTIME_TEST_HTTP === 'fetch' ? transports.map(fetchApiOnly) : transports
+}
+
+/**
+ * `transport` without its Node.js path (`serve`): a Node.js server then reaches it through the
+ * fetch bridge, `Request` in and `Response` out, which is how the conformance suites run the
+ * fetch-API path of the HTTP transports.
+ */
+export function fetchApiOnly(transport: ServerTransport): ServerTransport {
+  if (transport.serve === undefined) return transport
+  return new Proxy(transport, {
+    get(target, property) {
+      if (property === 'serve') return undefined
+      const value: unknown = Reflect.get(target, property, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
 }
 
 /** Everything a test opened, closed after each test. */

@@ -28,14 +28,26 @@ const POLL_TIMEOUT_MS = 40_000
  */
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 65_536, scheduling: 'lifo' })
 
-/** Sends `method url` with `body`, resolves with `{ status, headers, text }`. */
-function request(method, url, { body, timeoutMs = REQUEST_TIMEOUT_MS, localAddress, key } = {}) {
+/**
+ * Sends `method url` with `body`, resolves with `{ status, headers, text }`. A request that a
+ * kept-alive socket's server closed just as it was reused (the server's `keepAliveTimeout`, 5 s
+ * by default, against an idle pooled socket) fails with `ECONNRESET` before anything was sent back:
+ * it is sent again once, on a new socket, as Node.js's documentation advises (`request.reusedSocket`).
+ */
+export function request(method, url, options = {}) {
+  return send(method, url, options).catch((error) => {
+    if (error.code !== 'ECONNRESET' || !error.reusedSocket) throw error
+    return send(method, url, options)
+  })
+}
+
+function send(method, url, { body, timeoutMs = REQUEST_TIMEOUT_MS, localAddress, key } = {}) {
   return new Promise((resolve, reject) => {
     const headers = body === undefined ? {} : { 'content-type': 'text/plain;charset=UTF-8', 'content-length': Buffer.byteLength(body) }
     if (key !== undefined) headers['x-realtime-key'] = key
     const req = http.request(url, { method, agent, headers, localAddress })
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${url.slice(url.indexOf('?'))}: no answer within ${timeoutMs} ms`)))
-    req.on('error', reject)
+    req.on('error', (error) => reject(Object.assign(error, { reusedSocket: req.reusedSocket })))
     req.on('response', (res) => {
       res.setEncoding('utf8')
       let text = ''

@@ -95,3 +95,5 @@ protocols['ws-corked'] = protocols.ws
 // `hello` goes up in a POST, `welcome` and everything else come down the event stream or the polls.
 protocols['ours-sse'] = { ...protocols.ours, transport: 'sse' }
 protocols['ours-polling'] = { ...protocols.ours, transport: 'polling' }
+// Socket.IO over Engine.IO long-polling (lib/engineio-polling.mjs): the same packets, in polls and POSTs.
+protocols['socketio-polling'] = { ...protocols.socketio, path: '/socket.io/', transport: 'eio-polling' }

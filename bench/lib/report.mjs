@@ -6,6 +6,7 @@ export const implLabels = {
   ws: 'raw ws',
   'ws-corked': 'raw ws, corked',
   socketio: 'Socket.IO 4.8',
+  'socketio-polling': 'Socket.IO 4.8 (long-polling)',
   'ours-sse': 'ours (SSE)',
   'ours-polling': 'ours (long-polling)',
   'ot-text-unicode': 'ot-text-unicode 4',
@@ -19,6 +20,8 @@ const ratioColumns = [
   ['ours', 'socketio', 'ours ÷ Socket.IO'],
   ['ours-sse', 'ours', 'SSE ÷ ours WebSocket'],
   ['ours-polling', 'ours', 'polling ÷ ours WebSocket'],
+  ['ours-sse', 'socketio-polling', 'SSE ÷ Socket.IO polling'],
+  ['ours-polling', 'socketio-polling', 'polling ÷ Socket.IO polling'],
   ['ours', 'ot-text-unicode', 'ours ÷ ot-text-unicode'],
   ['ours', 'sharedb', 'ours ÷ ShareDB'],
 ]
@@ -60,7 +63,7 @@ export function median(results, scenario, impl, key) {
   return values?.length ? summarize(values).median : NaN
 }
 
-/** Targets of issue 6, as medians of one invocation. */
+/** Targets of issues 6 and 21, as medians of one invocation. */
 const targets = [
   { scenario: 'fanout', label: 'fan-out server CPU per delivery ≤ 1.5 µs', value: (m) => m('ours', 'cpuPerDelivery'), max: 1.5, unit: ' µs' },
   { scenario: 'fanout', label: 'fan-out deliveries/s ≥ 3× Socket.IO', value: (m) => m('ours', 'deliveriesPerSec') / m('socketio', 'deliveriesPerSec'), min: 3, unit: '×' },
@@ -71,9 +74,19 @@ const targets = [
   { scenario: 'echo', label: 'echo RTT p99 ≤ 1.1× raw ws', value: (m) => m('ours', 'p99') / m('ws', 'p99'), max: 1.1, unit: '×' },
   { scenario: 'idle', label: 'heap per idle connection ≤ 1.5× raw ws', value: (m) => m('ours', 'heapPerConn') / m('ws', 'heapPerConn'), max: 1.5, unit: '×' },
   { scenario: 'idle', label: 'heap per idle connection ≤ 0.4× Socket.IO', value: (m) => m('ours', 'heapPerConn') / m('socketio', 'heapPerConn'), max: 0.4, unit: '×' },
-  { scenario: 'storm', label: 'connections/s ≥ 0.8× raw ws', value: (m) => m('ours', 'connPerSec') / m('ws', 'connPerSec'), min: 0.8, unit: '×' },
-  { scenario: 'storm', label: 'connections/s ≥ 2× Socket.IO', value: (m) => m('ours', 'connPerSec') / m('socketio', 'connPerSec'), min: 2, unit: '×' },
-  { scenario: 'bundle', label: 'client bundle, client + WebSocket transport ≤ 5 KB min+gzip', value: (m) => m('ours', 'initialGzip') / 1024, max: 5, unit: ' KB' },
+  // Issue 21 retired "connections/s ≥ 2× Socket.IO" (raw `ws` itself reaches only ~1.85× here) and raised this one from 0.8×.
+  { scenario: 'storm', label: 'WebSocket connections/s ≥ 0.9× raw ws (issue 21)', value: (m) => m('ours', 'connPerSec') / m('ws', 'connPerSec'), min: 0.9, unit: '×' },
+  // Issue 21: the HTTP transports at the cost of our WebSocket, against Socket.IO's long-polling.
+  { scenario: 'echo', label: 'SSE echo server CPU per round trip ≤ 3× ours WebSocket (issue 21)', value: (m) => m('ours-sse', 'cpuPerRoundTrip') / m('ours', 'cpuPerRoundTrip'), max: 3, unit: '×' },
+  { scenario: 'echo', label: 'long-polling echo server CPU per round trip ≤ 4× ours WebSocket (issue 21)', value: (m) => m('ours-polling', 'cpuPerRoundTrip') / m('ours', 'cpuPerRoundTrip'), max: 4, unit: '×' },
+  { scenario: 'echo', label: 'SSE echo server CPU per round trip ≤ 0.5× Socket.IO long-polling (issue 21)', value: (m) => m('ours-sse', 'cpuPerRoundTrip') / m('socketio-polling', 'cpuPerRoundTrip'), max: 0.5, unit: '×' },
+  { scenario: 'echo', label: 'long-polling echo server CPU per round trip ≤ 0.5× Socket.IO long-polling (issue 21)', value: (m) => m('ours-polling', 'cpuPerRoundTrip') / m('socketio-polling', 'cpuPerRoundTrip'), max: 0.5, unit: '×' },
+  { scenario: 'echo', label: 'SSE echo RTT p99 ≤ 10× ours WebSocket (issue 21)', value: (m) => m('ours-sse', 'p99') / m('ours', 'p99'), max: 10, unit: '×' },
+  { scenario: 'idle', label: 'SSE heap per idle connection ≤ 1.5× ours WebSocket (issue 21)', value: (m) => m('ours-sse', 'heapPerConn') / m('ours', 'heapPerConn'), max: 1.5, unit: '×' },
+  { scenario: 'idle', label: 'long-polling heap per idle connection ≤ 2× ours WebSocket (issue 21)', value: (m) => m('ours-polling', 'heapPerConn') / m('ours', 'heapPerConn'), max: 2, unit: '×' },
+  { scenario: 'storm', label: 'SSE connections/s ≥ 2× Socket.IO long-polling (issue 21)', value: (m) => m('ours-sse', 'connPerSec') / m('socketio-polling', 'connPerSec'), min: 2, unit: '×' },
+  { scenario: 'storm', label: 'long-polling connections/s ≥ 2× Socket.IO long-polling (issue 21)', value: (m) => m('ours-polling', 'connPerSec') / m('socketio-polling', 'connPerSec'), min: 2, unit: '×' },
+  { scenario: 'bundle', label: 'client bundle, client + WebSocket transport ≤ 6.0 KB min+gzip', value: (m) => m('ours', 'initialGzip') / 1024, max: 6, unit: ' KB' },
   { scenario: 'bundle', label: 'client bundle with all three transports ≤ 8 KB min+gzip', value: (m) => m('ours', 'allGzip') / 1024, max: 8, unit: ' KB' },
   { scenario: 'ot-type', label: 'OT transforms/s ≥ ot-text-unicode (issue 18)', value: (m) => m('ours', 'transformPerSec') / m('ot-text-unicode', 'transformPerSec'), min: 1, unit: '×' },
   { scenario: 'ot-type', label: 'OT composes/s ≥ ot-text-unicode (issue 18)', value: (m) => m('ours', 'composePerSec') / m('ot-text-unicode', 'composePerSec'), min: 1, unit: '×' },
@@ -83,7 +96,7 @@ const targets = [
 
 /** The targets whose scenario ran, each with its measured value and whether it is met. */
 export function targetsTable(results) {
-  const lines = ['| target (issue 6) | measured | met? |', '|---|---:|---|']
+  const lines = ['| target (issue 6 unless named) | measured | met? |', '|---|---:|---|']
   const missed = []
   for (const target of targets) {
     if (results[target.scenario] === undefined) continue

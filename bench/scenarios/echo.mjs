@@ -10,7 +10,7 @@ const TEXT = 'x'.repeat(80)
 export default {
   name: 'echo',
   title: (size) => `echo: ${size.clients} clients × ${size.rate} msg/s for ${size.seconds} s, with ack`,
-  impls: ['ours', 'ws', 'socketio', 'ours-sse', 'ours-polling'],
+  impls: ['ours', 'ws', 'socketio', 'socketio-polling', 'ours-sse', 'ours-polling'],
   sizes: {
     quick: { clients: 50, rate: 50, seconds: 5, warmupSeconds: 1 },
     full: { clients: 100, rate: 100, seconds: 10, warmupSeconds: 2 },

@@ -14,6 +14,7 @@
  * - closeAll, exit
  */
 import { createRequire } from 'node:module'
+import { pathToFileURL } from 'node:url'
 import { WebSocket } from 'ws'
 import { serveParent } from '../lib/ipc.mjs'
 import { percentile } from '../lib/stats.mjs'
@@ -30,8 +31,10 @@ async function oursClient(port) {
   return client
 }
 
+/** `BENCH_OT_CLIENT=<path>` loads another build of the client entry (to compare two builds in one run). */
 async function oursDocument() {
-  return (await import(new URL('../../packages/ot/dist/client.js', import.meta.url).href)).document
+  const file = process.env.BENCH_OT_CLIENT === undefined ? new URL('../../packages/ot/dist/client.js', import.meta.url).href : pathToFileURL(process.env.BENCH_OT_CLIENT).href
+  return (await import(file)).document
 }
 
 /** Our client: inserts at the start and waits until the document is synchronized again. */

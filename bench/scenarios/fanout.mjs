@@ -11,7 +11,7 @@ const TEXT = 'x'.repeat(80)
 export default {
   name: 'fanout',
   title: (size) => `fan-out: 1 publisher → room of ${size.clients.toLocaleString('en')} clients, ${size.msgs.toLocaleString('en')} msgs of ~100 B`,
-  impls: ['ours', 'ws', 'ws-corked', 'socketio', 'ours-sse', 'ours-polling'],
+  impls: ['ours', 'ws', 'ws-corked', 'socketio', 'socketio-polling', 'ours-sse', 'ours-polling'],
   sizes: {
     quick: { clients: 200, msgs: 500, warmup: 100, window: 256, burst: 16 },
     full: { clients: 1000, msgs: 2000, warmup: 200, window: 256, burst: 16 },

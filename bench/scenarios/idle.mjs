@@ -7,7 +7,7 @@ import { withProcesses } from '../lib/processes.mjs'
 export default {
   name: 'idle',
   title: (size) => `${size.clients.toLocaleString('en')} idle connections: server memory per connection`,
-  impls: ['ours', 'ws', 'socketio', 'ours-sse', 'ours-polling'],
+  impls: ['ours', 'ws', 'socketio', 'socketio-polling', 'ours-sse', 'ours-polling'],
   sizes: {
     quick: { clients: 2000 },
     full: { clients: 10_000 },

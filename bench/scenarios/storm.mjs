@@ -7,7 +7,7 @@ import { withProcesses } from '../lib/processes.mjs'
 export default {
   name: 'storm',
   title: (size) => `connect storm: ${size.clients.toLocaleString('en')} clients connecting at once`,
-  impls: ['ours', 'ws', 'socketio', 'ours-sse', 'ours-polling'],
+  impls: ['ours', 'ws', 'socketio', 'socketio-polling', 'ours-sse', 'ours-polling'],
   sizes: {
     quick: { clients: 500 },
     full: { clients: 2000 },

@@ -1,14 +1,18 @@
-import { readFile } from 'node:fs/promises'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { loadStaticFiles, notFound, staticFileHandler } from '@org/example-kit/static-files'
+import { defaultWebDir, ensureWebBuild } from '@org/example-kit/web-build'
 import { RealtimeServer, type RealtimeServerOptions } from '@org/realtime-server'
 import type { Logger } from '@org/realtime-core'
-import { buildBrowserBundle } from './bundle.js'
 import { attachChat, chatOptions } from './chat.js'
 import { HistoryFile } from './history-file.js'
 import { RoomHistory } from './history.js'
 import type { ChatMessage, ChatUser } from './types.js'
 import { isStoredMessage } from './validate.js'
+
+/** The example's directory: its `vite.config.ts`, `src/` and `dist/web`. */
+const EXAMPLE_DIR = fileURLToPath(new URL('..', import.meta.url))
 
 /** Options of {@link startChatServer}. */
 export interface ChatServerOptions {
@@ -28,6 +32,19 @@ export interface ChatServerOptions {
    * @default the server's: { pingIntervalMs: 25000, pingTimeoutMs: 20000 }
    */
   heartbeat?: Pick<RealtimeServerOptions<ChatUser>, 'pingIntervalMs' | 'pingTimeoutMs'>
+  /**
+   * Directory of the built page (the Vite build of `src/web`), built there first when it is
+   * missing or older than the sources; `false` serves no page, only the realtime endpoint.
+   * @default the example's `dist/web`
+   */
+  webDir?: string | false
+  /**
+   * Whether to build the page into `webDir` when it is missing or older than its sources (the
+   * example's `src/`, `vite.config.ts`, and the `dist` of the packages it bundles); `false` serves
+   * `webDir` as it is (tests build it once for all their servers).
+   * @default true
+   */
+  buildWeb?: boolean
   /** @default silent */
   logger?: Logger
 }
@@ -39,36 +56,26 @@ export interface ChatServer {
   port: number
   /** The realtime server behind the page. */
   rt: RealtimeServer<ChatUser>
-  /** Closes every realtime connection, then the HTTP server, and writes the history file. */
+  /**
+   * Closes every realtime connection, then the HTTP server, and writes the history file (every
+   * message is in it already: `send-message` waits for its write).
+   */
   close(): Promise<void>
 }
 
-const PAGE_HEADERS = {
-  'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src data:; connect-src 'self'",
-  'x-content-type-options': 'nosniff',
-  'cache-control': 'no-cache',
-}
-
-/** Builds the page, then serves it and the chat's realtime endpoint at `/realtime`. */
-export async function startChatServer({ port = 3000, host = '127.0.0.1', historyFile, heartbeat, logger }: ChatServerOptions = {}): Promise<ChatServer> {
+/** Builds the page if needed, then serves it and the chat's realtime endpoint at `/realtime`. */
+export async function startChatServer({ port = 3000, host = '127.0.0.1', historyFile, heartbeat, webDir = defaultWebDir(EXAMPLE_DIR), buildWeb = true, logger }: ChatServerOptions = {}): Promise<ChatServer> {
   const file = historyFile === undefined ? undefined : new HistoryFile(historyFile, { onError: (error) => logger?.warn('chat history file', { error }) })
   const history: RoomHistory<ChatMessage> = new RoomHistory({ onChange: () => file?.save(() => history) })
-  const [html, js, saved] = await Promise.all([readFile(new URL('./web/index.html', import.meta.url)), buildBrowserBundle(), file?.load()])
+  if (webDir !== false && buildWeb && (await ensureWebBuild({ exampleDir: EXAMPLE_DIR, outDir: webDir }))) logger?.info(`built the page into ${webDir}`)
+  const [files, saved] = await Promise.all([webDir === false ? new Map() : loadStaticFiles(webDir), file?.load()])
   history.restore(saved, isStoredMessage)
-  const routes: Record<string, [type: string, body: string | Buffer]> = {
-    '/': ['text/html; charset=utf-8', html],
-    '/app.js': ['text/javascript; charset=utf-8', js],
-  }
-  const http = createServer((request: IncomingMessage, response: ServerResponse) => {
-    const route = routes[new URL(request.url ?? '/', 'http://x').pathname]
-    if (route === undefined || (request.method !== 'GET' && request.method !== 'HEAD')) {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found')
-      return
-    }
-    response.writeHead(200, { ...PAGE_HEADERS, 'content-type': route[0] }).end(request.method === 'HEAD' ? undefined : route[1])
+  const serveFile = staticFileHandler(files)
+  const http = createServer((request, response) => {
+    if (!serveFile(request, response)) notFound(response)
   })
   const rt = new RealtimeServer<ChatUser>({ ...chatOptions, ...heartbeat, logger })
-  attachChat(rt, history)
+  attachChat(rt, history, { saved: async () => file?.flush() })
   rt.attach(http, { path: '/realtime' })
 
   await new Promise<void>((resolve, reject) => {

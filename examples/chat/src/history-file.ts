@@ -31,6 +31,10 @@ export class HistoryFile {
   #snapshot: (() => unknown) | undefined
   #timer: ReturnType<typeof setTimeout> | undefined
   #writing: Promise<void> = Promise.resolve()
+  /** The write that waits for the one under way, shared by every `flush` meanwhile. */
+  #queued: Promise<void> | undefined
+  /** What the queued write takes its value from. */
+  #latest: (() => unknown) | undefined
 
   constructor(path: string, { delayMs = 200, maxBytes = 16 * 1024 * 1024, onError = () => {} }: HistoryFileOptions = {}) {
     this.path = path
@@ -58,14 +62,29 @@ export class HistoryFile {
     this.#timer.unref()
   }
 
-  /** Writes the pending change now; resolves once every write so far is done (failures go to `onError`). */
+  /**
+   * Writes the pending change now; resolves once it is written (failures go to `onError`). Calls
+   * made while a write is under way share the next one, which writes the snapshot as it is when
+   * that write starts: a burst of messages waiting to be stored costs at most two writes.
+   */
   flush(): Promise<void> {
     clearTimeout(this.#timer)
     this.#timer = undefined
     const snapshot = this.#snapshot
     this.#snapshot = undefined
-    if (snapshot !== undefined) this.#writing = this.#writing.then(() => this.#write(snapshot())).catch(this.#onError)
-    return this.#writing
+    if (snapshot === undefined) return this.#writing
+    this.#latest = snapshot
+    if (this.#queued === undefined) {
+      const queued = this.#writing
+        .then(() => {
+          this.#queued = undefined
+          return this.#write(this.#latest?.())
+        })
+        .catch(this.#onError)
+      this.#queued = queued
+      this.#writing = queued
+    }
+    return this.#queued
   }
 
   async #write(value: unknown): Promise<void> {

@@ -7,7 +7,7 @@ const server = await startChatServer({
   host: process.env.HOST ?? '127.0.0.1',
   // The conversation survives a restart; CHAT_HISTORY_FILE moves it.
   historyFile: process.env.CHAT_HISTORY_FILE ?? join(tmpdir(), 'realtime-chat-example', 'history.json'),
-  logger: { debug() {}, info() {}, warn: console.warn, error: console.error },
+  logger: { debug() {}, info: console.log, warn: console.warn, error: console.error },
 })
 console.log(`Chat example running at ${server.url}`)
 

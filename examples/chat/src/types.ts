@@ -12,12 +12,12 @@ export interface ChatMessage {
   at: number
 }
 
-/** The acknowledgement of `join-room`. */
-export interface JoinResult {
+/** The answer of `room-state`: what a page shows of a room it just subscribed to. */
+export interface RoomState {
   room: string
   /** The room's latest messages, oldest first. */
   history: ChatMessage[]
-  /** Names of the people in the room, each once (however many tabs), including the one who joined; sorted. */
+  /** Names of the people in the room, each once (however many tabs), including the one asking; sorted. */
   members: string[]
   /** Those of `members` whose every connection dropped: their sessions wait to be resumed. */
   away: string[]

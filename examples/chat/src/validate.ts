@@ -11,10 +11,15 @@ export function parseName(auth: unknown): string {
   return trimmed(field(auth, 'name'), 'name', 32, ErrorCode.Unauthorized)
 }
 
-/** The `roomId` of a `join-room` payload: a lower-case slug of up to 32 characters. */
+/** Whether `name` is a room id: a lower-case slug of up to 32 characters (the room's channel name). */
+export function isRoomId(name: unknown): name is string {
+  return typeof name === 'string' && ROOM_ID.test(name)
+}
+
+/** The `roomId` of a `room-state`, `send-message` or `typing` payload, or `BAD_INPUT`. */
 export function parseRoomId(data: unknown): string {
   const roomId = field(data, 'roomId')
-  if (typeof roomId !== 'string' || !ROOM_ID.test(roomId)) {
+  if (!isRoomId(roomId)) {
     throw new RealtimeError(BAD_INPUT, 'roomId must be 1–32 characters of a-z, 0-9 and "-"')
   }
   return roomId

@@ -1,12 +1,14 @@
 import { ErrorCode, RealtimeClient, type RealtimeClientOptions, type RealtimeError } from '@org/realtime-client'
 import { RealtimeServer, type RealtimeServerOptions } from '@org/realtime-server'
+import { webSocketTransport, type WebSocketClientTransportOptions } from '@org/realtime-transport-ws/client'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
 import type { Connection } from '@org/realtime-server'
-import { attachChat, chatOptions } from '../src/chat.js'
-import type { ChatMessage, ChatUser, JoinResult } from '../src/types.js'
-import { collect, once } from '../../../test/support.js'
+import { MAX_ROOMS_PER_CONNECTION, attachChat, chatOptions } from '../src/chat.js'
+import type { ChatMessage, ChatUser, RoomState } from '../src/types.js'
+import { collect, once, until } from '../../../test/support.js'
 
-type Member = RealtimeClient & { room: string; joined: JoinResult }
+type Member = RealtimeClient & { room: string; joined: RoomState }
 
 let rt: RealtimeServer<ChatUser>
 let url: string
@@ -33,21 +35,24 @@ function createClient(name: unknown, options: RealtimeClientOptions = {}): Realt
   return client
 }
 
-/** A connected client called `name` that has joined `room`. */
+/** A connected client called `name`, subscribed to `room`, with the room's state. */
 async function member(name: string, room = 'general', options: RealtimeClientOptions = {}): Promise<Member> {
   const client = createClient(name, options)
   await once(client.lifecycle, 'connect')
-  const joined = (await client.emitWithAck('join-room', { roomId: room })) as JoinResult
+  await client.channel(room).subscribe()
+  const joined = (await client.emitWithAck('room-state', { roomId: room })) as RoomState
   return Object.assign(client, { room, joined })
 }
 
 /**
- * Resolves once every frame the server sent `client` so far has arrived: re-joining the same room
- * broadcasts nothing, and its ack comes after anything queued before it on the socket.
+ * Resolves once every frame the server sent `client` so far has arrived: `room-state` broadcasts
+ * nothing, and its ack comes after anything queued before it on the socket.
  */
 async function drained(client: Member): Promise<void> {
-  await client.emitWithAck('join-room', { roomId: client.room })
+  await client.emitWithAck('room-state', { roomId: client.room })
 }
+
+const send = (client: Member, text: unknown): Promise<unknown> => client.emitWithAck('send-message', { roomId: client.room, text })
 
 /** The server's connection of the client whose session id is `id`. */
 function connectionOf(client: RealtimeClient): Connection<ChatUser> {
@@ -63,12 +68,12 @@ function rejection(promise: Promise<unknown>): Promise<RealtimeError> {
   )
 }
 
-describe('joining a room', () => {
+describe('joining a room (subscribing to its channel)', () => {
   it('returns the room history and who is in the room', async () => {
     const alice = await member('alice')
     expect(alice.joined).toEqual({ room: 'general', history: [], members: ['alice'], away: [] })
-    const first = (await alice.emitWithAck('send-message', { text: 'first' })) as ChatMessage
-    const second = (await alice.emitWithAck('send-message', { text: 'second' })) as ChatMessage
+    const first = (await send(alice, 'first')) as ChatMessage
+    const second = (await send(alice, 'second')) as ChatMessage
 
     const bob = await member('bob')
     expect(bob.joined.history).toEqual([first, second])
@@ -76,8 +81,10 @@ describe('joining a room', () => {
   })
 
   it('keeps only the last 50 messages of a room', async () => {
+    await rt.close()
+    await startChat({ rateLimit: { eventCost: {} } }) // 55 messages at once: past the chat's rate limit
     const alice = await member('alice')
-    await Promise.all(Array.from({ length: 55 }, (_, i) => alice.emitWithAck('send-message', { text: `message ${i}` })))
+    await Promise.all(Array.from({ length: 55 }, (_, i) => send(alice, `message ${i}`)))
     const bob = await member('bob')
     expect(bob.joined.history.map((message) => message.text)).toEqual(Array.from({ length: 50 }, (_, i) => `message ${i + 5}`))
   })
@@ -88,7 +95,8 @@ describe('joining a room', () => {
     const bob = createClient('bob')
     const heardByBob = collect(bob.channel('general'), 'user-joined')
     await once(bob.lifecycle, 'connect')
-    await bob.emitWithAck('join-room', { roomId: 'general' }) // its ack follows any broadcast to bob
+    await bob.channel('general').subscribe()
+    await bob.emitWithAck('room-state', { roomId: 'general' }) // its ack follows any broadcast to bob
     expect(await bobJoined).toEqual({ name: 'bob' })
     expect(heardByBob).toEqual([])
   })
@@ -99,7 +107,9 @@ describe('joining a room', () => {
     const bob = await member('bob', 'random')
     const left = once(carol.channel('general'), 'user-left')
     const joined = once(bob.channel('random'), 'user-joined')
-    const moved = (await alice.emitWithAck('join-room', { roomId: 'random' })) as JoinResult
+    alice.channel('general').unsubscribe()
+    await alice.channel('random').subscribe()
+    const moved = (await alice.emitWithAck('room-state', { roomId: 'random' })) as RoomState
     expect(moved.members).toEqual(['alice', 'bob'])
     expect(await left).toEqual({ name: 'alice' })
     expect(await joined).toEqual({ name: 'alice' })
@@ -115,7 +125,7 @@ describe('messages', () => {
     const toAlice = once<ChatMessage>(alice.channel('general'), 'new-message')
     const toBob = once<ChatMessage>(bob.channel('general'), 'new-message')
 
-    const stored = (await alice.emitWithAck('send-message', { text: '  hello bob  ' })) as ChatMessage
+    const stored = (await send(alice, '  hello bob  ')) as ChatMessage
     expect(stored).toEqual({ id: expect.any(String), name: 'alice', text: 'hello bob', at: expect.any(Number) })
     expect(await toAlice).toEqual(stored)
     expect(await toBob).toEqual(stored)
@@ -125,26 +135,28 @@ describe('messages', () => {
 
   it('rejects an invalid message with BAD_INPUT and stores nothing', async () => {
     const alice = await member('alice')
-    for (const data of [{ text: '' }, { text: '   ' }, { text: 'x'.repeat(2001) }, { text: 42 }, {}, null, 'hello']) {
+    for (const data of [{ roomId: 'general', text: '' }, { roomId: 'general', text: '   ' }, { roomId: 'general', text: 'x'.repeat(2001) }, { roomId: 'general', text: 42 }, { roomId: 'general' }, { text: 'hi' }, null, 'hello']) {
       const error = await rejection(alice.emitWithAck('send-message', data))
       expect(error.code, JSON.stringify(data)).toBe('BAD_INPUT')
     }
-    await alice.emitWithAck('send-message', { text: 'x'.repeat(2000) })
+    await send(alice, 'x'.repeat(2000))
     const bob = await member('bob')
     expect(bob.joined.history.map((message) => message.text.length)).toEqual([2000])
   })
 
-  it('rejects a message sent before joining a room with BAD_INPUT', async () => {
-    const alice = createClient('alice')
-    const error = await rejection(alice.emitWithAck('send-message', { text: 'hi' }))
-    expect(error.code).toBe('BAD_INPUT')
-    expect(error.message).toBe('Join a room first')
+  it('refuses a message or a room-state for a room the connection is not in with FORBIDDEN', async () => {
+    const alice = await member('alice', 'random')
+    for (const request of [alice.emitWithAck('send-message', { roomId: 'general', text: 'hi' }), alice.emitWithAck('room-state', { roomId: 'general' })]) {
+      const error = await rejection(request)
+      expect(error.code).toBe(ErrorCode.Forbidden)
+      expect(error.message).toBe('Subscribe to #general first')
+    }
   })
 
   it('rejects an invalid room id with BAD_INPUT', async () => {
     const alice = createClient('alice')
     for (const roomId of ['', 'General', 'a b', '../etc', '-x', 'x'.repeat(33), 7, undefined]) {
-      const error = await rejection(alice.emitWithAck('join-room', { roomId }))
+      const error = await rejection(alice.emitWithAck('room-state', { roomId }))
       expect(error.code, String(roomId)).toBe('BAD_INPUT')
     }
   })
@@ -156,7 +168,7 @@ describe('typing', () => {
     const bob = await member('bob')
     const heardByAlice = collect(alice.channel('general'), 'user-typing')
     const toBob = once(bob.channel('general'), 'user-typing')
-    alice.emit('typing')
+    alice.emit('typing', { roomId: 'general' })
     expect(await toBob).toEqual({ name: 'alice' })
     await drained(alice)
     expect(heardByAlice).toEqual([])
@@ -211,7 +223,7 @@ describe('presence per name', () => {
     const carol = await member('carol')
     expect(carol.joined).toMatchObject({ members: ['alice', 'bob', 'carol'], away: ['alice'] })
     expect(await back).toEqual({ name: 'alice' })
-    expect((await alice.emitWithAck('join-room', { roomId: 'general' })) as JoinResult).toMatchObject({ away: [] })
+    expect((await alice.emitWithAck('room-state', { roomId: 'general' })) as RoomState).toMatchObject({ away: [] })
     expect(heardByAlice).toEqual([])
   })
 
@@ -242,6 +254,54 @@ describe('presence per name', () => {
   })
 })
 
+describe('limits', () => {
+  /** A client of `name` whose connection comes from 127.0.0.2: another peer for the server. */
+  function bystander(name: string): RealtimeClient {
+    class BystanderWebSocket extends WebSocket {
+      constructor(address: string) {
+        super(address, { localAddress: '127.0.0.2' })
+      }
+    }
+    return createClient(name, { transports: [webSocketTransport({ WebSocket: BystanderWebSocket as unknown as WebSocketClientTransportOptions['WebSocket'] })] })
+  }
+
+  /** Checks that `client`, in `general`, still sends and receives within a second. */
+  async function expectServed(client: RealtimeClient, text: string): Promise<void> {
+    const started = performance.now()
+    const received = collect<ChatMessage>(client.channel('general'), 'new-message')
+    await client.emitWithAck('send-message', { roomId: 'general', text })
+    await until(() => received.some((message) => message.text === text), 1000, `"${text}" to come back`)
+    expect(performance.now() - started).toBeLessThan(1000)
+  }
+
+  it(`refuses a room past ${MAX_ROOMS_PER_CONNECTION} at once with LIMIT_EXCEEDED, while a bystander is served`, async () => {
+    const bob = bystander('bob')
+    await bob.channel('general').subscribe()
+    const alice = createClient('alice')
+    for (let i = 0; i < MAX_ROOMS_PER_CONNECTION; i++) await alice.channel(`room-${i}`).subscribe()
+    const error = await rejection(alice.channel('one-too-many').subscribe())
+    expect(error.code).toBe(ErrorCode.LimitExceeded)
+    await expectServed(bob, 'still here')
+    // Leaving a room makes room for another.
+    alice.channel('room-0').unsubscribe()
+    await alice.channel('one-too-many').subscribe()
+  })
+
+  it('refuses messages past 10 at once with RATE_LIMITED, while a bystander is served', async () => {
+    const bob = bystander('bob')
+    await bob.channel('general').subscribe()
+    const alice = await member('alice')
+    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => send(alice, `flood ${i}`)))
+    const refused = results.flatMap((result) => (result.status === 'rejected' ? [(result.reason as RealtimeError).code] : []))
+    // A burst of 100 units: the subscription and `room-state` took some, each message costs 10.
+    expect(results.length - refused.length).toBeGreaterThanOrEqual(8)
+    expect(refused.length).toBeGreaterThanOrEqual(5)
+    expect(new Set(refused)).toEqual(new Set([ErrorCode.RateLimited]))
+    await expectServed(bob, 'still here')
+    expect(alice.connected).toBe(true)
+  })
+})
+
 describe('connecting', () => {
   it.each([[''], ['   '], ['x'.repeat(33)], [undefined], [42]])(
     'refuses the name %j with UNAUTHORIZED, and the client does not retry',
@@ -262,9 +322,14 @@ describe('connecting', () => {
     expect(alice.joined.members).toEqual(['alice'])
   })
 
-  it('does not let a client subscribe to a room directly, around join-room', async () => {
+  it('refuses a channel whose name is not a room id with FORBIDDEN, and any publish', async () => {
     const alice = createClient('alice')
-    const error = await rejection(alice.channel('general').subscribe())
+    for (const name of ['General', 'a b', '../etc', 'presence:general', 'x'.repeat(33)]) {
+      const error = await rejection(alice.channel(name).subscribe())
+      expect(error.code, name).toBe(ErrorCode.Forbidden)
+    }
+    await alice.channel('general').subscribe()
+    const error = await rejection(alice.channel('general').publishWithAck('new-message', { id: 'x', name: 'bob', text: 'forged', at: 0 }))
     expect(error.code).toBe(ErrorCode.Forbidden)
   })
 })

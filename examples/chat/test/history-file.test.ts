@@ -6,7 +6,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest'
 import { startChatServer, type ChatServer } from '../src/chat-server.js'
 import { HistoryFile } from '../src/history-file.js'
 import { RoomHistory } from '../src/history.js'
-import type { ChatMessage, JoinResult } from '../src/types.js'
+import type { ChatMessage, RoomState } from '../src/types.js'
 import { isStoredMessage } from '../src/validate.js'
 import { once } from '../../../test/support.js'
 
@@ -27,37 +27,48 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-async function joined(name: string, room = 'general'): Promise<RealtimeClient & { joined: JoinResult }> {
+async function joined(name: string, room = 'general'): Promise<RealtimeClient & { joined: RoomState }> {
   const client = new RealtimeClient(new URL('/realtime', server!.url).href, { auth: { name } })
   clients.push(client)
   await once(client.lifecycle, 'connect')
-  return Object.assign(client, { joined: (await client.emitWithAck('join-room', { roomId: room })) as JoinResult })
+  await client.channel(room).subscribe()
+  return Object.assign(client, { joined: (await client.emitWithAck('room-state', { roomId: room })) as RoomState })
 }
 
 const message = (text: string, at = 1): ChatMessage => ({ id: `id-${text}`, name: 'alice', text, at })
 
 it('keeps the conversation across a restart of the chat server', async () => {
-  server = await startChatServer({ port: 0, historyFile: file })
+  server = await startChatServer({ port: 0, webDir: false, historyFile: file })
   const alice = await joined('alice')
-  const said = [(await alice.emitWithAck('send-message', { text: 'before the restart' })) as ChatMessage]
-  said.push((await alice.emitWithAck('send-message', { text: 'and again' })) as ChatMessage)
+  const said = [(await alice.emitWithAck('send-message', { roomId: 'general', text: 'before the restart' })) as ChatMessage]
+  said.push((await alice.emitWithAck('send-message', { roomId: 'general', text: 'and again' })) as ChatMessage)
   alice.disconnect()
   await server.close()
 
-  server = await startChatServer({ port: 0, historyFile: file })
+  server = await startChatServer({ port: 0, webDir: false, historyFile: file })
   const bob = await joined('bob')
   expect(bob.joined.history).toEqual(said)
   expect((await joined('carol', 'random')).joined.history).toEqual([])
 })
 
+it('has a message in the file by the time it is acknowledged, long before the write delay', async () => {
+  server = await startChatServer({ port: 0, webDir: false, historyFile: file })
+  const alice = await joined('alice')
+  const sent = (await alice.emitWithAck('send-message', { roomId: 'general', text: 'kept at once' })) as ChatMessage
+  // Read while the server runs: a crash now would leave this file.
+  expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ general: [sent] })
+  const burst = (await Promise.all(Array.from({ length: 8 }, (_, i) => alice.emitWithAck('send-message', { roomId: 'general', text: `burst ${i}` })))) as ChatMessage[]
+  expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ general: [sent, ...burst] })
+})
+
 it('starts empty from a file that is not JSON, and replaces it at the next message', async () => {
   await writeFile(file, '{"general": [')
   const errors: unknown[] = []
-  server = await startChatServer({ port: 0, historyFile: file, logger: { debug() {}, info() {}, warn: (_message, fields) => errors.push(fields), error() {} } })
+  server = await startChatServer({ port: 0, webDir: false, historyFile: file, logger: { debug() {}, info() {}, warn: (_message, fields) => errors.push(fields), error() {} } })
   const alice = await joined('alice')
   expect(alice.joined.history).toEqual([])
   expect(errors).toHaveLength(1)
-  const sent = (await alice.emitWithAck('send-message', { text: 'fresh' })) as ChatMessage
+  const sent = (await alice.emitWithAck('send-message', { roomId: 'general', text: 'fresh' })) as ChatMessage
   await server.close()
   server = undefined
   expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ general: [sent] })

@@ -1,10 +1,14 @@
-import { readFile } from 'node:fs/promises'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { documents, type Documents } from '@org/realtime-ot/server'
+import { fileURLToPath } from 'node:url'
+import { loadStaticFiles, staticSiteHandler } from '@org/example-kit/static-files'
+import { defaultWebDir, ensureWebBuild } from '@org/example-kit/web-build'
+import { documents, type DocumentStorage, type Documents } from '@org/realtime-ot/server'
 import { RealtimeError, RealtimeServer, type Logger, type RealtimeServerOptions } from '@org/realtime-server'
-import { buildBrowserBundle } from './bundle.js'
 import { DOCUMENT_ID, hueOf, type CursorInfo, type Editor } from './types.js'
+
+/** The example's directory: its `vite.config.ts`, `src/` and `dist/web`. */
+const EXAMPLE_DIR = fileURLToPath(new URL('..', import.meta.url))
 
 /** Options of {@link startEditorServer}. */
 export interface EditorServerOptions {
@@ -22,6 +26,17 @@ export interface EditorServerOptions {
    * @default 100000
    */
   maxDocumentLength?: number
+  /**
+   * Where documents keep their ops and snapshots. Pass the same storage to a restarted server
+   * (in one process) and the documents survive the restart.
+   * @default memoryStorage() of this server: lost when it stops
+   */
+  storage?: DocumentStorage
+  /**
+   * The built page to serve (a Vite build of src/web).
+   * @default dist/web, built first when missing or older than the sources
+   */
+  webDir?: string
   /** @default the server's */
   timing?: Pick<RealtimeServerOptions<Editor>, 'recovery' | 'pingIntervalMs' | 'pingTimeoutMs'>
   /** @default silent */
@@ -39,12 +54,6 @@ export interface RunningEditorServer {
   close(): Promise<void>
 }
 
-const PAGE_HEADERS = {
-  'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src data:; connect-src 'self'",
-  'x-content-type-options': 'nosniff',
-  'cache-control': 'no-cache',
-}
-
 /** A name of 1 to 40 characters, trimmed; anything else is refused. */
 function editorOf(auth: unknown): Editor {
   const name = typeof auth === 'object' && auth !== null ? (auth as { name?: unknown }).name : undefined
@@ -53,7 +62,7 @@ function editorOf(auth: unknown): Editor {
 }
 
 /**
- * Builds the page, then serves it and the realtime endpoint at `/realtime`, with the `documents()`
+ * Builds the page when needed, then serves it and the realtime endpoint at `/realtime`, with the `documents()`
  * plugin: every named visitor may read and write every document (ids of 1–64 letters, digits, `-`, `_`).
  */
 export async function startEditorServer({
@@ -61,24 +70,16 @@ export async function startEditorServer({
   host = '127.0.0.1',
   initialText = 'Welcome! Open this page in a second window and type in both.\n',
   maxDocumentLength = 100_000,
+  storage,
+  webDir,
   timing,
   logger,
 }: EditorServerOptions = {}): Promise<RunningEditorServer> {
-  const [html, js] = await Promise.all([readFile(new URL('./web/index.html', import.meta.url)), buildBrowserBundle()])
-  const routes: Record<string, [type: string, body: string | Buffer]> = {
-    '/': ['text/html; charset=utf-8', html],
-    '/app.js': ['text/javascript; charset=utf-8', js],
-  }
-  const http = createServer((request: IncomingMessage, response: ServerResponse) => {
-    const route = routes[new URL(request.url ?? '/', 'http://x').pathname]
-    if (route === undefined || (request.method !== 'GET' && request.method !== 'HEAD')) {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found')
-      return
-    }
-    response.writeHead(200, { ...PAGE_HEADERS, 'content-type': route[0] }).end(request.method === 'HEAD' ? undefined : route[1])
-  })
+  const files = await loadStaticFiles(webDir ?? (await builtWebDir()))
+  const http = createServer(staticSiteHandler(files))
   const docs = documents<Editor>({
     load: (id) => (DOCUMENT_ID.test(id) ? initialText : undefined),
+    storage,
     maxDocumentLength,
     cursorInfo: (conn): CursorInfo => ({ name: conn.data.name, hue: conn.data.hue }),
     logger: logger ?? false,
@@ -110,4 +111,10 @@ export async function startEditorServer({
       })
     },
   }
+}
+
+/** `dist/web`, built first when missing or older than its sources. */
+async function builtWebDir(): Promise<string> {
+  await ensureWebBuild({ exampleDir: EXAMPLE_DIR })
+  return defaultWebDir(EXAMPLE_DIR)
 }

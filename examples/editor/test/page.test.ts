@@ -1,12 +1,33 @@
+import { fileURLToPath } from 'node:url'
+import { defaultWebDir, ensureWebBuild } from '@org/example-kit/web-build'
+import { memoryStorage, type DocumentStorage } from '@org/realtime-ot/server'
 import type { Page } from 'playwright-core'
-import { afterEach, beforeEach, expect, it } from 'vitest'
+import { rawStatus } from '@org/example-kit/raw-request'
+import { afterEach, beforeAll, beforeEach, expect, it } from 'vitest'
 import { usePages } from '../../../test/browser.js'
-import { startEditorServer, type RunningEditorServer } from '../src/editor-server.js'
+import { startEditorServer, type EditorServerOptions, type RunningEditorServer } from '../src/editor-server.js'
 
+let webDir: string
 let server: RunningEditorServer
+/** The documents of the test's server: a restarted server gets the same. */
+let storage: DocumentStorage
+
+// The page is built with Vite once for this file, into dist/web, unless the build there is newer
+// than its sources and the packages it bundles (as `pnpm start` does).
+beforeAll(async () => {
+  const exampleDir = fileURLToPath(new URL('..', import.meta.url))
+  await ensureWebBuild({ exampleDir })
+  webDir = defaultWebDir(exampleDir)
+}, 60_000)
+
+/** Starts the server of the test (port 0 unless given), on the page built above and the test's storage. */
+async function start(options: EditorServerOptions = {}): Promise<RunningEditorServer> {
+  return startEditorServer({ port: 0, host: '127.0.0.1', initialText: 'shared notes\n', webDir, storage, ...options })
+}
 
 beforeEach(async () => {
-  server = await startEditorServer({ port: 0, host: '127.0.0.1', initialText: 'shared notes\n' })
+  storage = memoryStorage()
+  server = await start()
 })
 
 // Registered before the pages' hooks, so it runs after them: the pages close before the server.
@@ -26,6 +47,8 @@ async function open(name: string, options: { offlineErrors?: boolean } = {}): Pr
   return page
 }
 
+const connectionState = (page: Page) => page.locator('#connection').getAttribute('data-state')
+
 const unexpected: string[] = []
 
 /**
@@ -36,7 +59,7 @@ function watchErrors(page: Page, label: string): void {
   page.on('pageerror', (error) => unexpected.push(`${label}: ${error.message}`))
   page.on('console', (message) => {
     const text = message.text()
-    if (message.type() === 'error' && !/ERR_INTERNET_DISCONNECTED|WebSocket connection to .* failed/.test(text)) unexpected.push(`${label}: ${text}`)
+    if (message.type() === 'error' && !/ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_REFUSED|WebSocket connection to .* failed/.test(text)) unexpected.push(`${label}: ${text}`)
   })
 }
 
@@ -67,9 +90,11 @@ async function converged(a: Page, b: Page, timeout = 30_000): Promise<string> {
   return expected
 }
 
-it('converges two pages typing at once, emoji included, and shows each other’s caret and name', async () => {
+it('converges two pages typing at once, emoji included, shows each other’s caret and name, and undoes only this page’s edits', async () => {
   const alice = await open('Alice')
   const bob = await open('Bob')
+  // The status line shows the connection too.
+  await expect(alice.locator('#connection[data-state="connected"]').textContent()).resolves.toBe('connected')
   await alice.locator('#text').press('Control+End')
   await bob.locator('#text').press('Control+Home')
   // Each keystroke is an edit of its own; both pages type at the same time.
@@ -93,6 +118,19 @@ it('converges two pages typing at once, emoji included, and shows each other’s
   await expect(alice.locator('#people li').allTextContents()).resolves.toEqual(['Bob'])
   await expect.poll(() => textBeforeCaret(alice), { timeout: 10_000 }).toBe(bobWords)
   await alice.screenshot({ path: '/tmp/editor.png' })
+
+  // Undo takes back this page's own edits only, wherever the others' edits moved them.
+  await alice.locator('#text').press('Control+End')
+  await alice.locator('#text').pressSequentially('A🙂')
+  await converged(alice, bob)
+  await bob.locator('#text').press('Control+Home')
+  await bob.locator('#text').pressSequentially('B')
+  await converged(alice, bob)
+  await alice.locator('#text').press('Control+z')
+  await alice.locator('#text').press('Control+z')
+  expect(await converged(alice, bob)).toBe(`B${final}`)
+  await alice.click('#redo')
+  expect(await converged(alice, bob)).toBe(`B${final}A`)
 }, 60_000)
 
 it('keeps editing offline, says so, and converges when the page is back', async () => {
@@ -162,25 +200,9 @@ it('keeps edits made offline across a reload, and sends them once when back', as
   expect(final).toBe(`A: shared notes\n${bobWords}`)
 }, 90_000)
 
-it('undoes only this page’s own edits', async () => {
-  const alice = await open('Alice')
-  const bob = await open('Bob')
-  await alice.locator('#text').press('Control+End')
-  await alice.locator('#text').pressSequentially('A🙂')
-  await converged(alice, bob)
-  await bob.locator('#text').press('Control+Home')
-  await bob.locator('#text').pressSequentially('B')
-  await converged(alice, bob)
-  await alice.locator('#text').press('Control+z')
-  await alice.locator('#text').press('Control+z')
-  expect(await converged(alice, bob)).toBe('Bshared notes\n')
-  await alice.click('#redo')
-  expect(await converged(alice, bob)).toBe('Bshared notes\nA')
-}, 60_000)
-
-it('refuses a paste past the document size limit, shows why, and keeps both pages on the server text', async () => {
+it('shows refusals with their code (a paste past the size limit, a connection without a valid name) while the other pages keep working', async () => {
   await server.close()
-  server = await startEditorServer({ port: 0, host: '127.0.0.1', initialText: 'shared notes\n', maxDocumentLength: 40 })
+  server = await start({ maxDocumentLength: 40 })
   const alice = await open('Alice')
   const bob = await open('Bob')
   // Mallory-sized paste on Alice's page: over the server's 40 code points.
@@ -188,16 +210,66 @@ it('refuses a paste past the document size limit, shows why, and keeps both page
   await alice.locator('#text').pressSequentially('ok ')
   await converged(alice, bob)
   await alice.locator('#text').fill(`shared notes\nok ${'🙂'.repeat(60)}`)
-  await alice.locator('#error', { hasText: /./ }).waitFor({ timeout: 10_000 })
+  await alice.locator('#error[data-code="PAYLOAD_TOO_LARGE"]', { hasText: 'PAYLOAD_TOO_LARGE: ' }).waitFor({ timeout: 10_000 })
+  expect(await bob.locator('#error').textContent()).toBe('')
   expect(await converged(alice, bob)).toBe('shared notes\nok ')
   // Both pages keep working.
   await bob.locator('#text').press('Control+End')
   await bob.locator('#text').pressSequentially('still fine')
   expect(await converged(alice, bob)).toBe('shared notes\nok still fine')
+
+  // The server wants a name of 1 to 40 characters: this one is longer (the name form would not allow it).
+  const mallory = await pages.open(`${server.url}?name=${'x'.repeat(41)}`, 'Mallory', { width: 900, height: 600 }, { expectErrors: true })
+  await mallory.locator('#error[data-code="UNAUTHORIZED"]').waitFor({ timeout: 10_000 })
+  expect(await mallory.locator('#status').getAttribute('data-state')).toBe('connecting')
+  await bob.locator('#text').pressSequentially('!')
+  expect(await converged(alice, bob)).toBe('shared notes\nok still fine!')
 }, 60_000)
 
-it('serves a bundle without the ws package', async () => {
-  const js = await (await fetch(new URL('/app.js', server.url))).text()
+it('stays on the page through a server restart, reconnects, and shows the document with the edits made meanwhile', async () => {
+  const alice = await open('Alice', { offlineErrors: true })
+  const bob = await open('Bob', { offlineErrors: true })
+  // Marks the page: still there after the restart means it was not reloaded.
+  await alice.evaluate(() => Object.assign(window, { unreloaded: true }))
+  await alice.locator('#text').press('Control+End')
+  await alice.locator('#text').pressSequentially('before 🔌 ')
+  await converged(alice, bob)
+
+  const { port } = server
+  await server.close()
+  // Each page says it is reconnecting, with the attempt, and keeps its text.
+  for (const page of [alice, bob]) {
+    await page.locator('#connection[data-state="reconnecting"]').waitFor({ timeout: 10_000 })
+    await page.locator('#connection[data-attempt]').waitFor({ timeout: 10_000 })
+    await expect(page.locator('#connection').textContent()).resolves.toMatch(/^reconnecting \(attempt \d+\)…$/)
+  }
+  await alice.locator('#status[data-state="offline"]').waitFor({ timeout: 10_000 })
+  await alice.locator('#text').pressSequentially('while down ✈️')
+  expect(await text(alice)).toBe('shared notes\nbefore 🔌 while down ✈️')
+
+  // The same port, the same documents: both pages come back by themselves.
+  server = await start({ port })
+  for (const page of [alice, bob]) await expect.poll(() => connectionState(page), { timeout: 20_000 }).toBe('connected')
+  expect(await converged(alice, bob, 30_000)).toBe('shared notes\nbefore 🔌 while down ✈️')
+  await bob.locator('#text').press('Control+End')
+  await bob.locator('#text').pressSequentially(' and after')
+  expect(await converged(alice, bob)).toBe('shared notes\nbefore 🔌 while down ✈️ and after')
+  expect(await alice.evaluate(() => (window as { unreloaded?: boolean }).unreloaded)).toBe(true)
+  for (const page of [alice, bob]) expect(await page.locator('#error').textContent()).toBe('')
+}, 60_000)
+
+it('serves the built page, whose bundle has the browser WebSocket client and not the ws package', async () => {
+  const html = await (await fetch(server.url)).text()
+  const script = /<script type="module" crossorigin src="([^"]+)"/.exec(html)?.[1]
+  expect(script).toMatch(/^\/assets\/index-[\w-]+\.js$/)
+  const response = await fetch(new URL(script!, server.url))
+  expect(response.headers.get('cache-control')).toContain('immutable')
+  const js = await response.text()
   expect(js).toContain('doc:submit')
   expect(js).not.toContain('ws does not work in the browser')
+  // Only the built files are served: no path leads elsewhere, and no malformed one breaks the server.
+  const paths = ['/../package.json', '/assets/../../package.json', '/%2e%2e/package.json', '/assets/%2e%2e%2fpackage.json', '//[', 'http://[', '/src/web/main.tsx']
+  for (const path of paths) expect(await rawStatus(server.port, `GET ${path} HTTP/1.1`), path).toBe(404)
+  expect(await rawStatus(server.port, 'POST / HTTP/1.1')).toBe(404)
+  expect(await rawStatus(server.port, 'GET /?x=1 HTTP/1.1')).toBe(200)
 })

@@ -1,13 +1,18 @@
-import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { loadStaticFiles, notFound, staticFileHandler } from '@org/example-kit/static-files'
+import { defaultWebDir, ensureWebBuild } from '@org/example-kit/web-build'
 import type { Logger } from '@org/realtime-core'
-import type { RealtimeServer } from '@org/realtime-server'
-import { buildBrowserBundle } from './bundle.js'
+import { ErrorCode, type RealtimeServer } from '@org/realtime-server'
 import { createNotificationServer, startTicker } from './notifications.js'
 import { handleNotify } from './notify-handler.js'
+import { NotifyRateLimit, type NotifyRateLimitOptions } from './notify-rate-limit.js'
 import { serveFetch } from './serve-fetch.js'
 import type { FeedUser } from './types.js'
+
+/** The example's directory: its `vite.config.ts`, `src/` and `dist/web`. */
+const EXAMPLE_DIR = fileURLToPath(new URL('..', import.meta.url))
 
 /** Options of {@link startNotificationsServer}. */
 export interface NotificationsServerOptions {
@@ -20,6 +25,25 @@ export interface NotificationsServerOptions {
    * @default 0
    */
   tickerMs?: number
+  /**
+   * How many `POST /notify` each client address may send (a token bucket); past it the answer is
+   * 429 `RATE_LIMITED`. `false` turns it off.
+   * @default { burst: 5, perSecond: 1, addresses: 10000 }
+   */
+  notifyRateLimit?: NotifyRateLimitOptions | false
+  /**
+   * Directory of the built page (the Vite build of `src/web`), built there first when it is
+   * missing or older than the sources; `false` serves no page.
+   * @default the example's `dist/web`
+   */
+  webDir?: string | false
+  /**
+   * Whether to build the page into `webDir` when it is missing or older than its sources (the
+   * example's `src/`, `vite.config.ts`, and the `dist` of the packages it bundles); `false` serves
+   * `webDir` as it is (tests build it once for all their servers).
+   * @default true
+   */
+  buildWeb?: boolean
   /** @default silent */
   logger?: Logger
 }
@@ -35,30 +59,30 @@ export interface NotificationsServer {
   close(): Promise<void>
 }
 
-const PAGE_HEADERS = {
-  'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src data:; connect-src 'self'",
-  'x-content-type-options': 'nosniff',
-  'cache-control': 'no-cache',
-}
-
-/** Builds the page, then serves it, `POST /notify`, and the realtime endpoint at `/realtime`. */
-export async function startNotificationsServer({ port = 3001, host = '127.0.0.1', tickerMs = 0, logger }: NotificationsServerOptions = {}): Promise<NotificationsServer> {
-  const [html, js] = await Promise.all([readFile(new URL('./web/index.html', import.meta.url)), buildBrowserBundle()])
-  const pages: Record<string, [type: string, body: string | Buffer]> = {
-    '/': ['text/html; charset=utf-8', html],
-    '/app.js': ['text/javascript; charset=utf-8', js],
-  }
+/** Builds the page if needed, then serves it, `POST /notify`, and the realtime endpoint at `/realtime`. */
+export async function startNotificationsServer({
+  port = 3001,
+  host = '127.0.0.1',
+  tickerMs = 0,
+  notifyRateLimit = {},
+  webDir = defaultWebDir(EXAMPLE_DIR),
+  buildWeb = true,
+  logger,
+}: NotificationsServerOptions = {}): Promise<NotificationsServer> {
+  if (webDir !== false && buildWeb && (await ensureWebBuild({ exampleDir: EXAMPLE_DIR, outDir: webDir }))) logger?.info(`built the page into ${webDir}`)
+  const serveFile = staticFileHandler(webDir === false ? new Map() : await loadStaticFiles(webDir))
   const rt = createNotificationServer({ logger })
   const notify = serveFetch((request) => handleNotify(rt, request))
+  const limit = notifyRateLimit === false ? undefined : new NotifyRateLimit(notifyRateLimit)
   const http = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://x').pathname
-    if (path === '/notify') return notify(request, response)
-    const page = pages[path]
-    if (page === undefined || (request.method !== 'GET' && request.method !== 'HEAD')) {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found')
+    // The path as sent, never parsed: a malformed URL (`//[`) must not throw here.
+    if ((request.url ?? '/').split('?', 1)[0] === '/notify') {
+      if (limit === undefined || limit.take(request.socket.remoteAddress ?? '')) return notify(request, response)
+      const body = { code: ErrorCode.RateLimited, message: 'Too many notifications from this address: wait a second' }
+      response.writeHead(429, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' }).end(JSON.stringify(body))
       return
     }
-    response.writeHead(200, { ...PAGE_HEADERS, 'content-type': page[0] }).end(request.method === 'HEAD' ? undefined : page[1])
+    if (!serveFile(request, response)) notFound(response)
   })
   rt.attach(http, { path: '/realtime' })
   const stopTicker = startTicker(rt, tickerMs)

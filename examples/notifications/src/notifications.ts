@@ -1,11 +1,11 @@
 import type { Logger } from '@org/realtime-core'
 import { RealtimeServer } from '@org/realtime-server'
 import { sseTransport } from '@org/realtime-transport-sse/server'
+import { channelOf } from './channels.js'
 import type { FeedUser, Notification, SentNotification } from './types.js'
 import { field, parseUser } from './validate.js'
 
-/** The channel of `user`'s notifications. */
-export const channelOf = (user: string): string => `notifications:${user}`
+export { channelOf }
 
 /**
  * The notification server: SSE only; a connection names its user in `auth: { user }` (refused

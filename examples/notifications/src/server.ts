@@ -4,7 +4,7 @@ const server = await startNotificationsServer({
   port: Number(process.env.PORT ?? 3001),
   host: process.env.HOST ?? '127.0.0.1',
   tickerMs: Number(process.env.TICKER_MS ?? 5000),
-  logger: { debug() {}, info() {}, warn: console.warn, error: console.error },
+  logger: { debug() {}, info: console.log, warn: console.warn, error: console.error },
 })
 console.log(`Notifications example running at ${server.url}`)
 

@@ -1,15 +1,18 @@
 import { ErrorCode, type RealtimeClient, type RealtimeError } from '@org/realtime-client'
 import { sseTransport } from '@org/realtime-transport-sse/client'
+import { rawStatus } from '@org/example-kit/raw-request'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startNotificationsServer, type NotificationsServer } from '../src/notifications-server.js'
 import { MAX_NOTIFY_BYTES } from '../src/notify-handler.js'
 import type { Notification, SentNotification } from '../src/types.js'
-import { collect, createClient, once } from '../../../test/support.js'
+import { fetchFrom } from '../../../test/fetch-from-address.js'
+import { collect, createClient, once, until } from '../../../test/support.js'
 
 let server: NotificationsServer
 
 beforeEach(async () => {
-  server = await startNotificationsServer({ port: 0, host: '127.0.0.1', tickerMs: 0 })
+  // No page, and no rate limit on /notify but in the test of it.
+  server = await startNotificationsServer({ port: 0, host: '127.0.0.1', tickerMs: 0, webDir: false, notifyRateLimit: false })
 })
 
 afterEach(async () => {
@@ -123,7 +126,7 @@ describe('the feed', () => {
 
   it('sends each connected user a demo notification when the ticker is on', async () => {
     await server.close()
-    server = await startNotificationsServer({ port: 0, host: '127.0.0.1', tickerMs: 20 })
+    server = await startNotificationsServer({ port: 0, host: '127.0.0.1', tickerMs: 20, webDir: false })
     const alice = await subscriber('alice')
     const bob = await subscriber('bob')
     const ticks = await Promise.all([
@@ -169,9 +172,38 @@ describe('POST /notify', () => {
     expect(await response.json()).toEqual({ code: 'PAYLOAD_TOO_LARGE', message: 'The body must be at most 4096 bytes' })
   })
 
+  it('answers 429 RATE_LIMITED past 5 notifications at once from an address, while another address is served', async () => {
+    await server.close()
+    server = await startNotificationsServer({ port: 0, host: '127.0.0.1', tickerMs: 0, webDir: false })
+    const bob = await subscriber('bob')
+    const statuses: number[] = []
+    for (let i = 0; i < 8; i++) statuses.push((await notify({ user: 'bob', text: `flood ${i}` })).status)
+    expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200])
+    expect(statuses.slice(5)).toContain(429)
+    const refused = await notify({ user: 'bob', text: 'one more' })
+    expect(refused.status).toBe(429)
+    expect(await refused.json()).toEqual({ code: 'RATE_LIMITED', message: 'Too many notifications from this address: wait a second' })
+
+    const fromBystander = await fetchFrom('127.0.0.2')(new URL('/notify', server.url).href, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'bob', text: 'from another address' }),
+    })
+    expect(fromBystander.status).toBe(200)
+    await until(() => bob.received.some((n) => n.text === 'from another address'), 2000, 'the bystander’s notification')
+    expect(bob.received.filter((n) => n.text.startsWith('flood')).length).toBeLessThanOrEqual(7)
+  })
+
   it('answers a GET with 405', async () => {
     const response = await fetch(new URL('/notify', server.url))
     expect(response.status).toBe(405)
     expect(response.headers.get('allow')).toBe('POST')
+  })
+})
+
+describe('the HTTP server', () => {
+  it('answers 404 to a malformed request path (GET //[) and keeps serving /notify', async () => {
+    for (const path of ['//[', 'http://[', '/notify/../x']) expect(await rawStatus(server.port, `GET ${path} HTTP/1.1`), path).toBe(404)
+    expect((await notify({ user: 'bob', text: 'still here' })).status).toBe(200)
   })
 })

@@ -1,26 +1,55 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { buildWeb } from '@org/example-kit/web-build'
 import type { Page } from 'playwright-core'
-import { afterEach, beforeEach, expect, it } from 'vitest'
-import { startNotificationsServer, type NotificationsServer } from '../src/notifications-server.js'
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { startNotificationsServer, type NotificationsServer, type NotificationsServerOptions } from '../src/notifications-server.js'
 import { until } from '../../../test/support.js'
 import { usePages } from '../../../test/browser.js'
 
 const pages = usePages()
-let server: NotificationsServer
+let webDir: string
+let server: NotificationsServer | undefined
 
-beforeEach(async () => {
-  server = await startNotificationsServer({ port: 0, host: '127.0.0.1', tickerMs: 0 })
+// The page is built once for the file; every server here serves that build.
+beforeAll(async () => {
+  webDir = await mkdtemp(join(tmpdir(), 'notifications-web-'))
+  await buildWeb({ exampleDir: fileURLToPath(new URL('..', import.meta.url)), outDir: webDir })
+}, 120_000)
+
+afterAll(async () => {
+  await rm(webDir, { recursive: true, force: true })
 })
 
 afterEach(async () => {
   await server?.close()
+  server = undefined
 })
 
-/** Opens the feed of `user` and waits until it is subscribed. */
-async function openFeed(user: string): Promise<Page> {
-  const page = await pages.open(server.url, user, { width: 900, height: 420 })
+async function start(options: NotificationsServerOptions = {}): Promise<NotificationsServer> {
+  server = await startNotificationsServer({ port: 0, host: '127.0.0.1', tickerMs: 0, webDir, buildWeb: false, ...options })
+  return server
+}
+
+/**
+ * Opens the feed of `user` and waits until it is subscribed. With `expected`, console errors that
+ * match it are let through (Chromium logs every HTTP error answer as one) and any other console
+ * error or uncaught exception goes to `problems`.
+ */
+async function openFeed(user: string, expected?: { errors: RegExp; problems: string[] }): Promise<Page> {
+  const page = await pages.open(server!.url, user, { width: 900, height: 420 }, { expectErrors: expected !== undefined })
+  if (expected !== undefined) {
+    page.on('pageerror', (error) => expected.problems.push(`${user}: ${error.message}`))
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !expected.errors.test(message.text())) expected.problems.push(`${user}: ${message.text()}`)
+    })
+  }
   await page.fill('#name', user)
   await page.press('#name', 'Enter')
-  await page.locator('#status[data-state="live"]').waitFor()
+  await page.locator('#status[data-state="connected"]').waitFor()
+  await page.locator('#feed[data-state="subscribed"]').waitFor()
   return page
 }
 
@@ -31,7 +60,18 @@ async function send(page: Page, to: string, text: string, result = `Sent to ${to
   await page.locator('#send-result', { hasText: result }).waitFor()
 }
 
+it('serves the React page built for the browser, with the SSE client on EventSource', async () => {
+  await start()
+  const html = await (await fetch(server!.url)).text()
+  const script = /<script type="module"[^>]* src="([^"]+)"/.exec(html)?.[1]
+  expect(script).toMatch(/^\/assets\/index-[\w-]+\.js$/)
+  const js = await (await fetch(new URL(script!, server!.url))).text()
+  expect(js).toContain('EventSource')
+  expect(js).not.toContain('node:http')
+})
+
 it('shows a notification sent from one page on the recipient’s page only, newest first, as text', async () => {
+  await start()
   const alice = await openFeed('alice')
   const bob = await openFeed('bob')
   await expect(bob.locator('#me').textContent()).resolves.toBe('bob')
@@ -54,6 +94,7 @@ it('shows a notification sent from one page on the recipient’s page only, newe
 })
 
 it('says a notification to a user with no page open reached nobody, and counts the pages of one who has', async () => {
+  await start()
   const alice = await openFeed('alice')
   await send(alice, 'carol', 'Anyone there?', 'Not delivered: carol has no page open, and notifications are not stored')
   await expect(alice.locator('#send-result.error').count()).resolves.toBe(1)
@@ -65,27 +106,58 @@ it('says a notification to a user with no page open reached nobody, and counts t
   await expect(secondTab.locator('#feed li', { hasText: 'Anyone there?' }).count()).resolves.toBe(0)
 })
 
-it('shows the server’s refusal of a user name on the login form', async () => {
-  const page = await pages.open(server.url, 'refused', { width: 900, height: 420 }, { expectErrors: true })
-  // 33 characters: maxlength stops typing at 32, not a value set by script, so the server decides.
-  await page.evaluate(() => {
-    ;(document.getElementById('name') as HTMLInputElement).value = 'x'.repeat(33)
-    ;(document.getElementById('login') as HTMLFormElement).requestSubmit()
+it('shows refusals with their code: a user name, a text too long, too many notifications', async () => {
+  await start()
+  const refused = await pages.open(server!.url, 'refused', { width: 900, height: 420 }, { expectErrors: true })
+  // 33 characters, as a script could set them past the input's maxlength: the server decides.
+  await setValue(refused, 'name', 'x'.repeat(33))
+  await refused.press('#name', 'Enter')
+  await refused.locator('#login-error', { hasText: 'UNAUTHORIZED: user must be 1–32 characters' }).waitFor()
+
+  const problems: string[] = []
+  const alice = await openFeed('alice', { errors: /^Failed to load resource: the server responded with a status of (400|429)/, problems })
+  await alice.fill('#to', 'alice')
+  await setValue(alice, 'text', 'x'.repeat(501))
+  await alice.press('#text', 'Enter')
+  await alice.locator('#send-result[data-code="BAD_INPUT"]', { hasText: 'Not sent: text must be 1–500 characters' }).waitFor()
+
+  // Five at once are let through, then the server answers 429 until a token comes back.
+  await alice.fill('#text', 'again')
+  await alice.evaluate(() => {
+    const form = document.getElementById('send') as HTMLFormElement
+    for (let i = 0; i < 8; i++) form.requestSubmit()
   })
-  await page.locator('#login-error', { hasText: 'user must be 1–32 characters' }).waitFor()
-  await expect(page.locator('#app').isHidden()).resolves.toBe(true)
+  await alice.locator('#send-result[data-code="RATE_LIMITED"]', { hasText: 'Too many notifications from this address' }).waitFor()
+  expect(problems).toEqual([])
 })
 
-it('reconnects after a server restart and keeps receiving, with no code of its own', async () => {
+it('reconnects after a server restart, keeps what it showed, and receives again', async () => {
+  await start()
   const alice = await openFeed('alice')
-  const port = server.port
-  await server.close()
-  await alice.locator('#status[data-state="reconnecting"]').waitFor()
+  await send(alice, 'alice', 'before the restart')
+  await alice.locator('#feed li', { hasText: 'before the restart' }).waitFor()
+  const port = server!.port
+  await server!.close()
+  server = undefined
+  await alice.locator('#status[data-state="reconnecting"]', { hasText: /^reconnecting \(attempt \d+\)/ }).waitFor()
 
-  server = await startNotificationsServer({ port, host: '127.0.0.1', tickerMs: 0 })
-  await alice.locator('#status[data-state="live"]').waitFor({ timeout: 10_000 })
-  // The badge turns live on `connect`; the client's own resubscription is confirmed a moment later.
-  await until(() => [...server.rt.connections.values()].some((conn) => conn.rooms.has('notifications:alice')), 5000, 'the resubscription')
-  await fetch(new URL('/notify', server.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'alice', text: 'after the restart' }) })
+  await start({ port })
+  await alice.locator('#status[data-state="connected"]').waitFor({ timeout: 15_000 })
+  await alice.locator('#feed[data-state="subscribed"]').waitFor({ timeout: 10_000 })
+  await until(() => [...server!.rt.connections.values()].some((conn) => conn.rooms.has('notifications:alice')), 5000, 'the resubscription')
+  await send(alice, 'alice', 'after the restart')
   await alice.locator('#feed li', { hasText: 'after the restart' }).waitFor()
+  await expect(alice.locator('#feed .text').allTextContents()).resolves.toEqual(['after the restart', 'before the restart'])
 })
+
+/** Sets the value of the input `#id` as a script could, past its `maxlength`. */
+async function setValue(page: Page, id: string, value: string): Promise<void> {
+  await page.evaluate(
+    ([inputId, text]) => {
+      const input = document.getElementById(inputId) as HTMLInputElement
+      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(input, text)
+      input.dispatchEvent(new Event('input', { bubbles: true }))
+    },
+    [id, value] as const,
+  )
+}

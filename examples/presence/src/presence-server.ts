@@ -1,10 +1,14 @@
-import { readFile } from 'node:fs/promises'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { loadStaticFiles, notFound, staticFileHandler } from '@org/example-kit/static-files'
+import { defaultWebDir, ensureWebBuild } from '@org/example-kit/web-build'
 import { RealtimeError, RealtimeServer, type Logger, type RealtimeServerOptions } from '@org/realtime-server'
 import { presence, type PresencePlugin } from '@org/realtime-presence'
-import { buildBrowserBundle } from './bundle.js'
 import { LOBBY, type Person } from './types.js'
+
+/** The example's directory: its `vite.config.ts`, `src/` and `dist/web`. */
+const EXAMPLE_DIR = fileURLToPath(new URL('..', import.meta.url))
 
 /** Options of {@link startPresenceServer}. */
 export interface PresenceServerOptions {
@@ -17,6 +21,25 @@ export interface PresenceServerOptions {
    * @default the server's: { recovery: { windowMs: 120000 }, pingIntervalMs: 25000, pingTimeoutMs: 20000 }
    */
   timing?: Pick<RealtimeServerOptions<Person>, 'recovery' | 'pingIntervalMs' | 'pingTimeoutMs'>
+  /**
+   * Tabs one person (one name) may have in the lobby at once; one more is refused with
+   * `LIMIT_EXCEEDED` (it still sees who is online).
+   * @default 5
+   */
+  tabsPerPerson?: number
+  /**
+   * Directory of the built page (the Vite build of `src/web`), built there first when it is
+   * missing or older than the sources; `false` serves no page.
+   * @default the example's `dist/web`
+   */
+  webDir?: string | false
+  /**
+   * Whether to build the page into `webDir` when it is missing or older than its sources (the
+   * example's `src/`, `vite.config.ts`, and the `dist` of the packages it bundles); `false` serves
+   * `webDir` as it is (tests build it once for all their servers).
+   * @default true
+   */
+  buildWeb?: boolean
   /** @default silent */
   logger?: Logger
 }
@@ -32,12 +55,6 @@ export interface RunningPresenceServer {
   close(): Promise<void>
 }
 
-const PAGE_HEADERS = {
-  'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src data:; connect-src 'self'",
-  'x-content-type-options': 'nosniff',
-  'cache-control': 'no-cache',
-}
-
 /** A name of 1 to 40 characters, trimmed; anything else is refused. */
 function personOf(auth: unknown): Person {
   const name = typeof auth === 'object' && auth !== null ? (auth as { name?: unknown }).name : undefined
@@ -46,22 +63,22 @@ function personOf(auth: unknown): Person {
   return { userId: name.trim().toLowerCase(), name: name.trim() }
 }
 
-/** Builds the page, then serves it and the realtime endpoint at `/realtime`, with presence in the lobby. */
-export async function startPresenceServer({ port = 3000, host = '127.0.0.1', timing, logger }: PresenceServerOptions = {}): Promise<RunningPresenceServer> {
-  const [html, js] = await Promise.all([readFile(new URL('./web/index.html', import.meta.url)), buildBrowserBundle()])
-  const routes: Record<string, [type: string, body: string | Buffer]> = {
-    '/': ['text/html; charset=utf-8', html],
-    '/app.js': ['text/javascript; charset=utf-8', js],
-  }
-  const http = createServer((request: IncomingMessage, response: ServerResponse) => {
-    const route = routes[new URL(request.url ?? '/', 'http://x').pathname]
-    if (route === undefined || (request.method !== 'GET' && request.method !== 'HEAD')) {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found')
-      return
-    }
-    response.writeHead(200, { ...PAGE_HEADERS, 'content-type': route[0] }).end(request.method === 'HEAD' ? undefined : route[1])
+/** Builds the page if needed, then serves it and the realtime endpoint at `/realtime`, with presence in the lobby. */
+export async function startPresenceServer({
+  port = 3000,
+  host = '127.0.0.1',
+  timing,
+  tabsPerPerson = 5,
+  webDir = defaultWebDir(EXAMPLE_DIR),
+  buildWeb = true,
+  logger,
+}: PresenceServerOptions = {}): Promise<RunningPresenceServer> {
+  if (webDir !== false && buildWeb && (await ensureWebBuild({ exampleDir: EXAMPLE_DIR, outDir: webDir }))) logger?.info(`built the page into ${webDir}`)
+  const serveFile = staticFileHandler(webDir === false ? new Map() : await loadStaticFiles(webDir))
+  const http = createServer((request, response) => {
+    if (!serveFile(request, response)) notFound(response)
   })
-  const tracker = presence<Person>({ key: (conn) => conn.data.userId })
+  const tracker = presence<Person>({ key: (conn) => conn.data.userId, maxMetasPerKey: tabsPerPerson })
   const rt = new RealtimeServer<Person>({
     ...timing,
     logger: logger ?? false,

@@ -1,14 +1,35 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { buildWeb } from '@org/example-kit/web-build'
 import type { Page } from 'playwright-core'
-import { afterEach, beforeEach, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest'
 import { usePages } from '../../../test/browser.js'
-import { startPresenceServer, type RunningPresenceServer } from '../src/presence-server.js'
+import { startPresenceServer, type PresenceServerOptions, type RunningPresenceServer } from '../src/presence-server.js'
 
 const pages = usePages()
+let webDir: string
 let server: RunningPresenceServer
 
-beforeEach(async () => {
+// The page is built once for the file; every server here serves that build.
+beforeAll(async () => {
+  webDir = await mkdtemp(join(tmpdir(), 'presence-web-'))
+  await buildWeb({ exampleDir: fileURLToPath(new URL('..', import.meta.url)), outDir: webDir })
+}, 120_000)
+
+afterAll(async () => {
+  await rm(webDir, { recursive: true, force: true })
+})
+
+/** A server on a free port (or `options.port`) serving this file's build of the page. */
+function start(options: PresenceServerOptions = {}): Promise<RunningPresenceServer> {
   // A page that vanishes without a word leaves after 5 s, not 2 minutes.
-  server = await startPresenceServer({ port: 0, host: '127.0.0.1', timing: { recovery: { windowMs: 5000 } } })
+  return startPresenceServer({ port: 0, host: '127.0.0.1', timing: { recovery: { windowMs: 5000 } }, webDir, buildWeb: false, ...options })
+}
+
+beforeEach(async () => {
+  server = await start()
 })
 
 afterEach(async () => {
@@ -73,10 +94,52 @@ it('shows who is online with initials, away on a drop, two tabs as one person, a
   await expect(person(bob, 'alice liddell').count()).resolves.toBe(0)
   expect((await activity(bob)).filter((line) => line.endsWith('Alice Liddell left'))).toHaveLength(1)
   await bob.screenshot({ path: '/tmp/presence.png' })
-})
+}, 60_000)
 
-it('serves a bundle without the ws package', async () => {
-  const js = await (await fetch(new URL('/app.js', server.url))).text()
+it('serves the React page built for the browser: the platform WebSocket, not the ws package', async () => {
+  const html = await (await fetch(server.url)).text()
+  const script = /<script type="module"[^>]* src="([^"]+)"/.exec(html)?.[1]
+  expect(script).toMatch(/^\/assets\/index-[\w-]+\.js$/)
+  const js = await (await fetch(new URL(script!, server.url))).text()
   expect(js).toContain('presence:track')
   expect(js).not.toContain('ws does not work in the browser')
+})
+
+it('shows refusals with their code: a tab past the tabs a person may have, a name too long', async () => {
+  await server.close()
+  server = await start({ tabsPerPerson: 1 })
+  const first = await enter('Ada', 'ada tab 1')
+  const second = await pages.open(server.url, 'ada tab 2', { width: 700, height: 600 })
+  await second.fill('#name', 'Ada')
+  await second.press('#name', 'Enter')
+  await second.locator('#presence-error', { hasText: 'LIMIT_EXCEEDED' }).waitFor({ timeout: 10_000 })
+  // Refused a place, it still sees who is online; the first tab sees one tab.
+  await person(second, 'ada').waitFor()
+  await expect(person(first, 'ada').locator('.detail').textContent()).resolves.toBe('')
+
+  const refused = await pages.open(server.url, 'refused', { width: 700, height: 600 }, { expectErrors: true })
+  await refused.evaluate(() => {
+    const input = document.getElementById('name') as HTMLInputElement
+    Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(input, 'x'.repeat(41))
+    input.dispatchEvent(new Event('input', { bubbles: true }))
+  })
+  await refused.press('#name', 'Enter')
+  await refused.locator('#login-error', { hasText: 'UNAUTHORIZED: A name of 1 to 40 characters' }).waitFor()
+})
+
+it('shows everyone again after a server restart, without a reload', async () => {
+  const alice = await enter('Alice', 'alice')
+  const bob = await enter('Bob', 'bob')
+  await alice.locator('#count', { hasText: '2 people online' }).waitFor()
+  const port = server.port
+  await server.close()
+  for (const page of [alice, bob]) await page.locator('#status[data-state="reconnecting"]', { hasText: /^reconnecting \(attempt \d+\)/ }).waitFor()
+
+  server = await start({ port })
+  for (const page of [alice, bob]) {
+    await page.locator('#status[data-state="connected"]').waitFor({ timeout: 15_000 })
+    await page.locator('#count', { hasText: '2 people online' }).waitFor({ timeout: 10_000 })
+    await person(page, 'alice').and(page.locator('.person:not(.away)')).waitFor()
+    await person(page, 'bob').and(page.locator('.person:not(.away)')).waitFor()
+  }
 })

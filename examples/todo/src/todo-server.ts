@@ -1,12 +1,16 @@
-import { readFile } from 'node:fs/promises'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { loadStaticFiles, staticSiteHandler } from '@org/example-kit/static-files'
+import { defaultWebDir, ensureWebBuild } from '@org/example-kit/web-build'
 import type { Logger } from '@org/realtime-core'
 import { postgresChanges, setupPostgresChanges } from '@org/realtime-postgres'
 import { RealtimeServer } from '@org/realtime-server'
 import pg from 'pg'
-import { buildBrowserBundle } from './bundle.js'
-import { TODOS_SQL, attachTodos } from './todos.js'
+import { MAX_TODOS, TODOS_SQL, attachTodos } from './todos.js'
+
+/** The example's directory: its `vite.config.ts`, `src/` and `dist/web`. */
+const EXAMPLE_DIR = fileURLToPath(new URL('..', import.meta.url))
 
 /** Options of {@link startTodoServer}. */
 export interface TodoServerOptions {
@@ -21,6 +25,16 @@ export interface TodoServerOptions {
    * @default 'todo_example'
    */
   slot?: string
+  /**
+   * Most to-dos in one list: adding past it is refused with `LIMIT_EXCEEDED`.
+   * @default 500
+   */
+  maxTodos?: number
+  /**
+   * The built page to serve (a Vite build of src/web).
+   * @default dist/web, built first when missing or older than the sources
+   */
+  webDir?: string
   /** @default silent */
   logger?: Logger
 }
@@ -33,35 +47,25 @@ export interface TodoServer {
   close(): Promise<void>
 }
 
-const PAGE_HEADERS = {
-  'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'",
-  'x-content-type-options': 'nosniff',
-  'cache-control': 'no-cache',
-}
-
-/** Creates the table, publication and slot when missing, then serves the page and `/realtime`. */
-export async function startTodoServer({ connectionString, port = 3001, host = '127.0.0.1', slot = 'todo_example', logger }: TodoServerOptions): Promise<TodoServer> {
+/** Builds the page when needed, creates the table, publication and slot when missing, then serves the page and `/realtime`. */
+export async function startTodoServer({
+  connectionString,
+  port = 3001,
+  host = '127.0.0.1',
+  slot = 'todo_example',
+  maxTodos = MAX_TODOS,
+  webDir,
+  logger,
+}: TodoServerOptions): Promise<TodoServer> {
+  const files = await loadStaticFiles(webDir ?? (await builtWebDir()))
   const db = new pg.Pool({ connectionString, max: 4 })
   await db.query(TODOS_SQL)
   await setupPostgresChanges({ connectionString, tables: ['public.todos'], publication: slot, slot })
-  const [html, js] = await Promise.all([readFile(new URL('./web/index.html', import.meta.url)), buildBrowserBundle()])
-  const routes: Record<string, [type: string, body: string | Buffer]> = {
-    '/': ['text/html; charset=utf-8', html],
-    '/app.js': ['text/javascript; charset=utf-8', js],
-    '/favicon.ico': ['image/x-icon', ''],
-  }
-  const http = createServer((request: IncomingMessage, response: ServerResponse) => {
-    const route = routes[new URL(request.url ?? '/', 'http://x').pathname]
-    if (route === undefined || (request.method !== 'GET' && request.method !== 'HEAD')) {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found')
-      return
-    }
-    response.writeHead(200, { ...PAGE_HEADERS, 'content-type': route[0] }).end(request.method === 'HEAD' ? undefined : route[1])
-  })
+  const http = createServer(staticSiteHandler(files))
   const changes = postgresChanges({ connectionString, tables: ['public.todos'], slot, publication: slot, logger: logger ?? false })
   // Anyone may read any list: an app would check the list's members here (authorize, filterRow).
   const rt = new RealtimeServer({ logger, plugins: [changes], authorize: () => true })
-  attachTodos(rt, db)
+  attachTodos(rt, db, { maxTodos })
   rt.attach(http, { path: '/realtime' })
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject)
@@ -82,4 +86,10 @@ export async function startTodoServer({ connectionString, port = 3001, host = '1
       await db.end()
     },
   }
+}
+
+/** `dist/web`, built first when missing or older than its sources. */
+async function builtWebDir(): Promise<string> {
+  await ensureWebBuild({ exampleDir: EXAMPLE_DIR })
+  return defaultWebDir(EXAMPLE_DIR)
 }

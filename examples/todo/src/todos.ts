@@ -1,17 +1,10 @@
 import { RealtimeError, type RealtimeServer } from '@org/realtime-server'
 import type pg from 'pg'
+import { MAX_TITLE, type Todo } from './todo.js'
 
-/** A to-do as the table keeps it and the pages show it. */
-export interface Todo {
-  id: number
-  list_id: number
-  title: string
-  done: boolean
-}
+export { MAX_TITLE, type Todo }
 
-/** Longest title, in characters. */
-export const MAX_TITLE = 200
-/** Most to-dos in one list. */
+/** Most to-dos in one list, unless `attachTodos` is given another. */
 export const MAX_TODOS = 500
 
 /** The table, made when missing: `REPLICA IDENTITY FULL` so that DELETEs carry the list id the pages filter on. */
@@ -41,19 +34,19 @@ type Args = Record<string, unknown>
  * The page's writes and its one read, as acknowledged events. Pages learn about every write
  * (their own too) from the database's change stream, not from these answers.
  */
-export function attachTodos(rt: RealtimeServer, db: pg.Pool): void {
+export function attachTodos(rt: RealtimeServer, db: pg.Pool, { maxTodos = MAX_TODOS }: { maxTodos?: number } = {}): void {
   rt.on('connection', (conn) => {
     conn.on('todo:list', async (args: Args) => {
-      const { rows } = await db.query<Todo>('SELECT id, list_id, title, done FROM todos WHERE list_id = $1 ORDER BY id LIMIT $2', [listId(args?.list), MAX_TODOS])
+      const { rows } = await db.query<Todo>('SELECT id, list_id, title, done FROM todos WHERE list_id = $1 ORDER BY id LIMIT $2', [listId(args?.list), maxTodos])
       return rows
     })
     conn.on('todo:add', async (args: Args) => {
       const list = listId(args?.list)
       const { rows } = await db.query<{ id: number }>(
         'INSERT INTO todos (list_id, title) SELECT $1, $2 WHERE (SELECT count(*) FROM todos WHERE list_id = $1) < $3 RETURNING id',
-        [list, title(args?.title), MAX_TODOS],
+        [list, title(args?.title), maxTodos],
       )
-      if (rows.length === 0) throw new RealtimeError('LIMIT_EXCEEDED', `A list holds at most ${MAX_TODOS} to-dos`)
+      if (rows.length === 0) throw new RealtimeError('LIMIT_EXCEEDED', `A list holds at most ${maxTodos} to-dos`)
       return rows[0]?.id
     })
     conn.on('todo:toggle', async (args: Args) => {

@@ -1,35 +1,65 @@
+import { fileURLToPath } from 'node:url'
+import { defaultWebDir, ensureWebBuild } from '@org/example-kit/web-build'
 import type { Page } from 'playwright-core'
-import { afterEach, beforeEach, expect, it } from 'vitest'
+import { rawStatus } from '@org/example-kit/raw-request'
+import { afterEach, beforeAll, beforeEach, expect, it } from 'vitest'
 import { usePages } from '../../../test/browser.js'
 import { useTestDatabase } from '../../../packages/postgres/test/pg-support.js'
-import { startTodoServer, type TodoServer } from '../src/todo-server.js'
+import { startTodoServer, type TodoServer, type TodoServerOptions } from '../src/todo-server.js'
 
 const database = useTestDatabase('SELECT 1')
-const pages = usePages()
+let webDir: string
 let server: TodoServer
 let runs = 0
 /** Each test has lists of its own: the table is shared by the tests of this file. */
 let list = 0
 const opened: Page[] = []
+const unexpected: string[] = []
+
+// The page is built with Vite once for this file, into dist/web, unless the build there is newer
+// than its sources and the packages it bundles (as `pnpm start` does).
+beforeAll(async () => {
+  const exampleDir = fileURLToPath(new URL('..', import.meta.url))
+  await ensureWebBuild({ exampleDir })
+  webDir = defaultWebDir(exampleDir)
+}, 60_000)
+
+/** The test's server: its own slot, on the page built above (port 0 unless given). */
+function start(options: Partial<TodoServerOptions> = {}): Promise<TodoServer> {
+  return startTodoServer({ connectionString: database.url, port: 0, slot: `${database.name}_todo${runs}`, webDir, ...options })
+}
 
 beforeEach(async () => {
   runs++
   list = runs * 10
-  server = await startTodoServer({ connectionString: database.url, port: 0, slot: `${database.name}_todo${runs}` })
+  server = await start()
 })
 
 afterEach(async () => {
   // Pages first: a page whose server went away first would log its failed reconnections.
   for (const page of opened.splice(0)) await page.close()
   await server?.close()
+  expect(unexpected.splice(0)).toEqual([])
 })
 
+const pages = usePages()
+
+/**
+ * Opens list `list` (+1 with `other`) and waits until it is connected and subscribed. A page that
+ * loses its server (`offline`) logs its failed connection attempts: those console errors are
+ * expected, any other is not.
+ */
 async function open(label: string, { other = false, offline = false } = {}): Promise<Page> {
-  // A page that goes offline logs its failed connection attempts: expected.
   const page = await pages.open(`${server.url}?list=${list + (other ? 1 : 0)}`, label, { width: 700, height: 500 }, { expectErrors: offline })
+  if (offline) {
+    page.on('pageerror', (error) => unexpected.push(`${label}: ${error.message}`))
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !/ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_REFUSED|WebSocket connection to .* failed/.test(message.text())) unexpected.push(`${label}: ${message.text()}`)
+    })
+  }
   opened.push(page)
-  await page.locator('#status[data-state="connected"]').waitFor()
-  await page.locator('#todos[data-recovered]').waitFor({ state: 'attached' })
+  await page.locator('#connection[data-state="connected"]').waitFor({ timeout: 10_000 })
+  await page.locator('#todos[data-recovered]').waitFor({ state: 'attached', timeout: 10_000 })
   return page
 }
 
@@ -40,16 +70,19 @@ const doneTitles = (page: Page) => page.$$eval('#todos li.done input.title', (in
 async function add(page: Page, title: string): Promise<void> {
   await page.fill('#new-title', title)
   await page.press('#new-title', 'Enter')
-  await item(page, title).waitFor()
+  await item(page, title).waitFor({ timeout: 10_000 })
 }
 
 it('keeps two pages in sync through the database: add, toggle, rename, delete', async () => {
   const alice = await open('alice')
   const bob = await open('bob')
+  await expect(alice.locator('#connection').textContent()).resolves.toBe('connected')
   await add(alice, 'milk')
   await item(bob, 'milk').waitFor()
   await add(bob, 'bread')
   await item(alice, 'bread').waitFor()
+  // The form is cleared once the server added the to-do.
+  expect(await bob.inputValue('#new-title')).toBe('')
 
   await item(bob, 'milk').locator('input.toggle').check()
   await alice.locator('#todos li.done', { has: alice.locator('input.title[value="milk"]') }).waitFor()
@@ -76,7 +109,7 @@ it('catches a page that was offline up on what changed meanwhile, by replay', as
   await item(bob, 'two').waitFor()
 
   await bob.context().setOffline(true)
-  await bob.locator('#status[data-state="disconnected"]').waitFor({ timeout: 15_000 })
+  await bob.locator('#connection[data-state="reconnecting"]').waitFor({ timeout: 15_000 })
   await add(alice, 'three')
   await item(alice, 'one').locator('input.toggle').check()
   await item(alice, 'two').locator('button.delete').click()
@@ -90,5 +123,75 @@ it('catches a page that was offline up on what changed meanwhile, by replay', as
   expect(await titles(bob)).toEqual(['one', 'three', 'four'])
   expect(await doneTitles(bob)).toEqual(['one'])
   // It loaded the list once, at the start: the rest came as changes.
-  expect(await bob.locator('#todos').getAttribute('data-refetches')).toBe('1')
+  expect(await bob.locator('#todos').getAttribute('data-loads')).toBe('1')
+})
+
+it('shows a refused add with its code, keeps the title, and leaves other pages working', async () => {
+  await server.close()
+  server = await start({ maxTodos: 2 })
+  const alice = await open('alice')
+  const bob = await open('bob', { other: true })
+  await add(alice, 'a')
+  await add(alice, 'b')
+  await alice.fill('#new-title', 'one too many')
+  await alice.press('#new-title', 'Enter')
+  await alice.locator('#error[data-code="LIMIT_EXCEEDED"]', { hasText: 'LIMIT_EXCEEDED: A list holds at most 2 to-dos' }).waitFor({ timeout: 10_000 })
+  expect(await alice.inputValue('#new-title')).toBe('one too many')
+  expect(await titles(alice)).toEqual(['a', 'b'])
+  // Bob's list has room: his page is not bothered.
+  await add(bob, 'elsewhere')
+  expect(await bob.locator('#error').textContent()).toBe('')
+  // Once there is room again, the same title goes in and the message goes.
+  await item(alice, 'a').locator('button.delete').click()
+  await item(alice, 'a').waitFor({ state: 'detached' })
+  await alice.press('#new-title', 'Enter')
+  await item(alice, 'one too many').waitFor({ timeout: 10_000 })
+  expect(await alice.locator('#error').textContent()).toBe('')
+})
+
+it('stays on the page through a server restart, reconnects, and shows the list with what changed meanwhile', async () => {
+  const alice = await open('alice', { offline: true })
+  const bob = await open('bob', { offline: true })
+  // Marks the page: still there after the restart means it was not reloaded.
+  await alice.evaluate(() => Object.assign(window, { unreloaded: true }))
+  await add(alice, 'before')
+  await item(bob, 'before').waitFor()
+
+  const { port } = server
+  await server.close()
+  for (const page of [alice, bob]) {
+    await page.locator('#connection[data-state="reconnecting"]').waitFor({ timeout: 10_000 })
+    await page.locator('#connection[data-attempt]').waitFor({ timeout: 10_000 })
+    await expect(page.locator('#connection').textContent()).resolves.toMatch(/^reconnecting \(attempt \d+\)…$/)
+  }
+  // Someone else writes the table while the server is down.
+  await database.db.query('INSERT INTO todos (list_id, title) VALUES ($1, $2)', [list, 'while down'])
+  expect(await titles(bob)).toEqual(['before'])
+
+  // The same port and slot: both pages come back by themselves and show what the database has.
+  server = await start({ port })
+  for (const page of [alice, bob]) {
+    await page.locator('#connection[data-state="connected"]').waitFor({ timeout: 20_000 })
+    await item(page, 'while down').waitFor({ timeout: 15_000 })
+  }
+  await add(bob, 'after')
+  await item(alice, 'after').waitFor({ timeout: 10_000 })
+  expect(await titles(alice)).toEqual(['before', 'while down', 'after'])
+  expect(await titles(bob)).toEqual(['before', 'while down', 'after'])
+  expect(await alice.evaluate(() => (window as { unreloaded?: boolean }).unreloaded)).toBe(true)
+  for (const page of [alice, bob]) expect(await page.locator('#error').textContent()).toBe('')
+}, 60_000)
+
+it('serves only the built page, whose bundle has the browser WebSocket client', async () => {
+  const html = await (await fetch(server.url)).text()
+  const script = /<script type="module" crossorigin src="([^"]+)"/.exec(html)?.[1]
+  expect(script).toMatch(/^\/assets\/index-[\w-]+\.js$/)
+  const js = await (await fetch(new URL(script!, server.url))).text()
+  expect(js).toContain('todo:list')
+  expect(js).not.toContain('ws does not work in the browser')
+  // Only the built files are served: no path leads elsewhere, and no malformed one breaks the server.
+  const paths = ['/../package.json', '/assets/../../package.json', '/%2e%2e/package.json', '/assets/%2e%2e%2fpackage.json', '//[', 'http://[', '/src/web/main.tsx']
+  for (const path of paths) expect(await rawStatus(server.port, `GET ${path} HTTP/1.1`), path).toBe(404)
+  expect(await rawStatus(server.port, 'POST / HTTP/1.1')).toBe(404)
+  expect(await rawStatus(server.port, 'GET /?x=1 HTTP/1.1')).toBe(200)
 })

@@ -2,14 +2,17 @@ import {
   CloseCode,
   ErrorCode,
   MAX_CHANNELS_PER_FRAME,
+  MAX_CHANNEL_KEY_LENGTH,
   PROTOCOL_VERSION,
   PendingAcks,
   RealtimeError,
+  channelKey,
   encodeFrame,
   errorCodeForClose,
   isFinalCloseCode,
   isRealtimeError,
   isValidName,
+  type ChannelOptions,
   type ClientFrame,
   type DefaultEvents,
   type ErrorPayload,
@@ -54,7 +57,7 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
   /** The server URL, `http(s)://host/path`. */
   readonly url: string
   readonly #connector: Connector
-  readonly #session = new Session((text) => this.#connector.socket?.send(text))
+  readonly #session = new Session((text) => this.#connector.socket_?.send(text))
   readonly #ackTimeoutMs: number
   readonly #auth: unknown
   /**
@@ -66,7 +69,7 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
   readonly #channels = new Map<string, ClientChannel>()
   readonly #queue: OfflineQueue
   readonly #acks = new PendingAcks()
-  readonly #heartbeat = new HeartbeatWatch(() => this.#connector.drop('heartbeat-timeout'))
+  readonly #heartbeat = new HeartbeatWatch(() => this.#connector.drop_('heartbeat-timeout'))
   readonly #channelHost: ChannelHost
   /** Renews the credentials before they expire. */
   #renewal: ReturnType<typeof setTimeout> | undefined
@@ -98,22 +101,22 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
     this.#auth = options.auth
     this.#queue = new OfflineQueue(options.offlineQueue)
     this.#channelHost = {
-      client: this as RealtimeClient,
-      requestSubscribe: (channel) => {
+      client_: this as RealtimeClient,
+      requestSubscribe_: (channel) => {
         if (this.#state !== 'connected') return
         // Subscriptions asked for in the same tick go in one frame, authorized in one round trip.
         if (this.#toSubscribe.length === 0) queueMicrotask(() => this.#subscribeAll(this.#toSubscribe.splice(0)))
         this.#toSubscribe.push(channel)
       },
-      requestUnsubscribe: (channel, held) => {
-        this.#positions.forget(channel.name)
-        if (this.#state === 'connected') this.#send({ t: 'unsub', ch: [channel.name] })
-        else if (held) this.#toUnsubscribe.add(channel.name)
+      requestUnsubscribe_: (channel, held) => {
+        this.#positions.forget_(channel.key_)
+        if (this.#state === 'connected') this.#send({ t: 'unsub', ch: [channel.key_] })
+        else if (held) this.#toUnsubscribe.add(channel.key_)
       },
-      publish: (channel, event, data, timeoutMs) => this.#submit({ t: 'pub', ch: channel, e: checkName(event), d: data }, event, timeoutMs),
-      history: (channel, { since, limit }) => this.#submit({ t: 'hist', ch: channel, since, limit } as ClientFrame, 'history', undefined) as Promise<HistoryPage>,
-      offset: (channel) => this.#positions.offset(channel),
-      report: (error, event) => this.#listenerFailed(error, event),
+      publish_: (channel, event, data, timeoutMs) => this.#submit({ t: 'pub', ch: channel, e: checkName(event), d: data }, event, timeoutMs),
+      history_: (channel, { since, limit }) => this.#submit({ t: 'hist', ch: channel, since, limit } as ClientFrame, 'history', undefined) as Promise<HistoryPage>,
+      offset_: (channel) => this.#positions.offset_(channel),
+      report_: (error, event) => this.#listenerFailed(error, event),
     }
     if (options.autoConnect !== false) this.connect()
   }
@@ -161,14 +164,20 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
   }
 
   /**
-   * The channel called `name`; the same object on every call. `Events` types its messages.
-   * @throws RealtimeError `BAD_FRAME` for a name that is empty or longer than 256 characters.
+   * The channel called `name`, subscribed with `options` (JSON the server's `authorize` and the
+   * plugin of the channel's namespace read, such as a database change filter); the same object on
+   * every call with the same name and equal options, whatever their key order. The same name with
+   * other options is another subscription, with messages of its own. `Events` types its messages.
+   * @throws RealtimeError `BAD_FRAME` for a name that is empty or longer than 256 characters, or
+   * a name and options longer than 1281 characters together (the server refuses options over
+   * 1024 characters of JSON with `BAD_REQUEST`).
    */
-  channel<Events extends EventMap<Events> = DefaultEvents>(name: string): Channel<Events> {
-    let channel = this.#channels.get(name)
+  channel<Events extends EventMap<Events> = DefaultEvents>(name: string, options?: ChannelOptions): Channel<Events> {
+    const key = channelKey(name, options)
+    let channel = this.#channels.get(key)
     if (channel === undefined) {
-      if (!isValidName(name)) throw new RealtimeError(ErrorCode.BadFrame, 'A channel name must have 1 to 256 characters')
-      this.#channels.set(name, (channel = new ClientChannel(name, this.#channelHost)))
+      if (!isValidName(name) || key.length > MAX_CHANNEL_KEY_LENGTH) throw new RealtimeError(ErrorCode.BadFrame, 'A channel name must have 1 to 256 characters')
+      this.#channels.set(key, (channel = new ClientChannel(name, key, this.#channelHost)))
     }
     return channel as Channel as Channel<Events>
   }
@@ -176,7 +185,7 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
   /** Opens the connection; called by the constructor unless `autoConnect` is false. */
   connect(): this {
     if (this.#state === 'idle' || this.#state === 'disconnected') {
-      this.#connector.attempt = 0
+      this.#connector.attempt_ = 0
       this.#watchNetwork(true)
       this.#open()
     }
@@ -189,7 +198,7 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
    */
   disconnect(): this {
     const wasConnected = this.#state === 'connected'
-    this.#heartbeat.stop()
+    this.#heartbeat.stop_()
     this.#connector.close(CloseCode.Normal, 'client disconnect')
     this.#stop(new RealtimeError(ErrorCode.Closed, 'The client was disconnected'))
     if (wasConnected) this.#emit('disconnect', { reason: 'client', code: CloseCode.Normal, willReconnect: false })
@@ -227,12 +236,9 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
    * `UNKNOWN_EVENT`, the error the handler threw, or any error `emit` throws.
    */
   emitWithAck<E extends EventName<ClientEvents>>(event: E, ...args: AckArgs<ClientEvents, E>): Promise<EventAnswer<ClientEvents, E>>
-  emitWithAck(event: string, data?: unknown, options: { timeoutMs?: number } = {}): Promise<unknown> {
-    try {
-      return this.#submit({ t: 'event', e: checkName(event), d: data }, event, options.timeoutMs) as Promise<unknown>
-    } catch (error) {
-      return Promise.reject(error)
-    }
+  async emitWithAck(event: string, data?: unknown, options: { timeoutMs?: number } = {}): Promise<unknown> {
+    // `async`: what `emit` would throw rejects the promise instead.
+    return this.#submit({ t: 'event', e: checkName(event), d: data }, event, options.timeoutMs)
   }
 
   /**
@@ -240,8 +246,8 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
    * `online`: the reconnection waiting for its backoff delay goes now.
    */
   readonly #network = (event: { type: string }): void => {
-    if (event.type === 'offline') this.#connector.drop('transport-close')
-    else if (this.#state === 'reconnecting') this.#connector.hurry()
+    if (event.type === 'offline') this.#connector.drop_('transport-close')
+    else if (this.#state === 'reconnecting') this.#connector.hurry_()
   }
 
   /** Listens to the `offline` and `online` events of `globalThis` where it has them (browsers), or stops. */
@@ -256,7 +262,7 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
    * (the `error` listener itself failed).
    */
   #listenerFailed(error: unknown, event: string, platform?: boolean): void {
-    if (platform || !(this.lifecycle as Listeners).has('error')) (globalThis as { reportError?(error: unknown): void }).reportError?.(error)
+    if (platform || !(this.lifecycle as Listeners).has_('error')) (globalThis as { reportError?(error: unknown): void }).reportError?.(error)
     else this.#emit('error', new RealtimeError(ErrorCode.ListenerError, `A listener of "${event}" failed`, { cause: error }))
   }
 
@@ -281,8 +287,8 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
     let ack: { id: number; promise: Promise<unknown> } | undefined
     if (ackTimeoutMs !== false) {
       ack = this.#acks.create(ackTimeoutMs ?? this.#ackTimeoutMs, label, () => {
-        this.#queue.removeAck(id)
-        this.#session.acks.delete(id)
+        this.#queue.removeAck_(id)
+        this.#session.acks_.delete(id)
       })
       frame.id = ack.id
     }
@@ -305,11 +311,11 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
 
   /** Sends an encoded frame, numbered by the session when it is an event or publish. */
   #transmit(encoded: string, ackId: number | undefined, numbered: boolean): void {
-    this.#connector.socket?.send(this.#session.number(encoded, ackId, numbered))
+    this.#connector.socket_?.send(this.#session.number_(encoded, ackId, numbered))
   }
 
   #enqueue(encoded: string, ackId: number | undefined, numbered: boolean): void {
-    const dropped = this.#queue.push({ encoded, ackId, numbered })
+    const dropped = this.#queue.push_({ encoded, ackId, numbered })
     if (dropped === undefined) return
     const error = new RealtimeError(ErrorCode.QueueFull, 'Dropped from the full offline queue')
     if (dropped.ackId === undefined) this.#emit('error', error)
@@ -319,10 +325,10 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
   /** Encodes `frame`, refusing what the server would refuse for its size. */
   #encode(frame: ClientFrame): string {
     const encoded = encodeFrame(frame)
-    const room = this.#maxPayload - (this.#session.token === undefined ? 0 : SEQUENCE_FIELD_BYTES)
+    const room = this.#maxPayload - (this.#session.token_ === undefined ? 0 : SEQUENCE_FIELD_BYTES)
     // At most 3 bytes of UTF-8 per UTF-16 unit: only long frames need counting.
     if (encoded.length * 3 > room && new TextEncoder().encode(encoded).length > room) {
-      throw new RealtimeError(ErrorCode.PayloadTooLarge, `The frame is larger than the server's maxPayload (${this.#maxPayload} bytes)`)
+      throw new RealtimeError(ErrorCode.PayloadTooLarge, `Frame over maxPayload (${this.#maxPayload} bytes)`)
     }
     return encoded
   }
@@ -332,35 +338,35 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
     this.#serverError = undefined
     // With no credentials and no session to resume, `hello` is the URL's `hello=1`: `welcome` comes
     // as the transport opens, a round trip sooner.
-    const helloInUrl = (this.#helloInUrl = this.#auth === undefined && this.#session.token === undefined)
+    const helloInUrl = (this.#helloInUrl = this.#auth === undefined && this.#session.token_ === undefined)
     this.#connector.open(helloInUrl ? `${this.url}${this.url.includes('?') ? '&' : '?'}hello=${PROTOCOL_VERSION}` : this.url)
   }
 
   async #hello(): Promise<void> {
-    const socket = this.#connector.socket
+    const socket = this.#connector.socket_
     let hello: string
     try {
       const auth = await this.#credentials()
       const session = this.#session
-      const resume = session.token === undefined ? undefined : { token: session.token, s: session.received.last, ch: this.#positions.offsets() }
+      const resume = session.token_ === undefined ? undefined : { token: session.token_, s: session.received_.last, ch: this.#positions.offsets_() }
       hello = this.#encode({ t: 'hello', v: PROTOCOL_VERSION, auth, recoverable: true, resume })
     } catch (error) {
-      if (this.#connector.socket !== socket) return
+      if (this.#connector.socket_ !== socket) return
       const cause = isRealtimeError(error) ? error : new RealtimeError(ErrorCode.Unauthorized, 'The auth function failed', { cause: error })
       this.#emit('error', cause)
       // A function may return usable credentials next time; a fixed value never will.
-      if (typeof this.#auth === 'function') this.#connector.drop('transport-close')
+      if (typeof this.#auth === 'function') this.#connector.drop_('transport-close')
       else this.disconnect()
       return
     }
-    if (this.#connector.socket === socket) socket?.send(hello)
+    if (this.#connector.socket_ === socket) socket?.send(hello)
   }
 
   #receive(text: string): void {
-    this.#heartbeat.seen()
+    this.#heartbeat.seen_()
     const frame = parseServerFrame(text)
-    if (frame === undefined) return this.#emit('error', new RealtimeError(ErrorCode.BadFrame, 'Malformed frame from the server: not a JSON object'))
-    if (!this.#session.receive(frame)) return
+    if (frame === undefined) return this.#emit('error', new RealtimeError(ErrorCode.BadFrame, 'Malformed frame from the server'))
+    if (!this.#session.receive_(frame)) return
     switch (frame.t) {
       case 'welcome':
         return this.#welcome(frame)
@@ -390,7 +396,7 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
   }
 
   #flushQueue(): void {
-    for (const queued of this.#queue.takeAll()) this.#transmit(queued.encoded, queued.ackId, queued.numbered)
+    for (const queued of this.#queue.takeAll_()) this.#transmit(queued.encoded, queued.ackId, queued.numbered)
   }
 
   /**
@@ -398,46 +404,46 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
    * been handled, and its numbering starts over.
    */
   #abandonSession(wanted: ClientChannel[]): void {
-    for (const id of [...this.#session.acks]) {
+    for (const id of [...this.#session.acks_]) {
       this.#acks.reject(id, new RealtimeError(ErrorCode.OutcomeUnknown, 'The session ended before the server answered'))
     }
-    const plain = this.#session.restart()
+    const plain = this.#session.restart_()
     if (plain > 0) this.#emit('error', new RealtimeError(ErrorCode.OutcomeUnknown, `${plain} emits may not have reached the server: the session ended first`))
-    for (const channel of this.#channels.values()) channel.held = false
+    for (const channel of this.#channels.values()) channel.held_ = false
     this.#toUnsubscribe.clear()
-    this.#positions.keepOnly(new Set(wanted.map((channel) => channel.name)))
+    this.#positions.keepOnly_(new Set(wanted.map((channel) => channel.key_)))
   }
 
   #welcome(frame: WelcomeFrame): void {
     if (this.#state === 'connected') return
     if (frame.v !== PROTOCOL_VERSION) {
-      this.#emit('error', new RealtimeError(ErrorCode.UnsupportedVersion, `The server speaks protocol ${frame.v}, this client ${PROTOCOL_VERSION}`))
+      this.#emit('error', new RealtimeError(ErrorCode.UnsupportedVersion, `Server protocol ${frame.v}, client ${PROTOCOL_VERSION}`))
       this.disconnect()
       return
     }
     const session = this.#session
     const reconnected = this.#everConnected
-    const attempts = this.#connector.attempt
-    const resumed = frame.resumed === true && session.token !== undefined
-    this.#connector.connected()
+    const attempts = this.#connector.attempt_
+    const resumed = frame.resumed === true && session.token_ !== undefined
+    this.#connector.connected_()
     this.#state = 'connected'
     this.#everConnected = true
     this.#sessionId = frame.sid
-    session.token = frame.token
+    session.token_ = frame.token
     this.#maxPayload = frame.maxPayload
-    this.#connector.socket?.setMaxPayload?.(frame.maxPayload)
-    this.#heartbeat.start(frame.pingInterval + frame.pingTimeout)
+    this.#connector.socket_?.setMaxPayload?.(frame.maxPayload)
+    this.#heartbeat.start_(frame.pingInterval + frame.pingTimeout)
     this.#scheduleRenewal(frame.expiresAt)
     if (resumed) {
-      session.resume(frame.s ?? 0)
+      session.resume_(frame.s ?? 0)
       for (const ch of inFrames([...this.#toUnsubscribe])) this.#send({ t: 'unsub', ch })
       this.#toUnsubscribe.clear()
     }
-    const wanted = [...this.#channels.values()].filter((channel) => channel.wanted)
+    const wanted = [...this.#channels.values()].filter((channel) => channel.wanted_)
     if (!resumed) this.#abandonSession(wanted)
     const lost = new Set(frame.lost)
-    for (const channel of wanted) if (resumed && channel.held) channel.subscribed(undefined, { recovered: !lost.has(channel.name) })
-    this.#subscribeAll(wanted.filter((channel) => !channel.held))
+    for (const channel of wanted) if (resumed && channel.held_) channel.subscribed_(undefined, { recovered: !lost.has(channel.key_) })
+    this.#subscribeAll(wanted.filter((channel) => !channel.held_))
     // Listeners restore app state (re-join a room, say) before the frames queued offline go out.
     if (reconnected) this.#emit('reconnect', { attempts, recovered: resumed && lost.size === 0 })
     this.#emit('connect')
@@ -454,20 +460,20 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
    * promises, or as its lifecycle `error` when none waits.
    */
   #subscribe(channels: ClientChannel[]): void {
-    const names = channels.map((channel) => channel.name)
+    const names = channels.map((channel) => channel.key_)
     const { id, promise } = this.#acks.create(this.#ackTimeoutMs, 'subscribe')
-    this.#send({ t: 'sub', id, ch: names, since: this.#positions.since(names) })
+    this.#send({ t: 'sub', id, ch: names, since: this.#positions.since_(names) })
     promise.then(
       (results) => {
         for (const result of results as SubscribeResult[]) {
-          if (result.err === undefined) this.#positions.confirmed(result)
-          this.#channels.get(result.ch)?.subscribed(result.err, { recovered: result.recovered === true })
+          if (result.err === undefined) this.#positions.confirmed_(result)
+          this.#channels.get(result.ch)?.subscribed_(result.err, { recovered: result.recovered === true })
         }
       },
       (error: RealtimeError) => {
         // A dropped connection resubscribes on reconnect; anything else ends the attempt.
         if (error.code === ErrorCode.Disconnected) return
-        for (const channel of channels) channel.failed(error, true)
+        for (const channel of channels) channel.failed_(error, true)
         // The server may still join them after a timeout: make sure it does not stay joined.
         if (error.code === ErrorCode.Timeout && this.#state === 'connected') this.#send({ t: 'unsub', ch: names })
       },
@@ -477,10 +483,10 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
   /** A room's message goes to its channel; an event sent to this connection (or to all) to `on`'s listeners. */
   #event(frame: EventFrame): void {
     if (frame.ch !== undefined) {
-      if (frame.o !== undefined) this.#positions.received(frame.ch, frame.o)
-      this.#channels.get(frame.ch)?.dispatch(frame.e, frame.d, frame.o)
-    } else if (frame.id === undefined) this.#listeners.emit(frame.e, frame.d)
-    else void this.#answer(frame.id, frame.e, this.#listeners.call(frame.e, frame.d))
+      if (frame.o !== undefined) this.#positions.received_(frame.ch, frame.o)
+      this.#channels.get(frame.ch)?.dispatch_(frame.e, frame.d, frame.o)
+    } else if (frame.id === undefined) this.#listeners.emit_(frame.e, frame.d)
+    else void this.#answer(frame.id, frame.e, this.#listeners.call_(frame.e, frame.d))
   }
 
   /** Answers the server's `emitWithAck` with what the first listener returned or threw. */
@@ -509,23 +515,23 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
   #closed(code: number, reason: string, status?: number, loadError?: RealtimeError): void {
     if (loadError !== undefined) this.#emit('error', loadError)
     clearTimeout(this.#renewal)
-    this.#heartbeat.stop()
+    this.#heartbeat.stop_()
     const connector = this.#connector
     const wasConnected = this.#state === 'connected'
-    const dropReason = connector.dropped
+    const dropReason = connector.dropped_
     const dropped = dropReason !== undefined
     // Credentials that expired while connected are renewed by reconnecting, when a function can renew them.
     const expired = code === CloseCode.Unauthorized && wasConnected && typeof this.#auth === 'function'
-    const final = !connector.willRetry(!dropped && !expired && isFinalCloseCode(code), status)
+    const final = !connector.willRetry_(!dropped && !expired && isFinalCloseCode(code), status)
     // Frames still in the offline queue were never sent, and numbered ones go again after a
     // resume: they wait for the next connection.
     this.#acks.rejectAll(
       new RealtimeError(ErrorCode.Disconnected, 'The connection dropped before the server answered'),
-      (id) => this.#queue.holdsAck(id) || this.#session.acks.has(id),
+      (id) => this.#queue.holdsAck_(id) || this.#session.acks_.has(id),
     )
-    const failure = wasConnected ? undefined : connector.failure(code, reason, status, !final)
+    const failure = wasConnected ? undefined : connector.failure_(code, reason, status, !final)
     if (failure === undefined) {
-      for (const channel of this.#channels.values()) channel.lost()
+      for (const channel of this.#channels.values()) channel.lost_()
       this.#emit('disconnect', { reason: dropReason ?? disconnectReason(code), code, willReconnect: !final })
     } else this.#emit('connect_error', failure)
     const errorCode = this.#serverError?.code ?? errorCodeForClose(code)
@@ -535,14 +541,14 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
       // Giving up connecting is an error of its own, unless the close had one.
       const givenUp = error === undefined && failure !== undefined
       if (givenUp) {
-        const why = connector.refusedAll ? `: HTTP ${status} on every transport` : ''
+        const why = connector.refusedAll_ ? `: HTTP ${status} on every transport` : ''
         error = new RealtimeError(ErrorCode.TransportError, `Could not connect to ${this.url}${why}`, { cause: failure })
       }
-      this.#stop(error ?? new RealtimeError(ErrorCode.Closed, 'The connection was closed and will not be reopened'))
+      this.#stop(error ?? new RealtimeError(ErrorCode.Closed, 'Closed for good'))
       if (givenUp) this.#emit('error', error as RealtimeError)
       return
     }
-    const scheduled = connector.retry()
+    const scheduled = connector.retry_()
     if (scheduled === undefined) return
     this.#state = 'reconnecting'
     this.#emit('reconnecting', scheduled)
@@ -555,19 +561,19 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
     clearTimeout(this.#renewal)
     clearTimeout(this.#pause)
     this.#pause = undefined
-    this.#queue.takeAll()
+    this.#queue.takeAll_()
     this.#acks.rejectAll(error)
-    for (const channel of this.#channels.values()) channel.failed(error, false)
-    this.#session.token = undefined
-    this.#session.restart()
+    for (const channel of this.#channels.values()) channel.failed_(error, false)
+    this.#session.token_ = undefined
+    this.#session.restart_()
   }
 
   #send(frame: ClientFrame): void {
-    this.#connector.socket?.send(encodeFrame(frame))
+    this.#connector.socket_?.send(encodeFrame(frame))
   }
 
   #emit<K extends keyof ClientLifecycleEvents>(event: K, ...args: Parameters<ClientLifecycleEvents[K]>): void {
-    ;(this.lifecycle as Listeners).emit(event, args[0])
+    ;(this.lifecycle as Listeners).emit_(event, args[0])
   }
 }
 

@@ -38,6 +38,7 @@ export {
   ErrorCode,
   RealtimeError,
   isRealtimeError,
+  type ChannelOptions,
   type DefaultEvents,
   type EventAnswer,
   type EventArgs,
@@ -45,4 +46,5 @@ export {
   type EventMap,
   type EventName,
   type HistoryMessage,
+  type JsonValue,
 } from '@org/realtime-core'

@@ -25,11 +25,11 @@ export class OfflineQueue {
    * Queues `frame`; returns the frame dropped to make room for it, under `'drop-oldest'`.
    * @throws RealtimeError `QUEUE_FULL` when full and the policy is `'reject'`.
    */
-  push(frame: QueuedFrame): QueuedFrame | undefined {
+  push_(frame: QueuedFrame): QueuedFrame | undefined {
     let dropped: QueuedFrame | undefined
     if (this.#frames.length >= this.#maxSize) {
       if (this.#overflow === 'reject' || this.#maxSize === 0) {
-        throw new RealtimeError(ErrorCode.QueueFull, `The offline queue is full (${this.#maxSize} frames)`)
+        throw new RealtimeError(ErrorCode.QueueFull, `Offline queue full (${this.#maxSize})`)
       }
       dropped = this.#frames.shift()
     }
@@ -38,18 +38,18 @@ export class OfflineQueue {
   }
 
   /** Removes the frame asking for acknowledgement `ackId`, if it is still waiting. */
-  removeAck(ackId: number): void {
+  removeAck_(ackId: number): void {
     const index = this.#frames.findIndex((frame) => frame.ackId === ackId)
     if (index !== -1) this.#frames.splice(index, 1)
   }
 
   /** Whether the frame asking for acknowledgement `ackId` is still waiting. */
-  holdsAck(ackId: number): boolean {
+  holdsAck_(ackId: number): boolean {
     return this.#frames.some((frame) => frame.ackId === ackId)
   }
 
   /** Removes and returns every waiting frame, oldest first. */
-  takeAll(): QueuedFrame[] {
+  takeAll_(): QueuedFrame[] {
     return this.#frames.splice(0)
   }
 }

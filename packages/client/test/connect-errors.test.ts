@@ -76,10 +76,11 @@ describeTransports('connect errors', (transport) => {
     })
     const port = await listen(silent)
     try {
+      // Before the constructor, which starts the attempt and its timer.
+      const started = Date.now()
       const client = createClient(`http://127.0.0.1:${port}/realtime`, { reconnection: false, connectTimeoutMs: 200 })
       const failures = collect<ConnectErrorEvent>(client.lifecycle, 'connect_error')
       const errors = collect<RealtimeError>(client.lifecycle, 'error')
-      const started = Date.now()
       await until(() => errors.length > 0, 5000, 'the error that ends the attempt')
       expect(Date.now() - started).toBeGreaterThanOrEqual(190)
       expect(failures.map(outline)).toEqual([{ transport: transport.name, cause: 'timeout', status: undefined, willRetry: false }])

@@ -1,3 +1,4 @@
+import { isValidChannel } from './channel-key.js'
 import { ErrorCode, RealtimeError } from './errors.js'
 import {
   MAX_CHANNELS_PER_FRAME,
@@ -99,14 +100,15 @@ const integer: Rule = { test: isInteger, is: 'a non-negative integer' }
 const string: Rule = { test: (value) => typeof value === 'string', is: 'a string' }
 const boolean: Rule = { test: (value) => typeof value === 'boolean', is: 'a boolean' }
 const name: Rule = { test: isValidName, is: 'a string of 1 to 256 characters' }
-const names: Rule = { test: (value) => Array.isArray(value) && value.every(isValidName), is: 'an array of channel names' }
+const channel: Rule = { test: isValidChannel, is: 'a channel: a name of 1 to 256 characters, optionally followed by U+001F and options (1281 characters in all)' }
+const names: Rule = { test: (value) => Array.isArray(value) && value.every(isValidChannel), is: 'an array of channels' }
 const absent: Rule = { test: (value) => value === undefined, is: 'absent (a client publishes with a "pub" frame)' }
 const error: Rule = {
   test: (value) => isObject(value) && typeof value.code === 'string' && typeof value.message === 'string',
   is: 'an object { code: string, message: string }',
 }
 const channelList: Rule = {
-  test: (value) => Array.isArray(value) && value.length > 0 && value.length <= MAX_CHANNELS_PER_FRAME && value.every(isValidName),
+  test: (value) => Array.isArray(value) && value.length > 0 && value.length <= MAX_CHANNELS_PER_FRAME && value.every(isValidChannel),
   is: 'an array of 1 to 100 channel names',
 }
 const historyLimit: Rule = { test: (value) => isInteger(value) && value >= 1 && value <= MAX_HISTORY_LIMIT, is: 'an integer from 1 to 1000' }
@@ -116,14 +118,14 @@ const resume: Rule = {
     isObject(value) &&
     typeof value.token === 'string' &&
     isInteger(value.s) &&
-    (value.ch === undefined || (isObject(value.ch) && Object.entries(value.ch).every(([channel, offset]) => isValidName(channel) && isInteger(offset)))),
+    (value.ch === undefined || (isObject(value.ch) && Object.entries(value.ch).every(([channel, offset]) => isValidChannel(channel) && isInteger(offset)))),
   is: 'an object { token: string, s: integer, ch?: { [channel]: integer } }',
 }
 const positions: Rule = {
   test: (value) =>
     isObject(value) &&
     Object.keys(value).length <= MAX_CHANNELS_PER_FRAME &&
-    Object.entries(value).every(([channel, position]) => isValidName(channel) && isObject(position) && typeof position.epoch === 'string' && isInteger(position.offset)),
+    Object.entries(value).every(([channel, position]) => isValidChannel(channel) && isObject(position) && typeof position.epoch === 'string' && isInteger(position.offset)),
   is: 'an object mapping at most 100 channel names to { epoch: string, offset: integer }',
 }
 
@@ -134,11 +136,11 @@ const clientShapes = /* @__PURE__ */ compile({
   auth: { id: integer },
   pong: {},
   event: { e: name, 'id?': integer, 's?': integer, 'o?': integer, 'ch?': absent },
-  pub: { ch: name, e: name, 'id?': integer, 's?': integer },
+  pub: { ch: channel, e: name, 'id?': integer, 's?': integer },
   ack,
   sub: { id: integer, ch: channelList, 'since?': positions },
   rcv: { s: integer },
-  hist: { id: integer, ch: name, 'since?': integer, 'limit?': historyLimit },
+  hist: { id: integer, ch: channel, 'since?': integer, 'limit?': historyLimit },
   unsub: { 'id?': integer, ch: channelList },
 })
 
@@ -156,7 +158,7 @@ const serverShapes = /* @__PURE__ */ compile({
     'lost?': names,
   },
   ping: {},
-  event: { e: name, 'id?': integer, 's?': integer, 'o?': integer, 'ch?': name },
+  event: { e: name, 'id?': integer, 's?': integer, 'o?': integer, 'ch?': channel },
   ack,
   rcv: { s: integer },
   error: { code: string, message: string },
@@ -211,7 +213,7 @@ function decode(text: string, shapes: Shapes, channelEvents: boolean): unknown {
 /** The event frame that a compact channel event stands for. */
 function channelEvent(fields: unknown[]): EventFrame {
   const [ch, o, e, d] = fields
-  if (fields.length < 3 || fields.length > 4 || !isValidName(ch) || !isInteger(o) || !isValidName(e)) {
+  if (fields.length < 3 || fields.length > 4 || !isValidChannel(ch) || !isInteger(o) || !isValidName(e)) {
     throw badFrame('a channel event must be [channel, offset, event] or [channel, offset, event, data]')
   }
   const frame: EventFrame = { t: 'event', e, ch }

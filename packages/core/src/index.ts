@@ -15,6 +15,20 @@ export {
   utf8Length,
 } from './codec.js'
 export {
+  CHANNEL_OPTIONS_SEPARATOR,
+  MAX_CHANNEL_KEY_LENGTH,
+  MAX_CHANNEL_OPTIONS_DEPTH,
+  MAX_CHANNEL_OPTIONS_KEYS,
+  MAX_CHANNEL_OPTIONS_LENGTH,
+  canonicalJson,
+  channelKey,
+  isValidChannel,
+  parseChannelKey,
+  type ChannelOptions,
+  type JsonValue,
+  type ParsedChannelKey,
+} from './channel-key.js'
+export {
   CloseCode,
   ErrorCode,
   RealtimeError,
@@ -64,7 +78,11 @@ export type {
   ClientSocket,
   ClientSocketListener,
   ClientTransport,
+  ForwardedAnswer,
+  ForwardedRequest,
   HttpServerLike,
+  NodeRequestLike,
+  NodeResponseLike,
   RequestInfo,
   ServerSocket,
   ServerSocketListener,

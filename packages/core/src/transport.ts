@@ -62,6 +62,40 @@ export interface TransportHost {
   checkOrigin(origin: string | null): 'allowed' | 'refused' | 'unchecked'
   /** A connection was opened; returns where its frames go. */
   open(socket: ServerSocket, request: TransportRequest): ServerSocketListener
+  /**
+   * Has the node of a cluster that holds session `request.sid` answer a request this node
+   * cannot (no sticky sessions behind a load balancer); resolves undefined when no node holds
+   * it, or without a cluster adapter. HTTP transports call it for the requests of a session
+   * they do not hold.
+   */
+  forward?(request: ForwardedRequest, timeoutMs: number): Promise<ForwardedAnswer | undefined>
+}
+
+/**
+ * An HTTP request of a session held by another node of the cluster, as the node that received it
+ * passes it on. JSON, so any cluster adapter can carry it.
+ */
+export interface ForwardedRequest {
+  /** The transport's name (`sse`, `polling`). */
+  readonly transport: string
+  /** The session the request names. */
+  readonly sid: string
+  readonly method: string
+  /** Path and query, e.g. `/realtime?transport=polling&sid=…`. */
+  readonly url: string
+  /** Headers with lower-case names. */
+  readonly headers: Readonly<Record<string, string>>
+  /** The body as text (empty without one). */
+  readonly body: string
+  /** IP address of the client, as the receiving node saw it. */
+  readonly remoteAddress: string
+}
+
+/** The answer of the node holding the session to a {@link ForwardedRequest}. */
+export interface ForwardedAnswer {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string
 }
 
 /** Minimal shape of a Node `http.Server`, so this package stays free of Node types. */
@@ -71,10 +105,37 @@ export interface HttpServerLike {
   listenerCount(event: string): number
 }
 
+/** Minimal shape of a Node `http.IncomingMessage`, so this package stays free of Node types. */
+export interface NodeRequestLike {
+  readonly method?: string | undefined
+  readonly url?: string | undefined
+  readonly headers: Record<string, string | string[] | undefined>
+  /** Whether the whole body has arrived. */
+  readonly complete: boolean
+  readonly socket: { readonly remoteAddress?: string | undefined; destroy(): unknown } | null
+  on(event: string, listener: (...args: any[]) => void): unknown
+  off(event: string, listener: (...args: any[]) => void): unknown
+}
+
+/** Minimal shape of a Node `http.ServerResponse`, so this package stays free of Node types. */
+export interface NodeResponseLike {
+  writeHead(status: number, headers: Record<string, string>): unknown
+  write(text: string): boolean
+  end(text?: string): unknown
+  destroy(): unknown
+  readonly writableLength: number
+  readonly writableFinished: boolean
+  readonly closed?: boolean
+  readonly socket: { destroy(): unknown } | null
+  once(event: string, listener: (...args: any[]) => void): unknown
+}
+
 /** Who sent a fetch-API request, as far as the runtime knows. */
 export interface RequestInfo {
   /** IP address of the peer; empty when the runtime does not say. */
   remoteAddress: string
+  /** The request came from another node of the cluster ({@link TransportHost.forward}): it is not passed on again. */
+  forwarded?: boolean
 }
 
 /**
@@ -92,6 +153,18 @@ export interface ServerTransport {
    * returns undefined, synchronously, if it does not.
    */
   handle?(request: Request, info: RequestInfo, host: TransportHost): Promise<Response> | undefined
+  /**
+   * Answers a Node.js HTTP request if it belongs to this transport, writing to `response` itself
+   * (no fetch `Request` or `Response` is built); returns undefined, synchronously, if it does not.
+   * A Node.js server (`rt.attach`) prefers it to `handle`. The promise settles once the answer
+   * has started.
+   */
+  serve?(request: NodeRequestLike, response: NodeResponseLike, host: TransportHost): Promise<void> | undefined
+  /**
+   * Whether the transport holds session `sid`: HTTP transports, whose sessions span many
+   * requests, which a cluster may pass from the node that received them ({@link TransportHost.forward}).
+   */
+  holds?(sid: string): boolean
   /** Stops accepting connections. Open connections are closed by the server beforehand. */
   close(): Promise<void>
 }

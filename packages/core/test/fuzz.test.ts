@@ -37,6 +37,9 @@ const ENCODABLE_DEPTH = 1000
 
 const isInteger = (value: unknown): boolean => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
 const isName = (value: unknown): boolean => typeof value === 'string' && value.length >= 1 && value.length <= MAX_NAME_LENGTH
+/** The "channel" field type: a name, optionally followed by U+001F and options; 1281 code units at most. */
+const isChannel = (value: unknown): boolean =>
+  typeof value === 'string' && value.length <= MAX_NAME_LENGTH + 1 + 1024 && isName(value.includes('\u001f') ? value.slice(0, value.indexOf('\u001f')) : value)
 
 /** The "error payload" of the field types: `code` and `message` strings, a finite `retryAfterMs` kept, other members dropped. */
 function isErrorPayload(value: unknown): boolean {
@@ -54,7 +57,8 @@ const fieldTypes: Record<string, (value: unknown) => boolean> = {
   integer: isInteger,
   string: (value) => typeof value === 'string',
   name: isName,
-  'channel list': (value) => Array.isArray(value) && value.length >= 1 && value.length <= MAX_CHANNELS_PER_FRAME && value.every(isName),
+  channel: isChannel,
+  'channel list': (value) => Array.isArray(value) && value.length >= 1 && value.length <= MAX_CHANNELS_PER_FRAME && value.every(isChannel),
   'error payload': isErrorPayload,
   any: () => true,
 }

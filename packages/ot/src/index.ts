@@ -37,6 +37,7 @@ export {
   type OpRecord,
   type OpenAnswer,
   type OpenRequest,
+  type RefusedMessage,
   type SubmitAnswer,
   type SubmitRequest,
 } from './shared/protocol.js'

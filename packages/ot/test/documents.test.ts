@@ -8,7 +8,16 @@ import { converged, openDoc, startDocServer } from './doc-support.js'
 /** A Map-backed stand-in for `localStorage`. */
 function memoryLocalStorage(): KeyValueStorage & { map: Map<string, string> } {
   const map = new Map<string, string>()
-  return { map, getItem: (k) => map.get(k) ?? null, setItem: (k, v) => void map.set(k, v), removeItem: (k) => void map.delete(k) }
+  return {
+    map,
+    get length() {
+      return map.size
+    },
+    key: (i) => [...map.keys()][i] ?? null,
+    getItem: (k) => map.get(k) ?? null,
+    setItem: (k, v) => void map.set(k, v),
+    removeItem: (k) => void map.delete(k),
+  }
 }
 
 describe('documents', () => {
@@ -142,6 +151,8 @@ describe('documents', () => {
     doc.insert(3, 'def')
     doc.insert(0, '>')
     expect(storage.map.size).toBe(1)
+    // The page unloads: it gives its entry up (as on `pagehide`) for the reloaded page.
+    doc.close()
     const second = await connectedClient(url)
     const reloaded = document(second, 'reload', { pending: localStoragePending(storage) })
     expect(reloaded.clientId).toBe(doc.clientId)

@@ -74,6 +74,24 @@ describe('document limits', () => {
     await bystanderKeepsWorking(url, 'flood', docs)
   })
 
+  it('answers a flood of doc:send with one refusal each, within the rate limit, while a bystander edits', async () => {
+    const { url, docs } = await startDocServer({ requestsPerSecond: 5, requestBurst: 10, load: () => 'abc' }, { rateLimit: false })
+    const attacker = await connectedClient(url)
+    await attacker.channel('doc:sendflood').subscribe()
+    const refusals: Array<{ s?: number; code: string; retryAfterMs?: number }> = []
+    attacker.on('doc:refused', (message: { s?: number; code: string; retryAfterMs?: number }) => void refusals.push(message))
+    // 40 ops that do not fit, then nothing: at most the burst is even looked at.
+    for (let s = 1; s <= 40; s++) attacker.emit('doc:send', { d: 'sendflood', v: 0, op: [99, 'x'], c: 'attacker', s })
+    await until(() => refusals.length === 40, 10_000, 'a refusal for each')
+    const codes = refusals.map((refusal) => refusal.code)
+    expect(codes.filter((code) => code === DocumentErrorCode.Conflict).length).toBeLessThanOrEqual(12)
+    expect(codes.filter((code) => code === ErrorCode.RateLimited).length).toBeGreaterThanOrEqual(28)
+    expect(refusals.find((refusal) => refusal.code === ErrorCode.RateLimited)?.retryAfterMs).toBeGreaterThan(0)
+    expect(new Set(refusals.map((refusal) => refusal.s)).size).toBe(40)
+    expect(await docs.read('sendflood')).toEqual({ text: 'abc', revision: 0 })
+    await bystanderKeepsWorking(url, 'sendflood', docs)
+  })
+
   it('bounds the submits waiting on one document while a bystander edits another', async () => {
     const { url, docs } = await startDocServer({ maxQueuedSubmits: 5, storage: undefined }, { rateLimit: false })
     const attacker = await connectedClient(url)

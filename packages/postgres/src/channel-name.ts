@@ -1,3 +1,5 @@
+import { ErrorCode, RealtimeError, parseChannelKey, type ChannelOptions } from '@org/realtime-core'
+
 /** The channel-name prefix database changes live under. */
 export const DB_NAMESPACE = 'db:'
 
@@ -57,6 +59,46 @@ export function parseTableChannel(name: string): TableChannel | undefined {
     }
   }
   return { schema: match[1] as string, table: match[2] as string, filter, columns }
+}
+
+/**
+ * The subscription options of a table channel (`client.channel('db:public:todos', { filter,
+ * columns })`), checked: only `filter` (a string) and `columns` (1 to 64 column names) are
+ * known, and they may not be given in the name's query as well.
+ * @throws RealtimeError `BAD_REQUEST` for anything else.
+ */
+export function withTableOptions(channel: TableChannel, options: ChannelOptions | undefined): TableChannel {
+  if (options === undefined) return channel
+  for (const key of Object.keys(options)) {
+    if (key !== 'filter' && key !== 'columns') throw badOption(`unknown option "${key.slice(0, 64)}": a table channel takes "filter" and "columns"`)
+  }
+  const { filter, columns } = options
+  if (filter !== undefined && (typeof filter !== 'string' || filter === '')) throw badOption('"filter" must be a string such as "list_id=eq.42"')
+  if (columns !== undefined && (!Array.isArray(columns) || columns.length === 0 || columns.length > MAX_COLUMNS || !columns.every((column) => typeof column === 'string' && column !== ''))) {
+    throw badOption(`"columns" must list 1 to ${MAX_COLUMNS} column names`)
+  }
+  if ((filter !== undefined && channel.filter !== undefined) || (columns !== undefined && channel.columns !== undefined)) {
+    throw badOption('give the filter and the columns either in the options or in the name, not both')
+  }
+  return { ...channel, filter: (filter as string | undefined) ?? channel.filter, columns: (columns as string[] | undefined) ?? channel.columns }
+}
+
+/**
+ * What a `db:` room asks for: its channel key (see `channelKey` of `@org/realtime-core`) read
+ * back, the name's query and the options together; undefined when it is not a valid table channel.
+ */
+export function readTableRoom(room: string): TableChannel | undefined {
+  try {
+    const { name, options } = parseChannelKey(room)
+    const channel = parseTableChannel(name)
+    return channel === undefined ? undefined : withTableOptions(channel, options)
+  } catch {
+    return undefined
+  }
+}
+
+function badOption(why: string): RealtimeError {
+  return new RealtimeError(ErrorCode.BadRequest, `Invalid table channel options: ${why}`)
 }
 
 function encodeValue(value: string): string {

@@ -1,16 +1,21 @@
 /**
- * The client side of database changes: a table's changes as a channel.
+ * The client side of database changes: a table's changes as a channel. The channel itself is
+ * `client.channel<TableEvents<Row>>('db:public:todos', { filter, columns })`; {@link table} adds
+ * typed change objects and resubscribes by itself after a `RESET`.
  * @module @org/realtime-postgres/client
  */
 import type { Channel, ChannelLifecycleEvents, Lifecycle, RealtimeClient, SubscribedEvent } from '@org/realtime-client'
-import { tableChannelName } from './channel-name.js'
+import { DB_NAMESPACE } from './channel-name.js'
 import type { ChangePayload, ChangeType } from './payload.js'
 
 export { tableChannelName, parseTableChannel, type TableChannel } from './channel-name.js'
-export type { ChangePayload, ChangeType } from './payload.js'
+export type { ChangePayload, ChangeType, ResetPayload, TableEvents } from './payload.js'
 
-/** Options of {@link table}. */
-export interface TableOptions {
+/**
+ * Options of a table channel: of {@link table}, and the subscription options of
+ * `client.channel('db:<schema>:<table>', options)`.
+ */
+export type TableOptions = {
   /**
    * Only rows that match: `column=op.value` with `eq`, `neq`, `lt`, `lte`, `gt`, `gte`, or
    * `column=in.(a,b)`; checked by the server against the column's type at subscribe time.
@@ -76,7 +81,8 @@ const TYPES: readonly ChangeType[] = ['INSERT', 'UPDATE', 'DELETE']
 export function table<Row = Record<string, unknown>>(client: RealtimeClient, name: string, options: TableOptions = {}): TableChannelHandle<Row> {
   const colon = name.indexOf(':')
   const [schema, tableName] = colon === -1 ? ['public', name] : [name.slice(0, colon), name.slice(colon + 1)]
-  const channel = client.channel(tableChannelName({ schema, table: tableName, filter: options.filter, columns: options.columns }))
+  const { filter, columns } = options
+  const channel = client.channel(`${DB_NAMESPACE}${schema}:${tableName}`, { filter: filter || undefined, columns: columns?.length ? columns : undefined })
   const listeners = new Map<ChangeType | '*', Set<(change: TableChange<Row>) => void>>()
   const dispatch = (payload: ChangePayload, offset: number | undefined): void => {
     const change: TableChange<Row> = {

@@ -5,7 +5,7 @@
 export { DB_NAMESPACE, parseTableChannel, tableChannelName, type TableChannel } from './channel-name.js'
 export { FILTER_OPERATORS, MAX_IN_VALUES, compileFilter, isFilterable, type FilterOperator, type RowFilter } from './filter.js'
 export type { PostgresChangesOptions, TableChannelRequest } from './options.js'
-export type { ChangePayload, ChangeType } from './payload.js'
+export type { ChangePayload, ChangeType, ResetPayload, TableEvents } from './payload.js'
 export { postgresChanges, type PostgresChanges, type PostgresChangesEvents } from './plugin.js'
 export {
   checkWalLevel,

@@ -4,8 +4,15 @@ import type { ChangePayload } from './payload.js'
 
 /** A `db:` channel a client asks for, as `authorize` receives it. */
 export interface TableChannelRequest extends TableChannel {
-  /** The channel's full name. */
+  /**
+   * The channel's name with its filter and columns in it, as `tableChannelName` writes them
+   * (`db:public:todos?filter=list_id=eq.42`), whether the client gave them as options
+   * (`client.channel('db:public:todos', { filter })`) or in the name: rules written against names
+   * see the filter either way.
+   */
   readonly name: string
+  /** The room the subscription joins: its channel key (the name and options the client sent). */
+  readonly room: string
 }
 
 /** Options of `postgresChanges`. */
@@ -58,9 +65,9 @@ export interface PostgresChangesOptions<TData = Record<string, any>> {
   /**
    * Whether `conn` may see a change of `row` (`new`, or `old` for a DELETE), for rules that row
    * security would apply in the database. Called once per change for each distinct `identity` among
-   * the subscribers the change reaches, not per subscriber. Channels of tables it guards are not
-   * replayed after a reconnect (the history cannot know who reads it): their clients get
-   * `recovered: false` and refetch.
+   * the subscribers the change reaches, not per subscriber. A replay after a reconnect, and
+   * `channel.history()`, go through it too, once per change for the connection that reads: a
+   * returning client gets exactly the changes it may see.
    * @default every subscriber sees every change its filter matches
    */
   readonly filterRow?: (conn: Connection<TData>, row: Record<string, unknown>, change: ChangePayload) => boolean

@@ -1,5 +1,8 @@
-/** What a row change looks like on the wire: the data of the `INSERT`, `UPDATE` and `DELETE` events. */
-export interface ChangePayload {
+/**
+ * What a row change looks like on the wire: the data of the `INSERT`, `UPDATE` and `DELETE`
+ * events. `Row` types the rows (see `TableEvents`).
+ */
+export interface ChangePayload<Row = Record<string, unknown>> {
   /** `INSERT`, `UPDATE` or `DELETE`: also the event's name. */
   readonly type: ChangeType
   /** The table's schema. */
@@ -9,12 +12,12 @@ export interface ChangePayload {
   /** When the transaction committed, as an ISO 8601 string. */
   readonly commitTimestamp: string
   /** The row after an INSERT or UPDATE; absent for a DELETE, and when `tooLarge`. */
-  readonly new?: Record<string, unknown>
+  readonly new?: Row
   /**
    * The row before an UPDATE or DELETE: with `REPLICA IDENTITY FULL` all its columns, else only
    * the primary key's (a DELETE) or nothing (an UPDATE that kept its key).
    */
-  readonly old?: Record<string, unknown>
+  readonly old?: Partial<Row>
   /**
    * Set when the row's JSON exceeded `maxRowBytes`: `new` and `old` are left out, and `key`
    * names the row by its primary key (or replica identity) so the app can fetch it.
@@ -26,6 +29,33 @@ export interface ChangePayload {
 
 /** The kinds of row change. */
 export type ChangeType = 'INSERT' | 'UPDATE' | 'DELETE'
+
+/**
+ * The data of the `RESET` event: the server's change history started over (its replication slot
+ * was lost), so changes may have been missed: load the table again.
+ */
+export interface ResetPayload {
+  /** Always `RESET`: tells it apart from a change where one listener hears several events. */
+  readonly type: 'RESET'
+  /** The new epoch of the channels' history. */
+  readonly epoch: string
+}
+
+/**
+ * The events of a table channel, to type `client.channel<TableEvents<Todo>>('db:public:todos', {
+ * filter })`: `INSERT`, `UPDATE` and `DELETE` carry a {@link ChangePayload} of `Row`, `RESET` a
+ * {@link ResetPayload}. For one listener of every change, use `table()` and its `on('*', …)`.
+ */
+export type TableEvents<Row = Record<string, unknown>> = {
+  /** A row was inserted: `new` holds it. */
+  INSERT: (change: ChangePayload<Row>) => void
+  /** A row was updated: `new` holds it, `old` what it was (all of it with `REPLICA IDENTITY FULL`). */
+  UPDATE: (change: ChangePayload<Row>) => void
+  /** A row was deleted: `old` holds it (its key only without `REPLICA IDENTITY FULL`). */
+  DELETE: (change: ChangePayload<Row>) => void
+  /** The history started over: load the table again. */
+  RESET: (reset: ResetPayload) => void
+}
 
 /** A column of a table as the replication stream describes it. */
 export interface StreamColumn {

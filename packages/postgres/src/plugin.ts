@@ -1,7 +1,7 @@
-import { ErrorCode, RealtimeError, TypedEmitter, type Logger, type PluginServer, type RealtimePlugin } from '@org/realtime-server'
-import { encodeData } from '@org/realtime-core'
+import { ErrorCode, RealtimeError, TypedEmitter, type Connection, type Logger, type PluginServer, type RealtimePlugin } from '@org/realtime-server'
+import { channelKey, encodeData } from '@org/realtime-core'
 import pg from 'pg'
-import { DB_NAMESPACE, parseTableChannel } from './channel-name.js'
+import { DB_NAMESPACE, parseTableChannel, tableChannelName, withTableOptions } from './channel-name.js'
 import { compileFilter } from './filter.js'
 import { Applier } from './internal/applier.js'
 import { Catalog } from './internal/catalog.js'
@@ -11,6 +11,7 @@ import { defaultLogger } from './internal/default-logger.js'
 import { ReplicationStream } from './internal/replication.js'
 import { TableRooms } from './internal/rooms.js'
 import type { PostgresChangesOptions } from './options.js'
+import type { ChangePayload, ResetPayload } from './payload.js'
 import { checkWalLevel, tableName } from './setup.js'
 
 /** Events of {@link PostgresChanges.events}. */
@@ -66,14 +67,26 @@ export function postgresChanges<TData = Record<string, any>>(options: PostgresCh
   pool.on('error', (error) => logger.warn('postgres-changes: a pooled connection failed', { error }))
   const catalog = new Catalog(pool, publication)
   const log = new ChangeLog(pool, schema, slot)
-  const rooms = new TableRooms(catalog, options.filterRow !== undefined)
+  const filterRow = options.filterRow as ((conn: Connection<any>, row: Record<string, unknown>, change: ChangePayload) => boolean) | undefined
+  const rooms = new TableRooms(catalog, filterRow !== undefined)
+  /** Whether `reader` may see the change logged as `json`, for a replay or a history page: what `filterRow` says of its row. */
+  const mayRead = (filter: NonNullable<typeof filterRow>, reader: Connection<any>, json: string): boolean => {
+    const change = JSON.parse(json) as ChangePayload
+    // A too-large marker carries only the row's key: the filter decides on that.
+    try {
+      return filter(reader, change.new ?? change.old ?? change.key ?? {}, change) === true
+    } catch (error) {
+      logger.warn('postgres-changes: filterRow threw: the change is not replayed to that connection', { error })
+      return false
+    }
+  }
   let rt: PluginServer<TData> | undefined
   let started = false
   let markOpened: () => void = () => undefined
   /** Settles once the change log was opened the first time: the history's epoch and offsets are known. */
   const opened = new Promise<void>((resolve) => (markOpened = resolve))
   const waiters: Array<{ resolve: () => void; reject: (error: unknown) => void; failFast: boolean }> = []
-  const history = new DbHistory(log, (room) => rooms.view(room), () => opened)
+  const history = new DbHistory(log, (room) => rooms.view(room), () => opened, filterRow === undefined ? undefined : (reader, json) => mayRead(filterRow, reader, json))
   let stream: ReplicationStream | undefined
   const applier = new Applier({
     rt: () => rt,
@@ -83,7 +96,7 @@ export function postgresChanges<TData = Record<string, any>>(options: PostgresCh
     catalog,
     logSchema: schema,
     maxRowBytes: options.maxRowBytes ?? 524_288,
-    filterRow: options.filterRow as never,
+    filterRow,
     identity: (options.identity as never) ?? ((conn) => conn.id),
     durable: (lsn) => stream?.durable(lsn),
     fail: (error) => stream?.fail(error),
@@ -127,9 +140,10 @@ export function postgresChanges<TData = Record<string, any>>(options: PostgresCh
   async function announceReset(epoch: string, id: number): Promise<void> {
     const names = [...rooms.all()].map((room) => room.name)
     const server = rt
+    const reset: ResetPayload = { type: 'RESET', epoch }
     history.lastId = id
     if (server === undefined || names.length === 0) return
-    await history.broadcasting(id, [encodeData({ epoch }) as string], () => Promise.all(names.map((name) => server.local.to(name).emit('RESET', { epoch }))))
+    await history.broadcasting(id, [encodeData(reset) as string], () => Promise.all(names.map((name) => server.local.to(name).emit('RESET', reset))))
   }
 
   /**
@@ -201,10 +215,13 @@ export function postgresChanges<TData = Record<string, any>>(options: PostgresCh
       rt = server
       start()
     },
-    async authorize(conn, channel, action, app) {
+    channelOptions: true,
+    async authorize(conn, channel, action, app, subscription) {
       if (action !== 'subscribe') return false
-      const parsed = parseTableChannel(channel)
-      if (parsed === undefined) throw new RealtimeError(ErrorCode.BadRequest, `"${channel}" is not a table channel: db:<schema>:<table>, optionally ?filter=<column>=<op>.<value>&columns=<a,b>`)
+      const named = parseTableChannel(channel)
+      if (named === undefined) throw new RealtimeError(ErrorCode.BadRequest, `"${channel}" is not a table channel: db:<schema>:<table>, with options { filter, columns }`)
+      const parsed = withTableOptions(named, subscription)
+      const room = channelKey(channel, subscription)
       await waitReady(options.readyTimeoutMs ?? 15_000)
       const key = `${parsed.schema}.${parsed.table}`
       const table = allowed === undefined || allowed.has(key) ? await catalog.find(key) : undefined
@@ -213,11 +230,12 @@ export function postgresChanges<TData = Record<string, any>>(options: PostgresCh
         if (!table.columns.has(column)) throw new RealtimeError(ErrorCode.BadRequest, `Column "${column}" does not exist in ${key}`)
       }
       if (parsed.filter !== undefined) compileFilter(parsed.filter, table.columns)
-      if (!rooms.reserve(key, channel, maxChannels)) {
+      if (!rooms.reserve(key, room, maxChannels)) {
         throw new RealtimeError(ErrorCode.LimitExceeded, `Table ${key} has ${maxChannels} channels in use: subscribe to one of them, or without a filter`)
       }
-      const request = { ...parsed, name: channel }
-      return options.authorize !== undefined ? options.authorize(conn, request, app) : app(conn, channel, 'subscribe')
+      // The app's rules see the filter in the name, whichever form the client used.
+      const request = { ...parsed, name: subscription === undefined ? channel : tableChannelName(parsed), room }
+      return options.authorize !== undefined ? options.authorize(conn, request, app) : app(conn, request.name, 'subscribe')
     },
     onJoin(conn, room) {
       if (room.startsWith(DB_NAMESPACE)) rooms.join(conn, room)

@@ -2,7 +2,7 @@ import { RealtimeClient } from '@org/realtime-client'
 import { webSocketTransport } from '@org/realtime-transport-ws/client'
 import { afterEach, describe, expect, it } from 'vitest'
 import { bystanderClient } from '../../server/test/second-address.js'
-import { table, type TableChange } from '../src/client.js'
+import { table, type TableChange, type TableEvents } from '../src/client.js'
 import { setupNames, startChangesServer, useTestDatabase, waitFor } from './pg-support.js'
 import { tcpProxy } from './tcp-proxy.js'
 
@@ -98,7 +98,7 @@ describe('authorization', () => {
     expect(calls).toBe(6)
   })
 
-  it('does not replay a table guarded by filterRow: the client is told to refetch, and sees no row it may not', async () => {
+  it('replays a table guarded by filterRow through it: a returning client misses nothing it may see and gets nothing it may not', async () => {
     const names = await setupNames(database, ['docs'], true)
     const server = await startChangesServer<{ user: string }>(
       database,
@@ -117,15 +117,72 @@ describe('authorization', () => {
     docs.on('*', (change) => seen.push(change))
     docs.lifecycle.on('subscribed', (event) => recovered.push(event.recovered))
     await docs.subscribe()
-    await database.db.query(`INSERT INTO docs (owner, body) VALUES ('alice', 'before')`)
+    const kept = await database.db.query<{ id: number }>(`INSERT INTO docs (owner, body) VALUES ('alice', 'before'), ('alice', 'given away'), ('alice', 'deleted') RETURNING id`)
+    await waitFor(() => seen.length === 3, 15_000, 'the first rows')
+    const [, given, deleted] = kept.rows.map((row) => row.id)
+    proxy.cut()
+    await database.db.query(`INSERT INTO docs (owner, body) VALUES ('bob', 'secret'), ('alice', 'while away'), ('bob', 'secret 2')`)
+    await database.db.query(`UPDATE docs SET owner = 'bob', body = 'now bobs' WHERE id = $1`, [given])
+    await database.db.query(`DELETE FROM docs WHERE id = $1`, [deleted])
+    await database.db.query(`INSERT INTO docs (owner, body) VALUES ('alice', 'last')`)
+    proxy.restore()
+    await waitFor(() => recovered.length === 2 && seen.length >= 6, 15_000, 'the comeback')
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(recovered).toEqual([false, true])
+    // The UPDATE's new row is bob's: alice may not see it, as live.
+    expect(seen.slice(3).map((change) => [change.type, change.new?.body ?? change.old?.body])).toEqual([
+      ['INSERT', 'while away'],
+      ['DELETE', 'deleted'],
+      ['INSERT', 'last'],
+    ])
+    expect(seen.map((change) => change.offset)).toEqual([...seen.map((change) => change.offset)].sort((a, b) => (a as number) - (b as number)))
+    // A history page goes through it too.
+    const page = await docs.channel.history()
+    expect(page.messages.map((message) => (message.data as { new?: { body: string }; old?: { body: string } }).new?.body ?? (message.data as { old?: { body: string } }).old?.body)).toEqual([
+      'before',
+      'given away',
+      'deleted',
+      'while away',
+      'deleted',
+      'last',
+    ])
+  })
+
+  it('replays through filterRow into a fresh session as well, when the session ended while its client was away', async () => {
+    const names = await setupNames(database, ['docs'], true)
+    const server = await startChangesServer<{ user: string }>(
+      database,
+      names,
+      { authenticate: (handshake) => handshake.auth as { user: string } },
+      { identity: (conn) => conn.data.user, filterRow: (conn, row) => row.owner === conn.data.user },
+    )
+    closers.push(() => server.rt.close())
+    const connections: Array<{ disconnect(code?: number): void }> = []
+    server.rt.on('connection', (conn) => void connections.push(conn))
+    const proxy = await tcpProxy(server.port)
+    closers.push(() => proxy.close())
+    const bob = new RealtimeClient(`http://127.0.0.1:${proxy.port}/realtime`, { transports: [webSocketTransport()], auth: { user: 'bob' }, reconnection: { initialDelayMs: 50, maxDelayMs: 200 } })
+    closers.push(() => bob.disconnect())
+    const docs = bob.channel<TableEvents>('db:public:docs', { columns: ['id', 'owner', 'body'] })
+    const seen: string[] = []
+    const recovered: boolean[] = []
+    for (const type of ['INSERT', 'UPDATE', 'DELETE'] as const) docs.on(type, (change) => seen.push(`${type} ${String((change.new ?? change.old)?.body)}`))
+    docs.lifecycle.on('subscribed', (event) => recovered.push(event.recovered))
+    await docs.subscribe()
+    const first = await database.db.query<{ id: number }>(`INSERT INTO docs (owner, body) VALUES ('bob', 'b0'), ('alice', 'a0') RETURNING id`)
     await waitFor(() => seen.length === 1, 15_000, 'the first row')
     proxy.cut()
-    await database.db.query(`INSERT INTO docs (owner, body) VALUES ('bob', 'secret'), ('alice', 'while away')`)
+    await waitFor(() => connections.length === 1, 5_000, 'the connection')
+    // The session ends on the server: the client comes back into a fresh one and subscribes from its offset.
+    connections[0]?.disconnect()
+    const away = await database.db.query<{ id: number }>(`INSERT INTO docs (owner, body) VALUES ('alice', 'a1'), ('bob', 'b1'), ('alice', 'a2'), ('bob', 'b2') RETURNING id`)
+    await database.db.query(`UPDATE docs SET body = 'b1 edited' WHERE id = $1`, [away.rows[1]?.id])
+    await database.db.query(`DELETE FROM docs WHERE id = $1`, [first.rows[1]?.id])
     proxy.restore()
-    await waitFor(() => recovered.length === 2, 15_000, 'the comeback')
+    await waitFor(() => recovered.length === 2 && seen.length >= 4, 15_000, 'the comeback')
     await new Promise((resolve) => setTimeout(resolve, 300))
-    expect(recovered).toEqual([false, false])
-    expect(seen.map((change) => change.new?.body)).toEqual(['before'])
+    expect(recovered).toEqual([false, true])
+    expect(seen).toEqual(['INSERT b0', 'INSERT b1', 'INSERT b2', 'UPDATE b1 edited'])
   })
 
   it('refuses a subscription past maxChannelsPerTable while a bystander keeps receiving changes', async () => {

@@ -1,4 +1,4 @@
-import type { ClientState, RealtimeClient, RealtimeError, ReconnectEvent } from '@org/realtime-client'
+import type { ClientState, DisconnectEvent, RealtimeClient, RealtimeError, ReconnectEvent, ReconnectingEvent } from '@org/realtime-client'
 
 /** The connection as {@link useRealtime} shows it. */
 export interface ConnectionStatus {
@@ -19,6 +19,13 @@ export interface ConnectionStatus {
    * successful connect. Show it: failures should not be silent.
    */
   readonly error: RealtimeError | undefined
+  /**
+   * While `state` is `reconnecting`: the number of the reconnection attempt scheduled or under way
+   * (1, 2, …, the `reconnecting` event's `attempt`), to show "reconnecting (attempt 3)…".
+   * Undefined in every other state.
+   * @default undefined
+   */
+  readonly reconnectAttempt: number | undefined
 }
 
 /** The status while rendering on the server: nothing connects there. */
@@ -28,6 +35,7 @@ export const SERVER_CONNECTION_STATUS: ConnectionStatus = Object.freeze({
   id: undefined,
   recovered: undefined,
   error: undefined,
+  reconnectAttempt: undefined,
 })
 
 /** One client's connection status as an external store for `useSyncExternalStore`. */
@@ -37,6 +45,7 @@ export class ConnectionStore {
   #status: ConnectionStatus
   #recovered: boolean | undefined
   #error: RealtimeError | undefined
+  #attempt: number | undefined
 
   constructor(client: RealtimeClient) {
     this.#client = client
@@ -46,7 +55,7 @@ export class ConnectionStore {
   readonly subscribe = (onChange: () => void): (() => void) => {
     if (this.#watchers.size === 0) {
       const { lifecycle } = this.#client
-      lifecycle.on('connect', this.#onConnect).on('disconnect', this.#refresh).on('reconnecting', this.#refresh)
+      lifecycle.on('connect', this.#onConnect).on('disconnect', this.#onDisconnect).on('reconnecting', this.#onReconnecting)
       lifecycle.on('connect_error', this.#refresh).on('reconnect', this.#onReconnect).on('error', this.#onError)
     }
     this.#watchers.add(onChange)
@@ -54,7 +63,7 @@ export class ConnectionStore {
       this.#watchers.delete(onChange)
       if (this.#watchers.size > 0) return
       const { lifecycle } = this.#client
-      lifecycle.off('connect', this.#onConnect).off('disconnect', this.#refresh).off('reconnecting', this.#refresh)
+      lifecycle.off('connect', this.#onConnect).off('disconnect', this.#onDisconnect).off('reconnecting', this.#onReconnecting)
       lifecycle.off('connect_error', this.#refresh).off('reconnect', this.#onReconnect).off('error', this.#onError)
     }
   }
@@ -63,7 +72,7 @@ export class ConnectionStore {
   readonly getSnapshot = (): ConnectionStatus => {
     const status = this.#status
     const client = this.#client
-    if (status.state !== client.state || status.id !== client.id || status.recovered !== this.#recovered || status.error !== this.#error) {
+    if (status.state !== client.state || status.id !== client.id || status.recovered !== this.#recovered || status.error !== this.#error || status.reconnectAttempt !== this.#reconnectAttempt()) {
       this.#status = this.#read()
     }
     return this.#status
@@ -73,11 +82,23 @@ export class ConnectionStore {
 
   readonly #onConnect = (): void => {
     this.#error = undefined
+    this.#attempt = undefined
     this.#refresh()
   }
 
   readonly #onReconnect = ({ recovered }: ReconnectEvent): void => {
     this.#recovered = recovered
+    this.#refresh()
+  }
+
+  readonly #onDisconnect = ({ willReconnect }: DisconnectEvent): void => {
+    // Disconnected for good: a later `connect()` counts its attempts from 1 again.
+    if (!willReconnect) this.#attempt = undefined
+    this.#refresh()
+  }
+
+  readonly #onReconnecting = ({ attempt }: ReconnectingEvent): void => {
+    this.#attempt = attempt
     this.#refresh()
   }
 
@@ -92,7 +113,12 @@ export class ConnectionStore {
 
   #read(): ConnectionStatus {
     const client = this.#client
-    return { state: client.state, connected: client.connected, id: client.id, recovered: this.#recovered, error: this.#error }
+    return { state: client.state, connected: client.connected, id: client.id, recovered: this.#recovered, error: this.#error, reconnectAttempt: this.#reconnectAttempt() }
+  }
+
+  /** The attempt of the last `reconnecting` event, while the client is reconnecting. */
+  #reconnectAttempt(): number | undefined {
+    return this.#client.state === 'reconnecting' ? this.#attempt : undefined
   }
 }
 

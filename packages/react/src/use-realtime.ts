@@ -15,8 +15,8 @@ export interface UseRealtimeResult extends ConnectionStatus {
  * @throws RealtimeError `BAD_REQUEST` outside a `RealtimeProvider`.
  *
  * @example
- * const { client, state, error } = useRealtime()
- * if (state === 'reconnecting') return <Banner>Reconnecting…</Banner>
+ * const { client, state, reconnectAttempt, error } = useRealtime()
+ * if (state === 'reconnecting') return <Banner>Reconnecting (attempt {reconnectAttempt})…</Banner>
  */
 export function useRealtime(): UseRealtimeResult {
   const { client } = useRealtimeContext('useRealtime')

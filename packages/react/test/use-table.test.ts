@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { tableChannelName } from '@org/realtime-postgres/client'
+import { channelKey } from '@org/realtime-server'
 import { createElement as h, useState } from 'react'
 import { afterEach, describe, expect, it } from 'vitest'
 import { setupNames, startChangesServer, useTestDatabase } from '../../postgres/test/pg-support.js'
@@ -53,7 +53,7 @@ describe('useTable', () => {
     await untilText(tree, '[milk,brown eggs]', 15_000)
     await database.db.query(`DELETE FROM todos WHERE title = 'milk'`)
     await untilText(tree, '[brown eggs]', 15_000)
-    const channel = tableChannelName({ schema: 'public', table: 'todos', filter: 'list=eq.1' })
+    const channel = channelKey('db:public:todos', { filter: 'list=eq.1' })
     expect(joins.get(channel)).toBe(1)
     tree.unmount()
     let left = false
@@ -82,7 +82,7 @@ describe('useTable', () => {
     await database.db.query(`INSERT INTO todos (list, title) VALUES (3, 'three again'), (4, 'four again')`)
     await untilText(tree, '[four,four again]', 15_000)
     expect(tree.text()).not.toContain('three')
-    const old = tableChannelName({ schema: 'public', table: 'todos', filter: 'list=eq.3' })
+    const old = channelKey('db:public:todos', { filter: 'list=eq.3' })
     let left = false
     for (let i = 0; i < 500 && !left; i++) {
       left = (await rt.in(old).count()) === 0

@@ -5,6 +5,8 @@ import {
   type Adapter,
   type AdapterNode,
   type BroadcastPacket,
+  type ForwardedAnswer,
+  type ForwardedRequest,
   type HistoryOptions,
   type Published,
   type RoomMember,
@@ -280,6 +282,17 @@ export class RedisAdapter extends TypedEmitter<RedisAdapterEvents> implements Ad
   takeSession(token: string): Promise<SessionSnapshot | undefined> {
     if (this.#rpc === undefined || !this.#up) return Promise.resolve(undefined)
     return this.#rpc.takeSession(token)
+  }
+
+  /**
+   * Has the node holding an HTTP session answer a request of it that came to this node (SSE and
+   * long-polling behind a round-robin load balancer): the first request of a session asks every
+   * node, the next go straight to the node that answered. Undefined while Redis is unreachable,
+   * or when no node holds the session.
+   */
+  forwardRequest(request: ForwardedRequest, timeoutMs: number): Promise<ForwardedAnswer | undefined> {
+    if (this.#rpc === undefined || !this.#up) return Promise.resolve(undefined)
+    return this.#rpc.forward(request, timeoutMs)
   }
 
   /** The members of `room` on every node (the other nodes answer within `sessionLookupMs`). */

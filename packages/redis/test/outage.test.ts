@@ -27,6 +27,17 @@ function expectEveryMessageOnce(got: Array<[string, number]>, publishers: string
   }
 }
 
+/** Which of 1..count each publisher's messages are missing or repeated, for a failure's message. */
+function describeMissing(got: Array<[string, number]>, publishers: string[], count: number): string {
+  return publishers
+    .map((publisher) => {
+      const numbers = got.filter(([from]) => from === publisher).map(([, n]) => n)
+      const missing = Array.from({ length: count }, (_, i) => i + 1).filter((n) => !numbers.includes(n))
+      return `${publisher}: ${numbers.length} received, missing [${missing.join(',')}]`
+    })
+    .join(', ')
+}
+
 describe('Redis outages', () => {
   for (const persistent of [false, true]) {
     it(`keeps delivering on each node while Redis restarts${persistent ? ' (with persistence)' : ''}, and loses no message`, async () => {
@@ -38,6 +49,9 @@ describe('Redis outages', () => {
       const events: string[] = []
       a.adapter.on('down', () => events.push('down'))
       a.adapter.on('up', ({ resent }) => events.push(`up:${resent > 0}`))
+      const lost: string[] = []
+      a.adapter.on('lost', ({ count }) => lost.push(`A lost ${count}`))
+      b.adapter.on('lost', ({ count }) => lost.push(`B lost ${count}`))
       const onA = await reader(a, 'feed')
       const onB = await reader(b, 'feed')
       const N = 300
@@ -57,7 +71,9 @@ describe('Redis outages', () => {
         await new Promise((resolve) => setTimeout(resolve, 3))
       }
       await restarted
-      await until(() => onA.got.length >= 2 * N + 1 && onB.got.length >= 2 * N + 1, 30_000, 'every message on both nodes')
+      await until(() => onA.got.length >= 2 * N + 1 && onB.got.length >= 2 * N + 1, 30_000, 'every message on both nodes').catch((error: Error) => {
+        throw new Error(`${error.message}: node A ${describeMissing(onA.got, ['a', 'b'], N)}; node B ${describeMissing(onB.got, ['a', 'b'], N)}; adapter events ${events.join(',')}; ${lost.join(', ') || 'nothing reported lost'}`)
+      })
       await new Promise((resolve) => setTimeout(resolve, 200))
       expectEveryMessageOnce(onA.got, ['a', 'b'], N)
       expectEveryMessageOnce(onB.got, ['a', 'b'], N)

@@ -1,3 +1,4 @@
+import type { ForwardedAnswer, ForwardedRequest } from '@org/realtime-core'
 import { MemoryHistory, type HistoryOptions, type HistoryStore, type MaybePromise } from './history.js'
 import { isThenable } from './internal/is-thenable.js'
 import type { RoomMember } from './room-members.js'
@@ -52,6 +53,11 @@ export interface AdapterNode {
    * that cannot be resumed.
    */
   releaseSession(token: string): SessionSnapshot | undefined
+  /**
+   * Answers an HTTP request another node received for a session this node holds (see
+   * {@link Adapter.forwardRequest}); undefined, at once, when this node does not hold it.
+   */
+  answerRequest(request: ForwardedRequest): Promise<ForwardedAnswer> | undefined
 }
 
 /**
@@ -116,6 +122,14 @@ export interface Adapter {
    * starts a new one and recovers its channels by offset).
    */
   takeSession?(token: string): Promise<SessionSnapshot | undefined>
+  /**
+   * Has the node that holds an HTTP session answer a request of it that this node received (SSE
+   * and long-polling behind a load balancer without sticky sessions): asks the other nodes'
+   * {@link AdapterNode.answerRequest}, waiting at most `timeoutMs` for the answer (a long poll is
+   * held that long). Undefined when no node holds the session. Without it, such a request is
+   * answered 404 and the client opens a new session that resumes the old one.
+   */
+  forwardRequest?(request: ForwardedRequest, timeoutMs: number): Promise<ForwardedAnswer | undefined>
   /** Releases what the adapter holds. */
   close(): MaybePromise<void>
 }

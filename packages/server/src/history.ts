@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { ChannelPosition } from '@org/realtime-core'
+import type { Connection } from './connection.js'
 
 /** A broadcast as the history keeps it. */
 export interface Published {
@@ -69,6 +70,12 @@ export interface HistoryReadLimits {
   readonly maxBytes?: number
 }
 
+/**
+ * The connection a history read is for (a replay after a reconnect, or `channel.history()`): a
+ * store whose messages depend on who reads them (a row filter, say) filters them for it.
+ */
+export type HistoryReader = Connection<any>
+
 /** A value, or a promise of it: what a store in this process answers at once, a networked one later. */
 export type MaybePromise<T> = T | Promise<T>
 
@@ -93,8 +100,13 @@ export interface HistoryStore {
    * never had a message or a member, or it was forgotten).
    */
   peek(room: string): MaybePromise<ChannelPosition | undefined>
-  /** Messages of `room` after `offset`, oldest first, within `limits`. Starts no history. */
-  after(room: string, offset: number, limits?: HistoryReadLimits): MaybePromise<HistorySlice>
+  /**
+   * Messages of `room` after `offset`, oldest first, within `limits`. Starts no history.
+   * `reader`: the connection the messages are for, when the server reads them for one (every
+   * replay and history page); a store may leave out what that connection may not see, and must
+   * not return anything it may not see.
+   */
+  after(room: string, offset: number, limits?: HistoryReadLimits, reader?: HistoryReader): MaybePromise<HistorySlice>
   /** Releases what the store holds. */
   close(): MaybePromise<void>
 }

@@ -1,3 +1,4 @@
+import type { ChannelOptions } from '@org/realtime-core'
 import type { Connection } from './connection.js'
 import type { HistoryStore } from './history.js'
 import type { Authorize, IncomingEvent } from './hooks.js'
@@ -36,7 +37,16 @@ export interface RealtimePlugin<TData = Record<string, any>> {
    * app's `authorize`, which it receives as `app` to compose with (e.g. allow `presence:room:1`
    * to whoever the app lets subscribe to `room:1`). Without it, the app's `authorize` decides.
    */
-  authorize?(conn: Connection<TData>, channel: string, action: ChannelAction, app: Authorize<TData>): boolean | Promise<boolean>
+  authorize?(conn: Connection<TData>, channel: string, action: ChannelAction, app: Authorize<TData>, options?: ChannelOptions): boolean | Promise<boolean>
+  /**
+   * Whether the channels of its `namespaces` take subscription options (`client.channel(name,
+   * options)`): they then reach its `authorize` and `beforeSubscribe`, and each distinct set of
+   * options is a room of its own, `channelKey(name, options)`, which its `onJoin`, `onLeave` and
+   * `after…` hooks see. Without it, a subscription with options to its namespaces is refused
+   * with `BAD_REQUEST`.
+   * @default false
+   */
+  readonly channelOptions?: boolean
   /**
    * Where the channels of its `namespaces` keep their history, in place of the adapter's: offsets,
    * recovery after a reconnect and `channel.history()` come from it (a database's change log,
@@ -64,8 +74,12 @@ export interface RealtimePlugin<TData = Record<string, any>> {
   onJoin?(conn: Connection<TData>, room: string, reason: JoinReason): void
   /** `conn` left `room`. */
   onLeave?(conn: Connection<TData>, room: string, reason: LeaveReason): void
-  /** A client asks to subscribe to `channel`, which `authorize` allowed: throw to refuse. */
-  beforeSubscribe?(conn: Connection<TData>, channel: string): void | Promise<void>
+  /**
+   * A client asks to subscribe to `channel`, which `authorize` allowed: throw to refuse.
+   * `channel` is the room it would join: its channel key (see `channelOptions`), whose
+   * `options` come parsed.
+   */
+  beforeSubscribe?(conn: Connection<TData>, channel: string, options?: ChannelOptions): void | Promise<void>
   /** A client subscribed to `channel` (it joined the room, and what it missed was replayed). */
   afterSubscribe?(conn: Connection<TData>, channel: string): void
   /** A client asks to unsubscribe from `channel`: throw to refuse (it stays subscribed). */

@@ -29,6 +29,8 @@ import { memoryAdapter, type Adapter, type AdapterNode, type BroadcastOptions, t
 import type { HistoryStore, MaybePromise } from './history.js'
 import { broadcastOperator, type BroadcastOperator } from './broadcast.js'
 import { coreOf, createConnection, type Connection } from './connection.js'
+import { answerForwarded } from './internal/answer-forwarded.js'
+import { authorizeChannel, optionsOf } from './internal/authorize-channel.js'
 import { ConnectionCore, type ConnectionHost } from './internal/connection-core.js'
 import { Handshakes } from './internal/handshake.js'
 import { Heartbeat, type Beating } from './internal/heartbeat.js'
@@ -43,6 +45,7 @@ import { isThenable } from './internal/is-thenable.js'
 import { chain } from './internal/maybe-promise.js'
 import { originPolicy } from './internal/origin-policy.js'
 import { serveWithFetch } from './internal/node-fetch-bridge.js'
+import { serveNodeRequest } from './internal/serve-node-request.js'
 import { randomId } from './internal/random-id.js'
 import { prepareResume, resume } from './internal/resume.js'
 import { serveClient } from './internal/serve-client.js'
@@ -224,6 +227,7 @@ export class RealtimeServer<
         closeTimeoutMs: this.#options.closeTimeoutMs,
         checkOrigin,
         open: (socket, request) => this.#open(socket, request, transport.name),
+        forward: (request, timeoutMs) => this.#adapter.forwardRequest?.(request, timeoutMs) ?? Promise.resolve(undefined),
       })
     }
     const limits = options.rateLimit === false ? undefined : rateLimits(options.rateLimit)
@@ -257,7 +261,7 @@ export class RealtimeServer<
         this.#notify('leave', conn, room, reason)
       },
       guards: (hook) => this.#plugins.has(hook),
-      guard: (hook, conn, channel) => this.#plugins.guard(hook, conn, channel),
+      guard: (hook, conn, channel) => (hook === 'beforeSubscribe' ? this.#plugins.guard(hook, conn, channel, optionsOf(channel)) : this.#plugins.guard(hook, conn, channel)),
       subscribed: (hook, conn, channel) => this.#plugins.notify(hook, conn, channel),
       broadcast: (packet) => this.#broadcast(packet),
       authorize: (conn, channel, action) => this.#checkAuthorization(conn, channel, action),
@@ -333,9 +337,13 @@ export class RealtimeServer<
     // Closing the HTTP server (an app's SIGTERM handler, Fastify's `close()`) closes this server too.
     if (httpServer !== this.#ownHttpServer) this.#detach.push(closeWithServer(httpServer, () => this.close(), this.#logger))
     for (const [transport, host] of this.#hosts) transport.attach?.(httpServer, path, host)
-    if (this.#transports.some((transport) => transport.handle !== undefined)) {
+    if (this.#transports.some((transport) => transport.handle !== undefined || transport.serve !== undefined)) {
       this.#detach.push(
         interceptRequests(httpServer, path, (request, response) => {
+          // While closing, sessions still deliver their last frames; new ones are refused by #open.
+          if (!this.#closed) this.#start()
+          // The transport a request names answers it on Node.js's own objects; the fetch bridge takes the rest.
+          if (serveNodeRequest(request, response, this.#hosts, this.#logger)) return
           serveWithFetch(request, response, (fetchRequest, remoteAddress) => this.handleRequest(fetchRequest, { remoteAddress }), this.#logger).catch(
             (error: unknown) => {
               this.#logger.error('HTTP transport failed', { error })
@@ -361,7 +369,7 @@ export class RealtimeServer<
   async handleRequest(request: Request, info: Partial<RequestInfo> = {}): Promise<Response> {
     // While closing, sessions still deliver their last frames; new ones are refused by #open.
     if (!this.#closed) this.#start()
-    const requestInfo: RequestInfo = { remoteAddress: info.remoteAddress ?? '' }
+    const requestInfo: RequestInfo = { remoteAddress: info.remoteAddress ?? '', ...(info.forwarded === true ? { forwarded: true } : {}) }
     for (const [transport, host] of this.#hosts) {
       const answer = transport.handle?.(request, requestInfo, host)
       if (answer !== undefined) return answer
@@ -409,6 +417,7 @@ export class RealtimeServer<
         historySource: (room) => this.#plugins.claimant(room)?.history,
         members: (room) => localMembers(this.#rooms.members(room)) as RoomMember[],
         releaseSession: (token) => this.#releaseSession(token),
+        answerRequest: (request) => answerForwarded(request, this.#hosts),
       }),
     )
     this.#heartbeat ??= new Heartbeat(() => coresOf(this.#connections), this.#options.pingIntervalMs, this.#options.pingTimeoutMs)
@@ -735,16 +744,8 @@ export class RealtimeServer<
   }
 
   /** Asks the plugin that claims `channel`'s namespace, which composes with the app's `authorize`, or the app's `authorize` alone. */
-  async #checkAuthorization(conn: Connection<TData>, channel: string, action: ChannelAction): Promise<ErrorPayload | undefined> {
-    const plugin = this.#plugins.claimant(channel)
-    try {
-      const allowed = plugin?.authorize === undefined ? this.#authorize(conn, channel, action) : plugin.authorize(conn, channel, action, this.#authorize)
-      if (await allowed) return undefined
-    } catch (error) {
-      if (isRealtimeError(error)) return { code: error.code, message: error.message }
-      this.#logger.error(plugin?.authorize === undefined ? 'authorize threw' : `plugin "${plugin.name}" authorize threw`, { error, channel, action })
-    }
-    return { code: ErrorCode.Forbidden, message: `Not allowed to ${action} "${channel}"` }
+  #checkAuthorization(conn: Connection<TData>, channel: string, action: ChannelAction): Promise<ErrorPayload | undefined> {
+    return authorizeChannel(this.#plugins, this.#authorize, this.#logger, conn, channel, action)
   }
 }
 

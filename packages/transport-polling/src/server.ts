@@ -2,8 +2,8 @@
  * Long-polling transport, server half: batched frames down held GETs, up in POSTs.
  * @module @org/realtime-transport-polling/server
  */
-import type { RequestInfo, TransportHost } from '@org/realtime-core'
-import { HttpServerTransport, type HttpTransportOptions } from '@org/realtime-core/http'
+import type { TransportHost } from '@org/realtime-core'
+import { HttpServerTransport, type HttpExchange, type HttpTransportOptions } from '@org/realtime-core/http'
 import { PollingSession } from './internal/polling-session.js'
 
 /** Options of the long-polling server transport. */
@@ -51,17 +51,27 @@ class PollingTransport extends HttpServerTransport<PollingSession> implements Po
     this.#sessionTimeoutMs = options.sessionTimeoutMs ?? 10_000
   }
 
-  protected open(request: Request, info: RequestInfo, host: TransportHost, headers: Record<string, string>): Response {
+  protected open(exchange: HttpExchange, host: TransportHost, headers: Record<string, string>): void {
     const session = new PollingSession(this.newSessionId(), this.timing(this.#sessionTimeoutMs, host), () => this.unregister(session))
     this.register(session)
-    const url = new URL(request.url)
-    session.listener = host.open(session, { url: url.pathname + url.search, headers: Object.fromEntries(request.headers), remoteAddress: info.remoteAddress })
+    session.listener = host.open(session, { url: exchange.url, headers: exchange.headers(), remoteAddress: exchange.remoteAddress })
     // Refused at once (over a limit, say): the refusal is the answer, and no session is kept for it.
-    if (session.ended) return session.refusal(headers)
-    return Response.json({ sid: session.id, key: session.key, holdMs: this.#holdMs }, { headers: { ...headers, 'cache-control': 'no-store' } })
+    if (session.ended) return session.refusal(exchange, headers)
+    const body = JSON.stringify({ sid: session.id, key: session.key, holdMs: this.#holdMs })
+    exchange.reply(200, { ...headers, 'content-type': 'application/json', 'cache-control': 'no-store' }, body)
   }
 
-  protected resume(session: PollingSession, request: Request, headers: Record<string, string>): Promise<Response> {
-    return session.poll(request.signal, headers, this.#holdMs)
+  /** A long-poll GET of a session held by another node is passed on too: its answer is one body. */
+  protected override forwards(method: string): boolean {
+    return method === 'GET' || super.forwards(method)
+  }
+
+  /** The node holding the session may hold a long poll for `holdMs` before it answers. */
+  protected override forwardTimeoutMs(): number {
+    return this.#holdMs + super.forwardTimeoutMs()
+  }
+
+  protected resume(session: PollingSession, exchange: HttpExchange, headers: Record<string, string>): void {
+    session.poll(exchange, headers, this.#holdMs)
   }
 }

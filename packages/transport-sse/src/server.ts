@@ -2,9 +2,8 @@
  * Server-sent events transport, server half: events down a `text/event-stream`, frames up in POSTs.
  * @module @org/realtime-transport-sse/server
  */
-import { ErrorCode, type RequestInfo, type TransportHost } from '@org/realtime-core'
-import { DIRECT_BODY, HttpServerTransport, errorResponse, type DirectTarget, type HttpTransportOptions } from '@org/realtime-core/http'
-import type { EventStreamBody } from './internal/event-stream-body.js'
+import { ErrorCode, type TransportHost } from '@org/realtime-core'
+import { HttpServerTransport, replyError, type HttpExchange, type HttpTransportOptions } from '@org/realtime-core/http'
 import { SseSession } from './internal/sse-session.js'
 
 /** Options of the SSE server transport. */
@@ -74,41 +73,32 @@ class SseTransport extends HttpServerTransport<SseSession> implements SseServerT
     await super.close()
   }
 
-  protected open(request: Request, info: RequestInfo, host: TransportHost, headers: Record<string, string>): Response {
+  protected open(exchange: HttpExchange, host: TransportHost, headers: Record<string, string>): void {
     const session = new SseSession(this.newSessionId(), this.timing(this.#options.sessionTimeoutMs, host), () => this.unregister(session), this.#options.resumeBytes)
     this.register(session)
     this.#keepAlive ??= setInterval(() => {
       for (const live of this.sessions()) live.keepAlive()
     }, this.#options.keepAliveMs)
     ;(this.#keepAlive as { unref?: () => void }).unref?.()
-    const url = new URL(request.url)
-    session.listener = host.open(session, {
-      url: url.pathname + url.search,
-      headers: Object.fromEntries(request.headers),
-      remoteAddress: info.remoteAddress,
-    })
+    session.listener = host.open(session, { url: exchange.url, headers: exchange.headers(), remoteAddress: exchange.remoteAddress })
     // From event 0: what the server sent while opening (a refusal, say) goes out first.
-    return this.#respond(session.stream(request.signal, 0) as EventStreamBody, headers)
+    session.stream(exchange, 0, streamHeaders(headers))
   }
 
-  protected resume(session: SseSession, request: Request, headers: Record<string, string>): Response {
-    const lastEventId = parseLastEventId(request.headers.get('last-event-id') ?? new URL(request.url).searchParams.get('lastEventId'))
-    const stream = lastEventId === undefined ? undefined : session.stream(request.signal, lastEventId)
-    if (stream === undefined) {
-      // The client cannot catch up: let it start a new session rather than miss frames.
-      session.terminate()
-      const message = lastEventId === undefined ? 'Last-Event-ID must be an event id: decimal digits' : 'The events after Last-Event-ID are no longer kept'
-      return errorResponse(410, ErrorCode.UnknownSession, message, headers)
-    }
-    return this.#respond(stream, headers)
+  protected resume(session: SseSession, exchange: HttpExchange, headers: Record<string, string>): void {
+    const lastEventId = parseLastEventId(exchange.header('last-event-id') ?? exchange.param('lastEventId'))
+    if (lastEventId !== undefined && session.stream(exchange, lastEventId, streamHeaders(headers))) return
+    // The client cannot catch up: let it start a new session rather than miss frames.
+    session.terminate()
+    const message = lastEventId === undefined ? 'Last-Event-ID must be an event id: decimal digits' : 'The events after Last-Event-ID are no longer kept'
+    replyError(exchange, 410, ErrorCode.UnknownSession, message, headers)
   }
+}
 
-  #respond(body: EventStreamBody, headers: Record<string, string>): Response {
-    const response = new Response(body.stream, { status: 200, headers: { ...headers, ...STREAM_HEADERS } })
-    // On a Node.js server, the bridge writes the events' text straight to the socket.
-    Object.defineProperty(response, DIRECT_BODY, { value: (target: DirectTarget) => body.takeOver(target) })
-    return response
-  }
+/** The headers of an event stream, with the CORS headers of its request (usually none). */
+function streamHeaders(cors: Record<string, string>): Record<string, string> {
+  for (const _ in cors) return { ...cors, ...STREAM_HEADERS }
+  return STREAM_HEADERS
 }
 
 /**

@@ -6,15 +6,15 @@ import { Listeners, type ReportListenerError } from './listeners.js'
 
 /** What a channel needs from its client. */
 export interface ChannelHost {
-  readonly client: RealtimeClient
-  requestSubscribe(channel: ClientChannel): void
+  readonly client_: RealtimeClient
+  requestSubscribe_(channel: ClientChannel): void
   /** `held`: whether the server had confirmed the subscription. */
-  requestUnsubscribe(channel: ClientChannel, held: boolean): void
-  publish(channel: string, event: string, data: unknown, ackTimeoutMs: number | undefined | false): Promise<unknown> | undefined
-  history(channel: string, options: HistoryOptions): Promise<ChannelHistory>
-  offset(channel: string): number | undefined
+  requestUnsubscribe_(channel: ClientChannel, held: boolean): void
+  publish_(channel: string, event: string, data: unknown, ackTimeoutMs: number | undefined | false): Promise<unknown> | undefined
+  history_(channel: string, options: HistoryOptions): Promise<ChannelHistory>
+  offset_(channel: string): number | undefined
   /** Reports the exception of a listener of the channel or its lifecycle. */
-  report: ReportListenerError
+  report_: ReportListenerError
 }
 
 /**
@@ -25,6 +25,8 @@ export interface ChannelHost {
  */
 export class ClientChannel extends Listeners implements Channel {
   readonly name: string
+  /** What names the subscription on the wire: the name, and the options if any (`channelKey`). */
+  readonly key_: string
   readonly lifecycle: Listeners
   readonly #host: ChannelHost
   /** Message names claimed by features: their messages reach the features only. */
@@ -32,15 +34,16 @@ export class ClientChannel extends Listeners implements Channel {
   readonly #features = new Map<unknown, unknown>()
   #state: ChannelState = 'unsubscribed'
   /** Whether the server holds the subscription: confirmed, and neither left nor lost with a session. */
-  held = false
+  held_ = false
   #waiting: Array<{ resolve(event: SubscribedEvent): void; reject(error: RealtimeError): void }> = []
 
-  constructor(name: string, host: ChannelHost) {
-    super(host.report)
+  constructor(name: string, key: string, host: ChannelHost) {
+    super(host.report_)
     this.name = name
+    this.key_ = key
     this.#host = host
-    this.lifecycle = new Listeners(host.report)
-    this.#claims = new Listeners(host.report)
+    this.lifecycle = new Listeners(host.report_)
+    this.#claims = new Listeners(host.report_)
   }
 
   get state(): ChannelState {
@@ -48,11 +51,11 @@ export class ClientChannel extends Listeners implements Channel {
   }
 
   get offset(): number | undefined {
-    return this.#host.offset(this.name)
+    return this.#host.offset_(this.key_)
   }
 
   /** Whether the channel should be (re)subscribed on connect. */
-  get wanted(): boolean {
+  get wanted_(): boolean {
     return this.#state !== 'unsubscribed'
   }
 
@@ -61,28 +64,28 @@ export class ClientChannel extends Listeners implements Channel {
     const confirmed = new Promise<SubscribedEvent>((resolve, reject) => this.#waiting.push({ resolve, reject }))
     if (this.#state === 'unsubscribed') {
       this.#state = 'subscribing'
-      this.#host.requestSubscribe(this)
+      this.#host.requestSubscribe_(this)
     }
     return confirmed
   }
 
   unsubscribe(): void {
     if (this.#state === 'unsubscribed') return
-    const held = this.held
+    const held = this.held_
     this.#end(new RealtimeError(ErrorCode.Closed, `Unsubscribed from "${this.name}"`), false, true)
-    this.#host.requestUnsubscribe(this, held)
+    this.#host.requestUnsubscribe_(this, held)
   }
 
   history(options: HistoryOptions = {}): Promise<ChannelHistory> {
-    return this.#host.history(this.name, options)
+    return this.#host.history_(this.key_, options)
   }
 
   publish(event: string, data?: unknown): void {
-    void this.#host.publish(this.name, event, data, false)
+    void this.#host.publish_(this.key_, event, data, false)
   }
 
   async publishWithAck(event: string, data?: unknown, options: AckOptions = {}): Promise<void> {
-    await this.#host.publish(this.name, event, data, options.timeoutMs)
+    await this.#host.publish_(this.key_, event, data, options.timeoutMs)
   }
 
   feature<T>(key: string | symbol, create: (context: FeatureContext) => T): T {
@@ -91,28 +94,28 @@ export class ClientChannel extends Listeners implements Channel {
         this.#claims.on(event, listener)
         return () => void this.#claims.off(event, listener)
       }
-      this.#features.set(key, create({ channel: this, client: this.#host.client, claim }))
+      this.#features.set(key, create({ channel: this, client: this.#host.client_, claim }))
     }
     return this.#features.get(key) as T
   }
 
   /** A message broadcast to this channel arrived: to the feature that claimed its name, else to the app. */
-  dispatch(event: string, data: unknown, offset: number | undefined): void {
-    ;(this.#claims.has(event) ? this.#claims : this).emit(event, data, { offset })
+  dispatch_(event: string, data: unknown, offset: number | undefined): void {
+    ;(this.#claims.has_(event) ? this.#claims : this).emit_(event, data, { offset })
   }
 
   /** The server answered a subscription request, or resumed the session that held it. */
-  subscribed(error: ErrorPayload | undefined, event: SubscribedEvent = { recovered: false }): void {
+  subscribed_(error: ErrorPayload | undefined, event: SubscribedEvent = { recovered: false }): void {
     if (this.#state === 'unsubscribed') return
     if (error !== undefined) return this.#end(new RealtimeError(error.code, error.message), true)
     this.#state = 'subscribed'
-    this.held = true
+    this.held_ = true
     for (const waiter of this.#waiting.splice(0)) waiter.resolve(event)
-    this.lifecycle.emit('subscribed', event)
+    this.lifecycle.emit_('subscribed', event)
   }
 
   /** The connection dropped: the subscription holds again once the server confirms it anew. */
-  lost(): void {
+  lost_(): void {
     if (this.#state === 'subscribed') this.#state = 'subscribing'
   }
 
@@ -120,17 +123,17 @@ export class ClientChannel extends Listeners implements Channel {
    * The subscription can no longer complete. `report`: whether the failure is the channel's own,
    * for its lifecycle `error` when no `subscribe()` promise reports it.
    */
-  failed(error: RealtimeError, report: boolean): void {
+  failed_(error: RealtimeError, report: boolean): void {
     if (this.#state !== 'unsubscribed') this.#end(error, report)
   }
 
   /** `left`: the app called `unsubscribe()`, which is no error for `unsubscribed` to carry. */
   #end(error: RealtimeError, report: boolean, left?: boolean): void {
     this.#state = 'unsubscribed'
-    this.held = false
+    this.held_ = false
     const waiting = this.#waiting.splice(0)
     for (const waiter of waiting) waiter.reject(error)
-    this.lifecycle.emit('unsubscribed', left ? {} : { error })
-    if (report && waiting.length === 0) this.lifecycle.emit('error', error)
+    this.lifecycle.emit_('unsubscribed', left ? {} : { error })
+    if (report && waiting.length === 0) this.lifecycle.emit_('error', error)
   }
 }

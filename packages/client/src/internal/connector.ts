@@ -30,13 +30,13 @@ export interface ConnectorListener extends ClientSocketListener {
  */
 export class Connector {
   /** The socket of the current attempt or connection. */
-  socket: ClientSocket | undefined
+  socket_: ClientSocket | undefined
   /** Whether the current socket reached `open`. */
-  opened = false
+  opened_ = false
   /** Reconnection attempts since the last connection. */
-  attempt = 0
+  attempt_ = 0
   /** Why the client dropped the current socket itself (`drop`), if it did. */
-  dropped: DisconnectReason | undefined
+  dropped_: DisconnectReason | undefined
   readonly #transports: Array<ClientTransport | BuiltInTransportName>
   readonly #reconnection: ReconnectionOptions | false
   readonly #timeoutMs: number
@@ -51,7 +51,7 @@ export class Connector {
    * Whether the server refused every transport tried since the last backoff with an HTTP status
    * that no retry changes: the URL serves no realtime endpoint.
    */
-  refusedAll = true
+  refusedAll_ = true
 
   constructor(transports: Array<ClientTransport | BuiltInTransportName>, reconnection: ReconnectionOptions | false, timeoutMs: number, listener: ConnectorListener) {
     for (const entry of transports) {
@@ -75,8 +75,8 @@ export class Connector {
     const index = this.#index
     const transport = this.#transports[index]
     if (transport === undefined) throw new RealtimeError(ErrorCode.TransportError, 'No transport configured')
-    this.opened = false
-    this.dropped = undefined
+    this.opened_ = false
+    this.dropped_ = undefined
     this.#timedOut = false
     const opens = ++this.#opens
     if (typeof transport === 'string') {
@@ -94,12 +94,12 @@ export class Connector {
     }
     const listener = this.#listener
     let socket: ClientSocket | undefined
-    const current = (): boolean => socket !== undefined && this.socket === socket
-    this.#timer = setTimeout(() => current() && (this.#timedOut = true) && this.drop('transport-close'), this.#timeoutMs)
-    socket = this.socket = transport.open(url, {
+    const current = (): boolean => socket !== undefined && this.socket_ === socket
+    this.#timer = setTimeout(() => current() && (this.#timedOut = true) && this.drop_('transport-close'), this.#timeoutMs)
+    socket = this.socket_ = transport.open(url, {
       open: () => {
         if (current()) {
-          this.opened = true
+          this.opened_ = true
           listener.open()
         }
       },
@@ -109,14 +109,14 @@ export class Connector {
   }
 
   /** The handshake succeeded: the attempt is over. */
-  connected(): void {
+  connected_(): void {
     clearTimeout(this.#timer)
-    this.attempt = 0
+    this.attempt_ = 0
   }
 
   /** Closes the socket without reporting it, and stops every attempt under way. */
   close(code: number, reason: string): void {
-    const socket = this.socket
+    const socket = this.socket_
     this.#closed()
     this.#opens++
     socket?.close(code, reason)
@@ -126,11 +126,11 @@ export class Connector {
    * Closes the socket as failed (`CloseCode.Stalled`), as if the network had: reconnection
    * follows. Reports the close when the transport does not.
    */
-  drop(reason: DisconnectReason): void {
-    this.dropped = reason
-    const socket = this.socket
+  drop_(reason: DisconnectReason): void {
+    this.dropped_ = reason
+    const socket = this.socket_
     socket?.close(CloseCode.Stalled, reason)
-    if (socket !== undefined && this.socket === socket) this.#closed() && this.#listener.close(CloseCode.Stalled, reason)
+    if (socket !== undefined && this.socket_ === socket) this.#closed() && this.#listener.close(CloseCode.Stalled, reason)
   }
 
   /**
@@ -138,17 +138,17 @@ export class Connector {
    * (a final close code), when `reconnection.maxAttempts` are used up, or when every transport
    * was refused with an HTTP `status` of 400 to 499 (but 408 and 429) before opening.
    */
-  willRetry(refused: boolean, status: number | undefined): boolean {
-    this.refusedAll &&= !this.opened && status !== undefined && status > 399 && status < 500 && status !== 408 && status !== 429
+  willRetry_(refused: boolean, status: number | undefined): boolean {
+    this.refusedAll_ &&= !this.opened_ && status !== undefined && status > 399 && status < 500 && status !== 408 && status !== 429
     if (refused) return false
     if (this.#fallsBack()) return true
     const options = this.#reconnection
-    return options !== false && !this.refusedAll && this.attempt < (options.maxAttempts ?? Infinity)
+    return options !== false && !this.refusedAll_ && this.attempt_ < (options.maxAttempts ?? Infinity)
   }
 
   /** The `connect_error` event of the socket that just closed, `code` and `message`, before the server's welcome. */
-  failure(code: number, message: string, status: number | undefined, willRetry: boolean): ConnectErrorEvent {
-    const cause = status !== undefined ? 'http-status' : this.#timedOut ? 'timeout' : this.opened ? 'closed' : 'unreachable'
+  failure_(code: number, message: string, status: number | undefined, willRetry: boolean): ConnectErrorEvent {
+    const cause = status !== undefined ? 'http-status' : this.#timedOut ? 'timeout' : this.opened_ ? 'closed' : 'unreachable'
     return { transport: this.transport as TransportName, cause, status, code, message, willRetry }
   }
 
@@ -156,23 +156,23 @@ export class Connector {
    * After a close that `willRetry`: opens the next transport at once when the current one never
    * opened, or schedules a reconnection with backoff and returns it.
    */
-  retry(): ReconnectingEvent | undefined {
+  retry_(): ReconnectingEvent | undefined {
     if (this.#fallsBack()) {
       this.#index++
       this.#listener.reopen()
       return undefined
     }
-    if (!this.opened) this.#index = 0
-    this.refusedAll = true
-    const attempt = ++this.attempt
+    if (!this.opened_) this.#index = 0
+    this.refusedAll_ = true
+    const attempt = ++this.attempt_
     const delayMs = backoffDelay(attempt, this.#reconnection as ReconnectionOptions)
     this.#timer = setTimeout(() => this.#listener.reopen(), delayMs)
     return { attempt, delayMs }
   }
 
   /** Makes the reconnection that waits for its backoff delay now (the network is back). */
-  hurry(): void {
-    if (this.socket === undefined) {
+  hurry_(): void {
+    if (this.socket_ === undefined) {
       clearTimeout(this.#timer)
       this.#listener.reopen()
     }
@@ -180,13 +180,13 @@ export class Connector {
 
   /** Whether the next transport is tried at once: trying it is part of the same attempt, not a reconnection. */
   #fallsBack(): boolean {
-    return !this.opened && this.#index + 1 < this.#transports.length
+    return !this.opened_ && this.#index + 1 < this.#transports.length
   }
 
   /** Forgets the socket; true, for chaining. */
   #closed(): true {
     clearTimeout(this.#timer)
-    this.socket = undefined
+    this.socket_ = undefined
     return true
   }
 }

@@ -1,34 +1,35 @@
 /**
  * Detects a dead server: if nothing arrives for `limitMs` (the server's ping interval plus its
- * ping timeout), calls `onDead`. Cheap per frame: `seen()` only stores a time.
+ * ping timeout), calls `onDead`. Cheap per frame: `seen_()` only stores a time.
  */
 export class HeartbeatWatch {
   #lastSeen = 0
-  #limitMs = 0
   #timer: ReturnType<typeof setTimeout> | undefined
+  readonly #onDead: () => void
 
-  constructor(private readonly onDead: () => void) {}
-
-  start(limitMs: number): void {
-    this.#limitMs = limitMs
-    this.#lastSeen = Date.now()
-    this.#schedule(limitMs)
+  constructor(onDead: () => void) {
+    this.#onDead = onDead
   }
 
-  seen(): void {
+  start_(limitMs: number): void {
+    this.seen_()
+    this.#check(limitMs, limitMs)
+  }
+
+  seen_(): void {
     this.#lastSeen = Date.now()
   }
 
-  stop(): void {
+  stop_(): void {
     clearTimeout(this.#timer)
-    this.#timer = undefined
   }
 
-  #schedule(delayMs: number): void {
+  /** Checks after `delayMs` whether the server was quiet for `limitMs`, and again when it was not. */
+  #check(limitMs: number, delayMs: number): void {
     this.#timer = setTimeout(() => {
-      const quietMs = Date.now() - this.#lastSeen
-      if (quietMs >= this.#limitMs) this.onDead()
-      else this.#schedule(this.#limitMs - quietMs)
+      const leftMs = this.#lastSeen + limitMs - Date.now()
+      if (leftMs > 0) this.#check(limitMs, leftMs)
+      else this.#onDead()
     }, delayMs)
   }
 }

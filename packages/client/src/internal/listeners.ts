@@ -21,9 +21,8 @@ export class Listeners {
   }
 
   on(event: string, listener: unknown): this {
-    const list = this.#byEvent.get(event)
-    if (list === undefined) this.#byEvent.set(event, [listener as Stored])
-    else list.push(listener as Stored)
+    // A new array: an emit under way calls the listeners it started with.
+    this.#byEvent.set(event, [...(this.#byEvent.get(event) ?? []), listener as Stored])
     return this
   }
 
@@ -45,7 +44,7 @@ export class Listeners {
   }
 
   /** Whether `event` has a listener. */
-  has(event: string): boolean {
+  has_(event: string): boolean {
     return this.#byEvent.has(event)
   }
 
@@ -54,9 +53,9 @@ export class Listeners {
    * server's `emitWithAck`), or undefined when there is none. The exceptions and rejections of
    * the others are reported, so one failing listener never stops the rest or the connection logic.
    */
-  call(event: string, data?: unknown, context?: unknown): FirstOutcome | undefined {
+  call_(event: string, data?: unknown, context?: unknown): FirstOutcome | undefined {
     let first: FirstOutcome | undefined
-    for (const listener of this.#byEvent.get(event)?.slice() ?? []) {
+    for (const listener of this.#byEvent.get(event) ?? []) {
       let outcome: FirstOutcome
       try {
         outcome = { value: listener(data, context) }
@@ -70,8 +69,8 @@ export class Listeners {
   }
 
   /** Calls every listener of `event`, reporting each exception and rejection. */
-  emit(event: string, data?: unknown, context?: unknown): void {
-    const first = this.call(event, data, context)
+  emit_(event: string, data?: unknown, context?: unknown): void {
+    const first = this.call_(event, data, context)
     if (first !== undefined) this.#settle(first, event)
   }
 

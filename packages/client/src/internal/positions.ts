@@ -11,18 +11,18 @@ export class Positions {
   readonly #awaiting = new Set<string>()
 
   /** A message with offset `offset` arrived on `channel`. */
-  received(channel: string, offset: number): void {
+  received_(channel: string, offset: number): void {
     this.#offsets.set(channel, offset)
     this.#awaiting.delete(channel)
   }
 
   /** The last offset received on `channel`, if any. */
-  offset(channel: string): number | undefined {
+  offset_(channel: string): number | undefined {
     return this.#offsets.get(channel)
   }
 
   /** Where to resume `channels` from in a `sub` frame, for those whose epoch is known. */
-  since(channels: readonly string[]): Record<string, ChannelPosition> | undefined {
+  since_(channels: readonly string[]): Record<string, ChannelPosition> | undefined {
     let since: Record<string, ChannelPosition> | undefined
     for (const channel of channels) {
       this.#awaiting.add(channel)
@@ -34,24 +34,24 @@ export class Positions {
   }
 
   /** The server confirmed a subscription: its stream continues after `result.offset`. */
-  confirmed(result: SubscribeResult): void {
+  confirmed_(result: SubscribeResult): void {
     if (result.epoch === undefined || result.offset === undefined) return
     this.#epochs.set(result.ch, result.epoch)
     if (this.#awaiting.delete(result.ch)) this.#offsets.set(result.ch, result.offset)
   }
 
   /** Last offsets of every channel, for a resume request. */
-  offsets(): Record<string, number> {
+  offsets_(): Record<string, number> {
     return Object.fromEntries(this.#offsets)
   }
 
   /** Forgets every channel but `kept`: the rooms of a session that ended are gone with it. */
-  keepOnly(kept: ReadonlySet<string>): void {
-    for (const channel of this.#offsets.keys()) if (!kept.has(channel)) this.forget(channel)
+  keepOnly_(kept: ReadonlySet<string>): void {
+    for (const channel of this.#offsets.keys()) if (!kept.has(channel)) this.forget_(channel)
   }
 
   /** Forgets `channel`. */
-  forget(channel: string): void {
+  forget_(channel: string): void {
     this.#offsets.delete(channel)
     this.#epochs.delete(channel)
     this.#awaiting.delete(channel)

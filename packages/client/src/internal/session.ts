@@ -14,11 +14,11 @@ interface SentFrame {
  */
 export class Session {
   /** The secret that resumes the session after a drop; undefined when the server keeps no sessions. */
-  token: string | undefined
+  token_: string | undefined
   /** The numbered frames received. */
-  readonly received = new ReceivedFrames()
+  readonly received_ = new ReceivedFrames()
   /** Acknowledgements awaited for numbered frames: a resumed session answers them, however long after. */
-  readonly acks = new Set<number>()
+  readonly acks_ = new Set<number>()
   readonly #send: (text: string) => void
   /** Last sequence number sent. */
   #sent = 0
@@ -34,12 +34,12 @@ export class Session {
    * `encoded`, numbered and kept until confirmed when it is an event or publish (`numbered`) on a
    * session that can be resumed.
    */
-  number(encoded: string, ackId: number | undefined, numbered: boolean): string {
-    if (numbered && this.token !== undefined) {
+  number_(encoded: string, ackId: number | undefined, numbered: boolean): string {
+    if (numbered && this.token_ !== undefined) {
       const s = ++this.#sent
       encoded = `{"s":${s},${encoded.slice(1)}`
       this.#unconfirmed.push({ s, frame: encoded, ackId })
-      if (ackId !== undefined) this.acks.add(ackId)
+      if (ackId !== undefined) this.acks_.add(ackId)
     }
     return encoded
   }
@@ -49,12 +49,12 @@ export class Session {
    * `ack`s), counts numbered frames for the next `rcv` (sent before the client's `pong` too), and
    * returns false for a numbered frame already received, sent again after a resume.
    */
-  receive(frame: ServerFrame): boolean {
+  receive_(frame: ServerFrame): boolean {
     if (frame.t === 'rcv') this.#unconfirmed.confirm(frame.s)
-    else if (frame.t === 'ping') this.received.pending > 0 && this.#confirm()
+    else if (frame.t === 'ping') this.received_.pending > 0 && this.#confirm()
     else if ((frame.t === 'event' || frame.t === 'ack') && frame.s !== undefined) {
-      if (frame.s <= this.received.last) return false
-      if (this.received.received(frame.s)) this.#confirm()
+      if (frame.s <= this.received_.last) return false
+      if (this.received_.received(frame.s)) this.#confirm()
       // Frames arrive in order: the answer to one confirms it and every frame sent before it.
       if (frame.t === 'ack') {
         const answered = this.#unconfirmed.frames.find((sent) => sent.ackId === frame.id)
@@ -65,12 +65,12 @@ export class Session {
   }
 
   #confirm(): void {
-    this.received.pending = 0
-    this.#send(`{"t":"rcv","s":${this.received.last}}`)
+    this.received_.pending = 0
+    this.#send(`{"t":"rcv","s":${this.received_.last}}`)
   }
 
   /** The session was resumed and the server has every frame up to `s`: the rest go again, before anything new. */
-  resume(s: number): void {
+  resume_(s: number): void {
     this.#unconfirmed.confirm(s)
     for (const sent of this.#unconfirmed.frames) this.#send(sent.frame)
   }
@@ -78,13 +78,13 @@ export class Session {
   /**
    * The session ended: nothing of it is sent again and the numbering starts over. Returns how
    * many emits without acknowledgement may not have reached the server; the acknowledgements
-   * still awaited are in `acks` until the caller rejects them.
+   * still awaited are in `acks_` until the caller rejects them.
    */
-  restart(): number {
+  restart_(): number {
     const plain = this.#unconfirmed.frames.filter((sent) => sent.ackId === undefined).length
     this.#unconfirmed.clear()
     this.#sent = 0
-    this.received.last = this.received.pending = 0
+    this.received_.last = this.received_.pending = 0
     return plain
   }
 }

@@ -1,10 +1,13 @@
 import { CloseCode, ErrorCode, RealtimeError, isRealtimeError } from '../errors.js'
-import type { RequestInfo, ServerTransport, TransportHost } from '../transport.js'
+import type { ForwardedRequest, NodeRequestLike, NodeResponseLike, RequestInfo, ServerTransport, TransportHost } from '../transport.js'
 import { KEY_HEADER } from './client-helpers.js'
 import { checkCors } from './cors.js'
+import { FetchExchange } from './fetch-exchange.js'
+import type { HttpExchange } from './http-exchange.js'
 import type { HttpSession, HttpSessionTiming } from './http-session.js'
 import { httpTransportDefaults, type HttpTransportOptions } from './http-transport-options.js'
-import { errorResponse } from './responses.js'
+import { NodeExchange } from './node-exchange.js'
+import { replyError } from './responses.js'
 import { randomHex } from './secrets.js'
 
 const FINAL_DELIVERY_MS = 1000
@@ -45,10 +48,19 @@ export abstract class HttpServerTransport<TSession extends HttpSession> implemen
     return this.#sessions.size
   }
 
+  /** Answers a fetch-API request of this transport (`rt.handleRequest`). */
   handle(request: Request, info: RequestInfo, host: TransportHost): Promise<Response> | undefined {
     const url = new URL(request.url)
     if (url.searchParams.get('transport') !== this.name) return undefined
-    return this.#dispatch(request, url, info, host)
+    const exchange = new FetchExchange(request, url, info.remoteAddress)
+    return this.#dispatch(exchange, info.forwarded === true, host).then(() => exchange.answer)
+  }
+
+  /** Answers a Node.js request of this transport directly (`rt.attach`): no fetch objects. */
+  serve(request: NodeRequestLike, response: NodeResponseLike, host: TransportHost): Promise<void> | undefined {
+    const exchange = new NodeExchange(request, response)
+    if (exchange.param('transport') !== this.name) return undefined
+    return this.#dispatch(exchange, false, host)
   }
 
   /**
@@ -64,10 +76,29 @@ export abstract class HttpServerTransport<TSession extends HttpSession> implemen
     this.#sessions.clear()
   }
 
-  /** Opens a session for a GET without `sid`; `register` adds it to the registry. */
-  protected abstract open(request: Request, info: RequestInfo, host: TransportHost, headers: Record<string, string>): Response | Promise<Response>
-  /** Serves a GET with the `sid` of a live session. */
-  protected abstract resume(session: TSession, request: Request, headers: Record<string, string>): Response | Promise<Response>
+  /** Opens a session for a GET without `sid` and answers it; `register` adds it to the registry. */
+  protected abstract open(exchange: HttpExchange, host: TransportHost, headers: Record<string, string>): void
+  /** Serves a GET with the `sid` of a live session (the answer may come later: a held long-poll). */
+  protected abstract resume(session: TSession, exchange: HttpExchange, headers: Record<string, string>): void
+
+  /** Whether this transport holds the session `sid` (a cluster asks, to pass it a request another node received). */
+  holds(sid: string): boolean {
+    return this.#sessions.has(sid)
+  }
+
+  /**
+   * Whether a request of this method for a session held by another node is passed on to that
+   * node (its answer is one body: a POST, a DELETE; a long-poll GET too); the others are answered
+   * 404, and the client opens a new session that resumes the old one.
+   */
+  protected forwards(method: string): boolean {
+    return method === 'POST' || method === 'DELETE'
+  }
+
+  /** Milliseconds the node holding a session may take to answer a request passed on to it. */
+  protected forwardTimeoutMs(): number {
+    return this.#options.bodyTimeoutMs + 5000
+  }
 
   /** A fresh session id, `<name>_<random>`. */
   protected newSessionId(): string {
@@ -92,45 +123,75 @@ export abstract class HttpServerTransport<TSession extends HttpSession> implemen
     if (this.#sessions.get(session.id) === session) this.#sessions.delete(session.id)
   }
 
-  async #dispatch(request: Request, url: URL, info: RequestInfo, host: TransportHost): Promise<Response> {
-    const cors = checkCors(request, host)
-    if (cors instanceof Response) return cors
-    const { headers } = cors
-    const sid = url.searchParams.get('sid')
+  /** Answers `exchange`, on either runtime; `forwarded`: it came from another node of the cluster. */
+  async #dispatch(exchange: HttpExchange, forwarded: boolean, host: TransportHost): Promise<void> {
+    const headers = checkCors(exchange, host)
+    if (headers === undefined) return
+    const sid = exchange.param('sid')
     try {
       if (sid === null) {
-        if (request.method !== 'GET') throw new RealtimeError(ErrorCode.BadRequest, 'Missing the "sid" parameter')
-        return await this.open(request, info, host, headers)
+        if (exchange.method !== 'GET') throw new RealtimeError(ErrorCode.BadRequest, 'Missing the "sid" parameter')
+        return this.open(exchange, host, headers)
       }
+      if (!this.#sessions.has(sid) && (await this.#forward(exchange, sid, forwarded, host, headers))) return
       const session = this.#find(sid)
       // Only the session's client can use it: a URL alone (from a log, a proxy) is not enough.
-      if (!session.proves(request.method, request.headers.get(KEY_HEADER), url.searchParams.get('resume'))) throw unknownSession()
-      switch (request.method) {
+      if (!session.proves(exchange.method, exchange.header(KEY_HEADER), exchange.param('resume'))) throw unknownSession()
+      switch (exchange.method) {
         case 'GET':
-          return await this.resume(session, request, headers)
+          return this.resume(session, exchange, headers)
         case 'POST':
-          await this.#receive(session, request, host.maxPayload)
-          return new Response(null, { status: 204, headers })
+          await this.#receive(session, exchange, host.maxPayload)
+          exchange.reply(204, headers)
+          return
         case 'DELETE':
-          session.closedByClient(closeCodeOfDelete(request))
-          return new Response(null, { status: 204, headers })
+          session.closedByClient(closeCodeOfDelete(exchange))
+          exchange.reply(204, headers)
+          return
         default:
-          return errorResponse(405, ErrorCode.BadRequest, `Method ${request.method} is not allowed`, { ...headers, allow: 'GET, POST, DELETE' })
+          replyError(exchange, 405, ErrorCode.BadRequest, `Method ${exchange.method} is not allowed`, { ...headers, allow: 'GET, POST, DELETE' })
       }
     } catch (error) {
       if (!isRealtimeError(error) || statusOf[error.code] === undefined) throw error
-      return errorResponse(statusOf[error.code] as number, error.code, error.message, headers)
+      replyError(exchange, statusOf[error.code] as number, error.code, error.message, headers)
     }
   }
 
   /** Like a WebSocket message over `maxPayload`, a POST body over it (or over `maxFramesPerPost`) ends the connection with 1009. */
-  async #receive(session: TSession, request: Request, maxPayload: number): Promise<void> {
+  async #receive(session: TSession, exchange: HttpExchange, maxPayload: number): Promise<void> {
     try {
-      await session.receive(request, { maxBytes: maxPayload, maxFrames: this.#options.maxFramesPerPost, timeoutMs: this.#options.bodyTimeoutMs })
+      await session.receive(exchange, { maxBytes: maxPayload, maxFrames: this.#options.maxFramesPerPost, timeoutMs: this.#options.bodyTimeoutMs })
     } catch (error) {
       if (isRealtimeError(error) && error.code === ErrorCode.PayloadTooLarge) session.close(CloseCode.MessageTooBig, error.code)
       throw error
     }
+  }
+
+  /**
+   * A request of a session this node does not hold: the node of the cluster that holds it
+   * answers (undefined without a cluster adapter, for a request already passed on once, or when
+   * no node holds the session). A POST body is read here within the same limits as for a session
+   * of this node's.
+   */
+  async #forward(exchange: HttpExchange, sid: string, forwarded: boolean, host: TransportHost, headers: Record<string, string>): Promise<boolean> {
+    // Only what could be a session of this transport is asked about around the cluster.
+    if (host.forward === undefined || forwarded || !SESSION_ID.test(sid) || !sid.startsWith(`${this.name}_`) || !this.forwards(exchange.method)) return false
+    const body = exchange.method === 'POST' ? await exchange.readText(host.maxPayload, this.#options.bodyTimeoutMs) : ''
+    const request: ForwardedRequest = {
+      transport: this.name,
+      sid,
+      method: exchange.method,
+      url: exchange.url,
+      headers: forwardedHeaders(exchange.headers()),
+      body,
+      remoteAddress: exchange.remoteAddress,
+    }
+    const answer = await host.forward(request, this.forwardTimeoutMs())
+    if (answer === undefined) return false
+    const answerHeaders: Record<string, string> = {}
+    for (const [name, value] of Object.entries(answer.headers)) if (!HOP_BY_HOP.has(name)) answerHeaders[name] = value
+    exchange.reply(answer.status, { ...answerHeaders, ...headers }, answer.body === '' ? undefined : answer.body)
+    return true
   }
 
   #find(sid: string): TSession {
@@ -144,13 +205,26 @@ export abstract class HttpServerTransport<TSession extends HttpSession> implemen
   }
 }
 
+/** Headers that belong to one connection, not to the request: never passed between nodes. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'host', 'upgrade', 'te', 'trailer', 'proxy-connection'])
+
+/** The request's headers to pass to another node (repeated ones joined with `, `). */
+function forwardedHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const kept: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) kept[name] = Array.isArray(value) ? value.join(', ') : value
+  return kept
+}
+
+/** What {@link HttpServerTransport.newSessionId} makes: a transport's name, `_`, 30 hex digits. */
+const SESSION_ID = /^[a-z]+_[0-9a-f]{30}$/
+
 /** The answer to a request for a session that does not exist, or that does not prove it is the session's client. */
 function unknownSession(): RealtimeError {
   return new RealtimeError(ErrorCode.UnknownSession, 'No such session (it may have expired), or the request does not carry its key')
 }
 
 /** The close code a DELETE names in its `code` parameter: 1000, or one from 3000 to 4999 (1000 when absent or invalid). */
-function closeCodeOfDelete(request: Request): number {
-  const code = Number(new URL(request.url).searchParams.get('code'))
+function closeCodeOfDelete(exchange: HttpExchange): number {
+  const code = Number(exchange.param('code'))
   return Number.isInteger(code) && code >= 3000 && code <= 4999 ? code : CloseCode.Normal
 }

@@ -1,6 +1,6 @@
 import { ErrorCode, RealtimeError } from '../errors.js'
 import type { ServerSocket, ServerSocketListener } from '../transport.js'
-import { readText } from './read-text.js'
+import type { HttpExchange } from './http-exchange.js'
 import { randomHex, sameSecret } from './secrets.js'
 import { nextTurn, unrefTimer } from './timers.js'
 
@@ -128,11 +128,11 @@ export abstract class HttpSession implements ServerSocket {
    * @throws RealtimeError `REQUEST_IN_FLIGHT`, `PAYLOAD_TOO_LARGE` (bytes or frames), `TIMEOUT`
    * (the body is too slow) or `BAD_FRAME` (not UTF-8).
    */
-  async receive(request: Request, limits: PostLimits): Promise<void> {
+  async receive(exchange: HttpExchange, limits: PostLimits): Promise<void> {
     if (this.#posting) throw new RealtimeError(ErrorCode.RequestInFlight, 'Another POST for this session is in flight')
     this.#posting = true
     try {
-      const lines = (await readText(request, limits.maxBytes, limits.timeoutMs)).split('\n').filter((line) => line.length > 0)
+      const lines = (await exchange.readText(limits.maxBytes, limits.timeoutMs)).split('\n').filter((line) => line.length > 0)
       if (lines.length > limits.maxFrames) {
         throw new RealtimeError(ErrorCode.PayloadTooLarge, `The body holds more than maxFramesPerPost (${limits.maxFrames}) frames`)
       }

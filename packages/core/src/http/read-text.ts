@@ -1,5 +1,7 @@
 import { ErrorCode, RealtimeError } from '../errors.js'
 
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
 /**
  * Reads the body of `request` as UTF-8 text, refusing more than `maxBytes` before reading it all,
  * and giving up when the whole body has not arrived within `timeoutMs` (a client that declares a
@@ -33,19 +35,32 @@ export async function readText(request: Request, maxBytes: number, timeoutMs = I
       clearTimeout(timer)
     }
   }
-  const bytes = new Uint8Array(total)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
+  return decodeUtf8(chunks, total)
+}
+
+/**
+ * The text of `chunks` (`total` bytes in all), decoded as UTF-8.
+ * @throws RealtimeError `BAD_FRAME` for invalid UTF-8.
+ */
+export function decodeUtf8(chunks: readonly Uint8Array[], total: number): string {
+  let bytes: Uint8Array
+  if (chunks.length === 1) bytes = chunks[0] as Uint8Array
+  else {
+    bytes = new Uint8Array(total)
+    let offset = 0
+    for (const chunk of chunks) {
+      bytes.set(chunk, offset)
+      offset += chunk.byteLength
+    }
   }
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    return utf8.decode(bytes)
   } catch {
     throw new RealtimeError(ErrorCode.BadFrame, 'The body is not valid UTF-8')
   }
 }
 
-function tooLarge(maxBytes: number): RealtimeError {
+/** The error for a body over `maxBytes`. */
+export function tooLarge(maxBytes: number): RealtimeError {
   return new RealtimeError(ErrorCode.PayloadTooLarge, `The body is larger than maxPayload (${maxBytes} bytes)`)
 }

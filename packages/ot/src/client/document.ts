@@ -1,6 +1,7 @@
 import { ErrorCode, RealtimeError, isRealtimeError } from '@org/realtime-core'
 import type { Channel, FeatureContext, RealtimeClient } from '@org/realtime-client'
 import { diffOp } from '../shared/diff.js'
+import { jsonLongerThan } from '../shared/op-size.js'
 import { replaceOp, snapshotOf, textOf, textType, type Snapshot, type TextOp } from '../shared/ot-text.js'
 import {
   DocumentErrorCode,
@@ -9,7 +10,7 @@ import {
   type CursorMessage,
   type OpenAnswer,
   type OpRecord,
-  type SubmitAnswer,
+  type RefusedMessage,
 } from '../shared/protocol.js'
 import { Emitter } from './emitter.js'
 import type { DocumentOptions } from './options.js'
@@ -80,8 +81,6 @@ function randomClientId(): string {
 export class ClientDocument {
   /** The document id. */
   readonly id: string
-  /** The client id this document's ops are sent under. */
-  readonly clientId: string
   /** Resolves once the text arrived; rejects when opening was refused. */
   readonly ready: Promise<void>
   readonly #channel: Channel
@@ -93,17 +92,21 @@ export class ClientDocument {
   readonly #cursorThrottleMs: number
   readonly #undo: UndoStack
   readonly #cursors = new RemoteCursors()
+  #clientId: string
+  /** Whether `#clientId` was taken over from a pending store entry another tab left. */
+  #adopted = false
+  /** Whether the pending store may still hold entries left by other tabs, taken over one at a time. */
+  #adopting: boolean
   #seq = 0
   #revision: number | undefined
-  /** The server's text at `#revision`. */
-  #base: Snapshot = snapshotOf('')
-  /** The local text: `#base`, then `#inflight`, then `#buffer`. */
+  /** The local text: the server's text at `#revision` (see `#serverText`), then `#inflight`, then `#buffer`. */
   #doc: Snapshot = snapshotOf('')
   #inflight: { op: TextOp; s: number } | undefined
   #buffer: TextOp | undefined
-  /** Identifies the latest send of the op in flight: answers to older ones are ignored. */
-  #attempt = 0
   #resend: ReturnType<typeof setTimeout> | undefined
+  /** When the op in flight was last sent (0: not waiting for it); watched by `#ackTimer`. */
+  #sentAt = 0
+  #ackTimer: ReturnType<typeof setTimeout> | undefined
   #retryDelayMs = 0
   #rebases = 0
   /** Ops that arrived ahead of the revision, by revision. */
@@ -134,15 +137,28 @@ export class ClientDocument {
       this.#rejectReady = reject
     })
     this.ready.catch(() => {})
-    const restored = this.#store?.load(id)
-    this.clientId = restored?.clientId ?? randomClientId()
-    if (restored !== undefined) this.#restore(restored)
+    this.#adopting = this.#store !== undefined
+    const restored = this.#store?.claim(id)
+    this.#clientId = restored?.clientId ?? randomClientId()
+    if (restored !== undefined) {
+      this.#adopted = true
+      this.#restore(restored)
+    }
     this.#detach.push(context.claim(DocumentEvent.Op, (data) => this.#onOp(data as OpRecord)))
     const onCursor = (message: CursorMessage): void => {
       if (message?.d === this.id) this.#onCursor(message)
     }
     this.#client.on(DocumentEvent.Cursor, onCursor)
     this.#detach.push(() => this.#client.off(DocumentEvent.Cursor, onCursor))
+    const onRefused = (message: RefusedMessage): void => {
+      const inflight = this.#inflight
+      if (message?.d !== this.id || message.c !== this.#clientId || inflight === undefined || message.s !== inflight.s) return
+      this.#sentAt = 0
+      clearTimeout(this.#resend)
+      this.#refused(new RealtimeError(String(message.code) as ErrorCode, String(message.message), { retryAfterMs: message.retryAfterMs }))
+    }
+    this.#client.on(DocumentEvent.Refused, onRefused)
+    this.#detach.push(() => this.#client.off(DocumentEvent.Refused, onRefused))
     const onSubscribed = (): void => {
       // Back online: say so even when nothing was pending (the status itself may not change).
       this.#events.emit('status', this.#status)
@@ -170,6 +186,15 @@ export class ClientDocument {
         if (error.code !== ErrorCode.Closed) this.#fail(error)
       },
     )
+  }
+
+  /**
+   * The client id this document's ops are sent under. With a `pending` store, a document that
+   * took over the unconfirmed edits another tab left sends them under that tab's client id (so
+   * the server applies them once), then continues under a fresh one.
+   */
+  get clientId(): string {
+    return this.#clientId
   }
 
   /** The local text, with every edit of this client applied. */
@@ -279,15 +304,17 @@ export class ClientDocument {
 
   /**
    * Stops following the document: leaves its channel and tells the server. Unconfirmed edits stay
-   * in the `pending` store, when there is one, for the next time.
+   * in the `pending` store, when there is one, for the next document that opens it.
    */
   close(): void {
     if (this.#status === 'closed') return
     this.#setStatus('closed')
     clearTimeout(this.#resend)
+    clearTimeout(this.#ackTimer)
     clearTimeout(this.#syncRetry)
     clearTimeout(this.#cursorTimer)
     for (const detach of this.#detach.splice(0)) detach()
+    if (this.#inflight !== undefined) this.#store?.release(this.id, this.#clientId)
     if (this.#client.connected) this.#client.emit(DocumentEvent.Close, { d: this.id })
     this.#channel.unsubscribe()
     this.#rejectReady(new RealtimeError(ErrorCode.Closed, 'The document was closed'))
@@ -299,9 +326,14 @@ export class ClientDocument {
     textType.checkOp(op)
     op = textType.normalize(op)
     if (op.length === 0) return
+    if (this.#inflight !== undefined && this.#store?.owns(this.id, this.#clientId) === false) {
+      // Another tab took the pending edits over: this edit goes on the text without them.
+      const dropped = this.#lostToAnotherTab()
+      if (dropped.length > 0) op = textType.transform(op, dropped, 'left')
+    }
     const doc = textType.apply(this.#doc, op)
     const pending = this.#buffer === undefined || this.#inflight === undefined ? op : textType.compose(this.#buffer, op)
-    if (JSON.stringify(pending).length > this.#maxPendingSize) {
+    if (jsonLongerThan(pending, this.#maxPendingSize)) {
       throw new RealtimeError(ErrorCode.LimitExceeded, `Unconfirmed edits may have ${this.#maxPendingSize} characters of JSON`)
     }
     this.#doc = doc
@@ -318,26 +350,42 @@ export class ClientDocument {
     if (this.#cursors.all.size > 0) this.#events.emit('cursors', this.#cursors.all)
   }
 
-  /** Sends the op in flight, when connected and caught up; otherwise the next sync sends it. */
+  /**
+   * Sends the op in flight, when connected and caught up; otherwise the next sync sends it. It is
+   * confirmed when it comes back on the document's channel; a refusal comes as `doc:refused`.
+   * Unconfirmed after `ackTimeoutMs`, the document catches up (the op may have been committed and
+   * its broadcast lost) and sends it again under the same sequence number.
+   */
   #send(): void {
     const inflight = this.#inflight
     clearTimeout(this.#resend)
     this.#resend = undefined
     if (inflight === undefined || this.#revision === undefined || this.#syncing || !this.online || this.#status === 'closed') return
-    const attempt = ++this.#attempt
-    const request = { d: this.id, v: this.#revision, op: inflight.op, c: this.clientId, s: inflight.s }
-    ;(this.#client.emitWithAck(DocumentEvent.Submit, request, { timeoutMs: this.#ackTimeoutMs }) as Promise<SubmitAnswer>).then(
-      (answer) => {
-        if (attempt !== this.#attempt) return
-        this.#retryDelayMs = 0
-        // Committed: the op itself comes back on the channel; fetch it if it did not come first.
-        if (this.#inflight?.s === inflight.s && typeof answer?.v === 'number' && answer.v > (this.#revision ?? 0)) this.#sync('ops')
-      },
-      (error: unknown) => {
-        if (attempt !== this.#attempt || this.#inflight?.s !== inflight.s) return
-        this.#refused(isRealtimeError(error) ? error : new RealtimeError(ErrorCode.Internal, String(error)))
-      },
-    )
+    try {
+      this.#client.emit(DocumentEvent.Send, { d: this.id, v: this.#revision, op: inflight.op, c: this.#clientId, s: inflight.s })
+    } catch (error) {
+      // Not sent (the offline queue is full): again after a pause.
+      this.#refused(isRealtimeError(error) ? error : new RealtimeError(ErrorCode.Internal, String(error)))
+      return
+    }
+    this.#sentAt = Date.now()
+    this.#watchAck(this.#ackTimeoutMs)
+  }
+
+  /**
+   * One timer per document, not one per op: when it fires, the op in flight is caught up and sent
+   * again if it was sent `ackTimeoutMs` ago or more; otherwise it waits the rest of the time.
+   */
+  #watchAck(delayMs: number): void {
+    if (this.#ackTimer !== undefined) return
+    this.#ackTimer = setTimeout(() => {
+      this.#ackTimer = undefined
+      if (this.#inflight === undefined || this.#sentAt === 0 || this.#status === 'closed') return
+      const waited = Date.now() - this.#sentAt
+      if (waited < this.#ackTimeoutMs) return this.#watchAck(this.#ackTimeoutMs - waited)
+      this.#sentAt = 0
+      this.#sync('ops')
+    }, delayMs)
   }
 
   /** The server did not confirm the op in flight. */
@@ -356,8 +404,8 @@ export class ClientDocument {
     }
     // Refused for good (not allowed to write, too large, refused again and again): drop the pending edits.
     this.#rebases = 0
-    this.#inflight = undefined
-    this.#buffer = undefined
+    this.#dropPending()
+    this.#persist()
     this.#events.emit('error', error)
     this.#sync('snapshot')
   }
@@ -377,7 +425,7 @@ export class ClientDocument {
     this.#syncing = true
     clearTimeout(this.#syncRetry)
     const since = mode === 'ops' ? this.#revision : undefined
-    const request = since === undefined ? { d: this.id, c: this.clientId } : { d: this.id, v: since, c: this.clientId }
+    const request = since === undefined ? { d: this.id, c: this.#clientId } : { d: this.id, v: since, c: this.#clientId }
     ;(this.#client.emitWithAck(DocumentEvent.Open, request, { timeoutMs: this.#ackTimeoutMs }) as Promise<OpenAnswer>).then(
       (answer) => {
         this.#syncing = false
@@ -443,14 +491,13 @@ export class ClientDocument {
 
   /** Applies the server's next op: the confirmation of the op in flight, or another client's op. */
   #applyServerOp(record: OpRecord): void {
-    this.#base = textType.apply(this.#base, record.op)
     this.#revision = record.v
     this.#cursors.received(record)
     const inflight = this.#inflight
-    if (inflight !== undefined && record.c === this.clientId && record.s === inflight.s) {
+    if (inflight !== undefined && record.c === this.#clientId && record.s === inflight.s) {
       this.#rebases = 0
       this.#retryDelayMs = 0
-      this.#attempt++
+      this.#sentAt = 0
       this.#inflight = this.#buffer === undefined ? undefined : { op: this.#buffer, s: ++this.#seq }
       this.#buffer = undefined
       this.#send()
@@ -489,12 +536,12 @@ export class ClientDocument {
    * `committed` is the last sequence number of this client the server applied.
    */
   #reload(v: number, text: string, committed: number): void {
-    let pendingBase = this.#base
+    let pendingBase = this.#serverText()
     let pending: TextOp | undefined
     const inflight = this.#inflight
     if (inflight !== undefined && committed >= inflight.s) {
       // Its effect is in `text` already: only the buffer is still to send.
-      pendingBase = textType.apply(this.#base, inflight.op)
+      pendingBase = textType.apply(pendingBase, inflight.op)
       pending = this.#buffer
     } else pending = inflight === undefined ? this.#buffer : this.#buffer === undefined ? inflight.op : textType.compose(inflight.op, this.#buffer)
     const server = snapshotOf(text)
@@ -502,9 +549,8 @@ export class ClientDocument {
     const rebased = pending === undefined ? [] : textType.transform(pending, serverChange, 'left')
     const doc = rebased.length === 0 ? server : textType.apply(server, rebased)
     const localChange = diffOp(this.text, textOf(doc))
-    this.#attempt++
+    this.#sentAt = 0
     this.#seq = Math.max(this.#seq, committed)
-    this.#base = server
     this.#doc = doc
     this.#revision = v
     this.#inflight = rebased.length === 0 ? undefined : { op: rebased, s: ++this.#seq }
@@ -514,6 +560,17 @@ export class ClientDocument {
     if (localChange.length > 0) this.#remoteChange(localChange, 'rebase')
     this.#persist()
     this.#updateStatus()
+  }
+
+  /**
+   * The server's text at `#revision`: the local text without the unconfirmed ops (deletes carry
+   * their text, so they invert). Computed when needed, so that each op is applied once.
+   */
+  #serverText(): Snapshot {
+    let text = this.#doc
+    if (this.#buffer !== undefined) text = textType.apply(text, textType.invert(this.#buffer))
+    if (this.#inflight !== undefined) text = textType.apply(text, textType.invert(this.#inflight.op))
+    return text
   }
 
   /** The unconfirmed ops, oldest first: what turns the server's text into the local one. */
@@ -547,12 +604,12 @@ export class ClientDocument {
   }
 
   #restore(edits: PendingEdits): void {
+    this.#sentAt = 0
     this.#seq = edits.seq
     this.#revision = edits.v
-    this.#base = snapshotOf(edits.base)
     this.#inflight = edits.inflight === undefined ? undefined : { op: edits.inflight.op, s: edits.inflight.s }
     this.#buffer = edits.buffer
-    let doc = this.#base
+    let doc = snapshotOf(edits.base)
     for (const op of this.#pendingOps()) doc = textType.apply(doc, op)
     this.#doc = doc
   }
@@ -560,15 +617,81 @@ export class ClientDocument {
   #persist(): void {
     const store = this.#store
     if (store === undefined || this.#revision === undefined) return
-    if (this.#inflight === undefined && this.#buffer === undefined) return store.clear(this.id)
-    store.save(this.id, {
-      clientId: this.clientId,
+    if (this.#inflight === undefined && this.#buffer === undefined) return store.clear(this.id, this.#clientId)
+    const kept = store.save(this.id, {
+      clientId: this.#clientId,
       seq: this.#seq,
       v: this.#revision,
-      base: textOf(this.#base),
+      base: textOf(this.#serverText()),
       ...(this.#inflight === undefined ? {} : { inflight: this.#inflight }),
       ...(this.#buffer === undefined ? {} : { buffer: this.#buffer }),
     })
+    if (!kept) this.#lostToAnotherTab()
+  }
+
+  /**
+   * Another tab took this document's pending edits over (it thought this one gone: a background
+   * tab whose lease lapsed) and sends them under the same client id and sequence numbers. This one
+   * drops them and continues under a fresh client id from the server's text, where they arrive
+   * once the other tab committed them. Returns the change that took them out of the text.
+   */
+  #lostToAnotherTab(): TextOp {
+    this.#clientId = randomClientId()
+    this.#seq = 0
+    this.#adopted = false
+    return this.#dropPending()
+  }
+
+  /** Takes the unconfirmed edits out of the local text and forgets them. Returns the change. */
+  #dropPending(): TextOp {
+    const server = this.#serverText()
+    const change = diffOp(this.text, textOf(server))
+    this.#doc = server
+    this.#inflight = undefined
+    this.#buffer = undefined
+    this.#sentAt = 0
+    clearTimeout(this.#resend)
+    if (change.length > 0) this.#remoteChange(change, 'rebase')
+    this.#updateStatus()
+    return change
+  }
+
+  /**
+   * Once synchronized, takes over the next entry of the pending store that another tab left (a
+   * tab closed with unconfirmed edits): its state is restored and caught up like a reloaded
+   * page's, so its op in flight is resent under its own client id and sequence number. With none
+   * left, a document running under a taken-over client id continues under a fresh one.
+   */
+  #adoptNext(): void {
+    const store = this.#store
+    if (store === undefined || !this.#adopting || this.#status !== 'synchronized' || this.#syncing) return
+    for (;;) {
+      const edits = store.claim(this.id)
+      if (edits === undefined) {
+        this.#adopting = false
+        if (this.#adopted) {
+          this.#adopted = false
+          this.#clientId = randomClientId()
+          this.#seq = 0
+        }
+        return
+      }
+      if (edits.inflight === undefined && edits.buffer === undefined) {
+        store.clear(this.id, edits.clientId)
+        continue
+      }
+      const before = this.text
+      this.#clientId = edits.clientId
+      this.#adopted = true
+      this.#restore(edits)
+      this.#held.clear()
+      this.#cursors.reset()
+      const change = diffOp(before, this.text)
+      this.#sync('ops')
+      if (change.length > 0) this.#remoteChange(change, 'rebase')
+      this.#updateStatus()
+      return
+    }
   }
 
   #updateStatus(): void {
@@ -579,6 +702,7 @@ export class ClientDocument {
   #setStatus(status: DocumentStatus): void {
     if (this.#status === status) return
     this.#status = status
+    if (status === 'synchronized' && this.#adopting) queueMicrotask(() => this.#adoptNext())
     this.#events.emit('status', status)
   }
 }

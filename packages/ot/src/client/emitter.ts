@@ -19,13 +19,17 @@ export class Emitter<Events extends { [K in keyof Events]: (arg: any) => void }>
 
   emit<K extends keyof Events>(event: K, arg: Parameters<Events[K]>[0]): void {
     const set = this.#listeners.get(event)
-    if (set === undefined) return
-    for (const listener of [...set]) {
-      try {
-        listener(arg)
-      } catch (error) {
-        ;(globalThis as { reportError?(error: unknown): void }).reportError?.(error)
-      }
-    }
+    if (set === undefined || set.size === 0) return
+    // One listener (the common case, once per edit): no copy of the set.
+    if (set.size === 1) return call(set.values().next().value as (arg: unknown) => void, arg)
+    for (const listener of [...set]) call(listener, arg)
+  }
+}
+
+function call(listener: (arg: unknown) => void, arg: unknown): void {
+  try {
+    listener(arg)
+  } catch (error) {
+    ;(globalThis as { reportError?(error: unknown): void }).reportError?.(error)
   }
 }

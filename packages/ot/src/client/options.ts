@@ -3,8 +3,9 @@ import type { PendingStore } from './pending-store.js'
 /** Options of {@link document}. */
 export interface DocumentOptions {
   /**
-   * Milliseconds to wait for the server to confirm an op before sending it again (same client id
-   * and sequence number, so it is applied once).
+   * Milliseconds to wait for the server to confirm an op (its broadcast coming back) before
+   * catching up with the document and sending it again (same client id and sequence number, so it
+   * is applied once).
    * @default 10000
    */
   ackTimeoutMs?: number

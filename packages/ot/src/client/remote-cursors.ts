@@ -25,7 +25,10 @@ const MAX_WAITING = 256
  */
 export class RemoteCursors {
   readonly all = new Map<string, RemoteCursor>()
-  readonly #recent: OpRecord[] = []
+  /** The last `RECENT_OPS` server ops, at `v % RECENT_OPS`. */
+  readonly #recent: Array<OpRecord | undefined> = new Array<OpRecord | undefined>(RECENT_OPS)
+  /** The revision of the latest op in `#recent`. */
+  #latest = 0
   readonly #waiting = new Map<string, CursorMessage>()
 
   /** An op was applied to the local text. */
@@ -38,13 +41,14 @@ export class RemoteCursors {
 
   /** A server op was received (revision `op.v`). */
   received(op: OpRecord): void {
-    this.#recent.push(op)
-    if (this.#recent.length > RECENT_OPS) this.#recent.shift()
+    this.#recent[op.v % RECENT_OPS] = op
+    this.#latest = op.v
   }
 
   /** Forgets the ops kept and the cursors waiting: the document was reloaded from a snapshot. */
   reset(): void {
-    this.#recent.length = 0
+    this.#recent.fill(undefined)
+    this.#latest = 0
     this.#waiting.clear()
     this.all.clear()
   }
@@ -65,9 +69,13 @@ export class RemoteCursors {
     }
     let sel = [...message.sel] as [number, number]
     if (message.v < revision) {
-      const first = this.#recent.findIndex((op) => op.v === message.v + 1)
-      if (first === -1 || (this.#recent.at(-1)?.v ?? 0) !== revision) return false
-      for (const op of this.#recent.slice(first)) sel = textType.transformSelection(sel, op.op) as [number, number]
+      // Through the ops since its revision, when they are all kept.
+      if (this.#latest !== revision || revision - message.v > RECENT_OPS) return false
+      for (let v = message.v + 1; v <= revision; v++) {
+        const op = this.#recent[v % RECENT_OPS]
+        if (op?.v !== v) return false
+        sel = textType.transformSelection(sel, op.op) as [number, number]
+      }
     }
     for (const op of pending) sel = textType.transformSelection(sel, op) as [number, number]
     this.all.set(message.id, { id: message.id, anchor: sel[0], head: sel[1], info: message.info })

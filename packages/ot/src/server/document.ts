@@ -43,6 +43,8 @@ export class ServerDocument<TData> {
   #log: OpRecord[]
   /** Client id → [last sequence number, revision it made]; least recently used first. */
   readonly #clients: Map<string, readonly [number, number]>
+  /** The client id `#clients` was last told of: its most recent entry. */
+  #lastClient: string | undefined
   /** Revision of the latest snapshot. */
   #snapshotV: number
   readonly cursors = new Map<Connection<TData>, Cursor>()
@@ -82,6 +84,7 @@ export class ServerDocument<TData> {
     const { snapshot, ops } = stored
     let doc = snapshotOf(snapshot.text)
     this.#clients.clear()
+    this.#lastClient = undefined
     for (const [c, entry] of Object.entries(snapshot.clients)) this.#clients.set(c, entry)
     for (const record of ops) {
       if (record.v <= snapshot.v) continue
@@ -102,7 +105,11 @@ export class ServerDocument<TData> {
   }
 
   #remember(c: string, s: number, v: number): void {
-    this.#clients.delete(c)
+    // The same client as last time (one editor typing): already the most recent, updated in place.
+    if (this.#lastClient !== c) {
+      this.#clients.delete(c)
+      this.#lastClient = c
+    }
     this.#clients.set(c, [s, v])
     if (this.#clients.size > this.#host.limits.maxClientsPerDocument) this.#clients.delete(this.#clients.keys().next().value as string)
   }

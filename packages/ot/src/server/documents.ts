@@ -1,5 +1,6 @@
 import { ErrorCode, RealtimeError, TokenBucket, isRealtimeError, type Logger } from '@org/realtime-core'
 import type { Authorize, Connection, PluginServer, RealtimePlugin } from '@org/realtime-server'
+import { jsonLongerThan } from '../shared/op-size.js'
 import { textType } from '../shared/ot-text.js'
 import {
   DOCUMENT_NAMESPACE,
@@ -10,6 +11,7 @@ import {
   parseOpen,
   parseSubmit,
   type OpenAnswer,
+  type RefusedMessage,
   type SubmitAnswer,
 } from '../shared/protocol.js'
 import { ServerDocument, type DocumentHost, type DocumentLimits } from './document.js'
@@ -201,7 +203,7 @@ export function documents<TData = Record<string, any>>(options: DocumentsOptions
   async function submit(conn: Connection<TData>, data: unknown): Promise<SubmitAnswer> {
     charge(conn)
     const request = parseSubmit(data)
-    if (JSON.stringify(request.op).length > maxOpSize) throw new RealtimeError(ErrorCode.PayloadTooLarge, `An op may have ${maxOpSize} characters of JSON`)
+    if (jsonLongerThan(request.op, maxOpSize)) throw new RealtimeError(ErrorCode.PayloadTooLarge, `An op may have ${maxOpSize} characters of JSON`)
     try {
       textType.checkOp(request.op)
     } catch (error) {
@@ -218,6 +220,26 @@ export function documents<TData = Record<string, any>>(options: DocumentsOptions
       logger.error('onCommit threw', { error, document: request.d })
     }
     return { v: result.v }
+  }
+
+  /** A `doc:send` refused: tells its connection, with the op's document, client id and sequence number. */
+  function refuse(conn: Connection<TData>, data: unknown, error: unknown): void {
+    if (!isRealtimeError(error)) logger.error('documents submit failed', { error })
+    const failure = isRealtimeError(error) ? error : new RealtimeError(ErrorCode.Internal, 'Internal error')
+    const { d, c, s } = (data !== null && typeof data === 'object' ? data : {}) as Record<string, unknown>
+    const message: RefusedMessage = {
+      ...(typeof d === 'string' ? { d } : {}),
+      ...(typeof c === 'string' ? { c } : {}),
+      ...(typeof s === 'number' ? { s } : {}),
+      code: failure.code,
+      message: failure.message,
+      ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }),
+    }
+    try {
+      conn.emit(DocumentEvent.Refused, message)
+    } catch (emitError) {
+      logger.warn('refusal not sent', { error: emitError })
+    }
   }
 
   async function openDocument(conn: Connection<TData>, data: unknown): Promise<OpenAnswer> {
@@ -261,6 +283,9 @@ export function documents<TData = Record<string, any>>(options: DocumentsOptions
     onConnection(conn) {
       conn.on(DocumentEvent.Open, (data: unknown) => openDocument(conn, data))
       conn.on(DocumentEvent.Submit, (data: unknown) => submit(conn, data))
+      conn.on(DocumentEvent.Send, (data: unknown) => {
+        submit(conn, data).catch((error: unknown) => refuse(conn, data, error))
+      })
       conn.on(DocumentEvent.Cursor, (data: unknown) => moveCursor(conn, data))
       conn.on(DocumentEvent.Close, (data: unknown) => {
         const id = (data as { d?: unknown } | null)?.d

@@ -13,12 +13,24 @@ export const DOCUMENT_NAMESPACE = 'doc:'
 /** Longest document id: a channel name has at most 256 characters. */
 export const MAX_DOCUMENT_ID_LENGTH = 256 - DOCUMENT_NAMESPACE.length
 
-/** Event names, client to server (`doc:open`, `doc:submit` with an answer; `doc:cursor`, `doc:close` without). */
+/**
+ * Event names, client to server (`doc:open`, `doc:submit` with an answer; `doc:send`,
+ * `doc:cursor`, `doc:close` without) and server to client (`doc:cursor`, `doc:refused`, and `op`
+ * on the document's channel).
+ */
 export const DocumentEvent = {
   /** Opens a document: answered with an {@link OpenAnswer}. */
   Open: 'doc:open',
   /** Submits an op: answered with a {@link SubmitAnswer}. */
   Submit: 'doc:submit',
+  /**
+   * Submits an op ({@link SubmitRequest}) without an answer: its broadcast on the document's
+   * channel confirms it, and a refusal comes back as `doc:refused`. What the client sends: one
+   * frame less per edit than `doc:submit`.
+   */
+  Send: 'doc:send',
+  /** The server refused a `doc:send` ({@link RefusedMessage}). */
+  Refused: 'doc:refused',
   /** Moves this connection's cursor; also the server's event carrying another's cursor ({@link CursorMessage}). */
   Cursor: 'doc:cursor',
   /** Closes a document. */
@@ -108,6 +120,22 @@ export interface SubmitRequest {
 export interface SubmitAnswer {
   /** The revision the op made (or made when first submitted, for a resent one). */
   v: number
+}
+
+/** A refused `doc:send`: the op's document, client id and sequence number, and why. */
+export interface RefusedMessage {
+  /** Document id, as sent. */
+  readonly d?: string
+  /** Client id, as sent. */
+  readonly c?: string
+  /** Sequence number, as sent. */
+  readonly s?: number
+  /** The error code (`CONFLICT`, `FORBIDDEN`, `RATE_LIMITED`, …). */
+  readonly code: string
+  /** What went wrong. */
+  readonly message: string
+  /** With `RATE_LIMITED`: when to send again. */
+  readonly retryAfterMs?: number
 }
 
 /** The data of `doc:cursor` from a client. */

@@ -1,5 +1,5 @@
 import type { ChannelPosition } from '@org/realtime-core'
-import type { HistoryEntry, HistoryReadLimits, HistorySlice, HistoryStore, Published } from '@org/realtime-server'
+import type { HistoryEntry, HistoryReader, HistoryReadLimits, HistorySlice, HistoryStore, Published } from '@org/realtime-server'
 import type { ChangeLog } from './change-log.js'
 
 /** What the history needs to know about a `db:` room. */
@@ -8,8 +8,8 @@ export interface RoomView {
   readonly table: string
   /** The message of `change` as this room carries it, or undefined when the room's filter leaves it out. */
   project(event: string, json: string): string | undefined
-  /** Whether the room's messages cannot be replayed (a `filterRow` decides per connection). */
-  readonly noReplay: boolean
+  /** Whether who may read the room's messages depends on the reader (a `filterRow` decides per connection). */
+  readonly perReader: boolean
 }
 
 /** Rows read per query while a filtered room's history is read. */
@@ -27,6 +27,8 @@ export class DbHistory implements HistoryStore {
   readonly #log: ChangeLog
   readonly #view: (room: string) => RoomView | undefined
   readonly #ready: () => Promise<void>
+  /** Whether `reader` may see the change logged as `json` (the plugin's `filterRow`). */
+  readonly #mayRead: ((reader: HistoryReader, json: string) => boolean) | undefined
   /** Ids of the changes being broadcast, by the JSON of their message. */
   readonly #broadcasting = new Map<string, number>()
   epoch = ''
@@ -35,10 +37,16 @@ export class DbHistory implements HistoryStore {
   trimmedThrough = 0
   #isReady = false
 
-  constructor(log: ChangeLog, view: (room: string) => RoomView | undefined, ready: () => Promise<void>) {
+  constructor(
+    log: ChangeLog,
+    view: (room: string) => RoomView | undefined,
+    ready: () => Promise<void>,
+    mayRead?: (reader: HistoryReader, json: string) => boolean,
+  ) {
     this.#log = log
     this.#view = view
     this.#ready = ready
+    this.#mayRead = mayRead
   }
 
   /** The log was opened: history starts from `state`. */
@@ -76,12 +84,18 @@ export class DbHistory implements HistoryStore {
     return this.position(room)
   }
 
-  async after(room: string, offset: number, limits: HistoryReadLimits = {}): Promise<HistorySlice> {
+  /**
+   * The changes of `room` after `offset`. A room whose readers are filtered row by row
+   * (`filterRow`) is read only for a `reader`, through the filter: without one, the read says
+   * nothing is kept (`complete: false`), so nothing the reader may not see is ever sent.
+   */
+  async after(room: string, offset: number, limits: HistoryReadLimits = {}, reader?: HistoryReader): Promise<HistorySlice> {
     await this.#ready()
     const view = this.#view(room)
     const through = this.lastId
     if (view === undefined || offset >= through) return { entries: [], complete: view !== undefined || offset === 0, truncated: false }
-    if (offset < this.trimmedThrough || view.noReplay) return { entries: [], complete: false, truncated: false }
+    const mayRead = view.perReader ? this.#mayRead : undefined
+    if (offset < this.trimmedThrough || (view.perReader && (mayRead === undefined || reader === undefined))) return { entries: [], complete: false, truncated: false }
     const limit = limits.limit ?? Infinity
     const maxBytes = limits.maxBytes ?? Infinity
     const entries: HistoryEntry[] = []
@@ -94,7 +108,7 @@ export class DbHistory implements HistoryStore {
       for (const row of rows) {
         cursor = row.id
         const json = view.project(row.event, row.json)
-        if (json === undefined) continue
+        if (json === undefined || (mayRead !== undefined && !mayRead(reader as HistoryReader, row.json))) continue
         if (entries.length >= limit || (bytes + row.event.length + json.length > maxBytes && entries.length > 0)) {
           return { entries, complete: true, truncated: true }
         }

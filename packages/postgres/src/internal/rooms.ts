@@ -1,5 +1,5 @@
 import type { Connection } from '@org/realtime-server'
-import { parseTableChannel } from '../channel-name.js'
+import { readTableRoom } from '../channel-name.js'
 import { compileFilter, type RowFilter } from '../filter.js'
 import { projectPayload, type ChangePayload } from '../payload.js'
 import type { Catalog } from './catalog.js'
@@ -21,16 +21,16 @@ const RESERVE_MS = 10_000
 /** The `db:` rooms with members in this process, by table, and views of any `db:` room. */
 export class TableRooms {
   readonly #catalog: Catalog
-  readonly #noReplay: boolean
+  readonly #perReader: boolean
   readonly #byTable = new Map<string, Map<string, TableRoom>>()
   readonly #byName = new Map<string, TableRoom>()
   readonly #views = new Map<string, TableRoom>()
   /** Rooms being subscribed to, by table, until when. */
   readonly #reserved = new Map<string, Map<string, number>>()
 
-  constructor(catalog: Catalog, noReplay: boolean) {
+  constructor(catalog: Catalog, perReader: boolean) {
     this.#catalog = catalog
-    this.#noReplay = noReplay
+    this.#perReader = perReader
   }
 
   /** The rooms of `table` with members here. */
@@ -98,7 +98,7 @@ export class TableRooms {
   }
 
   #make(room: string): TableRoom | undefined {
-    const channel = parseTableChannel(room)
+    const channel = readTableRoom(room)
     if (channel === undefined) return undefined
     const table = `${channel.schema}.${channel.table}`
     const info = this.#catalog.get(table)
@@ -117,7 +117,7 @@ export class TableRooms {
       filter,
       columns,
       members: new Set(),
-      noReplay: this.#noReplay,
+      perReader: this.#perReader,
       project(event, json) {
         if (plain) return json
         const payload = JSON.parse(json) as ChangePayload

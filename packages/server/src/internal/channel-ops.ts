@@ -1,5 +1,5 @@
 import { ErrorCode, type ChannelPosition, type ErrorPayload, type HistoryFrame, type SubscribeResult } from '@org/realtime-core'
-import type { HistoryStore, MaybePromise } from '../history.js'
+import type { HistoryReader, HistoryStore, MaybePromise } from '../history.js'
 import type { ConnectionCore } from './connection-core.js'
 import { historyPageText } from './history-page.js'
 import { HoldBack } from './hold-back.js'
@@ -170,7 +170,7 @@ export async function readHistory(core: Core, frame: HistoryFrame): Promise<void
   const position = (await history.peek(frame.ch)) ?? { epoch: '', offset: 0 }
   const since = Math.min(frame.since ?? 0, position.offset)
   const limits = { limit: frame.limit ?? DEFAULT_HISTORY_LIMIT, maxBytes: core.host.historyPageBytes }
-  const { entries, complete } = await history.after(frame.ch, since, limits)
+  const { entries, complete } = await history.after(frame.ch, since, limits, core.conn as HistoryReader)
   const messages = entries.filter((entry) => reached(entry, frame.ch, core))
   let bytes = 0
   for (const entry of messages) bytes += entryBytes(entry)

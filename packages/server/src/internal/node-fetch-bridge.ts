@@ -1,10 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Readable } from 'node:stream'
 import { ErrorCode, type Logger } from '@org/realtime-core'
-import { DIRECT_BODY, errorResponse } from '@org/realtime-core/http'
-
-/** What a `Response` offers under {@link DIRECT_BODY}. */
-type TakeOver = (target: ServerResponse) => boolean
+import { errorResponse } from '@org/realtime-core/http'
 
 /** Answers a fetch-API request. */
 export type FetchHandler = (request: Request, remoteAddress: string) => Promise<Response>
@@ -12,8 +9,8 @@ export type FetchHandler = (request: Request, remoteAddress: string) => Promise<
 /**
  * Serves `handler` on a Node.js HTTP request: the request becomes a fetch `Request` (its signal
  * aborts when the client goes away) and the `Response` body is streamed back chunk by chunk, so
- * server-sent events reach the client as they are written. A body offered under `DIRECT_BODY`
- * writes to the Node.js response itself instead, and from then on the signal no longer aborts.
+ * a streamed body reaches the client as it is written. For what no transport serves on Node.js
+ * directly (`serve`): a transport that speaks only the fetch API, a request naming no transport.
  */
 export async function serveWithFetch(request: IncomingMessage, response: ServerResponse, handler: FetchHandler, logger: Logger): Promise<void> {
   const aborted = new AbortController()
@@ -52,20 +49,11 @@ export async function serveWithFetch(request: IncomingMessage, response: ServerR
     response.end()
     return
   }
-  const takeOver = (answer as unknown as Record<symbol, TakeOver | undefined>)[DIRECT_BODY]
-  if (typeof takeOver === 'function' && takeOver(response)) {
-    // The body writes to `response` itself from now on (and ends it), and learns from its 'close'
-    // that the client went away: the request and its signal, held for as long as a stream lasts
-    // otherwise, can go (an idle SSE connection is ~3 KB lighter).
-    if (!response.headersSent) response.flushHeaders()
-    response.off('close', abortUnlessFinished)
-    return
-  }
   const reader = answer.body.getReader()
   aborted.signal.addEventListener('abort', () => void reader.cancel().catch(() => {}), { once: true })
   // A body that is whole at once (an error, the answer to a POST) leaves in one write. A streamed
   // one must reach the client before its next chunk is ready: what it has so far, or its headers,
-  // go out at the end of this turn. (SSE streams and long-poll answers take the DIRECT_BODY path.)
+  // go out at the end of this turn.
   let held: Uint8Array | undefined
   let waiting: ReturnType<typeof setImmediate> | undefined = setImmediate(() => {
     waiting = undefined

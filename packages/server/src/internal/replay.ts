@@ -1,11 +1,13 @@
 import { channelEventText, type ChannelPosition } from '@org/realtime-core'
-import type { HistoryEntry, HistorySlice, HistoryStore, MaybePromise } from '../history.js'
+import type { HistoryEntry, HistoryReader, HistorySlice, HistoryStore, MaybePromise } from '../history.js'
 import { chain } from './maybe-promise.js'
 
-/** Who a replay is for: what a broadcast's `except` is checked against. */
+/** Who a replay is for: what a broadcast's `except` is checked against, and the reader the history filters for. */
 export interface ReplayRecipient {
   readonly id: string
   readonly rooms: ReadonlySet<string>
+  /** The public connection: what the history reads for. */
+  readonly conn: unknown
 }
 
 /** What a client missed on a channel, ready to send. */
@@ -30,7 +32,7 @@ export interface Replay {
  * the messages after `since` take at most `maxBytes`.
  */
 export function replay(history: HistoryStore, room: string, since: number, recipient: ReplayRecipient, maxBytes = Infinity): MaybePromise<Replay> {
-  return chain(history.after(room, since, { maxBytes }), (slice) => framesOf(room, since, slice, recipient, maxBytes))
+  return chain(history.after(room, since, { maxBytes }, recipient.conn as HistoryReader), (slice) => framesOf(room, since, slice, recipient, maxBytes))
 }
 
 /** The replay of `slice`, read after `since`. */

@@ -1,11 +1,18 @@
 import { ErrorCode, RealtimeError } from '@org/realtime-core'
-import { DIRECT_BODY, HttpSession, formatCloseHeader, unrefTimer, type DirectTarget } from '@org/realtime-core/http'
+import { HttpSession, formatCloseHeader, unrefTimer, type HttpExchange, type HttpStream } from '@org/realtime-core/http'
 
-/** A long-poll held open until frames arrive or the hold time ends. */
+/**
+ * A long-poll held open until frames arrive or the hold time ends: what answering it needs, and
+ * nothing more of its request (on Node.js no fetch `Request` exists at all).
+ */
 interface HeldPoll {
-  respond(): void
-  timer: ReturnType<typeof setTimeout>
+  readonly exchange: HttpExchange
+  readonly headers: Record<string, string>
+  readonly timer: ReturnType<typeof setTimeout>
 }
+
+/** The headers of every answer, besides CORS ones. */
+const ANSWER_HEADERS: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }
 
 /** The status of the answer to an open refused with a close code (others: 400 for 44xx, else 503). */
 const REFUSAL_STATUS: Record<number, number> = { 4401: 401, 4403: 403, 4413: 413, 4429: 429 }
@@ -26,12 +33,12 @@ export class PollingSession extends HttpSession {
   #flushQueued = false
   #closeHeader: string | undefined
   #closeCode = 0
-  /** Node.js responses with an answer not yet sent whole. */
-  readonly #unsent = new Set<DirectTarget>()
+  /** Answers not yet sent whole (a Node.js response still buffering them); created when there is one. */
+  #unsent: Set<HttpStream> | undefined
 
   get bufferedAmount(): number {
     let bytes = this.#pendingBytes
-    for (const target of this.#unsent) bytes += target.writableLength
+    if (this.#unsent !== undefined) for (const answer of this.#unsent) bytes += answer.writableLength
     return bytes
   }
 
@@ -44,7 +51,7 @@ export class PollingSession extends HttpSession {
       this.#flushQueued = true
       queueMicrotask(() => {
         this.#flushQueued = false
-        this.#held?.respond()
+        this.#respond()
       })
     }
   }
@@ -54,23 +61,14 @@ export class PollingSession extends HttpSession {
    * after `holdMs` with an empty body.
    * @throws RealtimeError `REQUEST_IN_FLIGHT` while another long-poll of this session is held.
    */
-  poll(signal: AbortSignal, headers: Record<string, string>, holdMs: number): Promise<Response> {
+  poll(exchange: HttpExchange, headers: Record<string, string>, holdMs: number): void {
     if (this.#held !== undefined) throw new RealtimeError(ErrorCode.RequestInFlight, 'Another long-poll for this session is in flight')
     this.attach()
-    if (this.#pending.length > 0 || this.#closeHeader !== undefined) return Promise.resolve(this.#take(headers))
-    return new Promise((resolve) => {
-      const held: HeldPoll = {
-        respond: () => {
-          clearTimeout(held.timer)
-          if (this.#held !== held) return
-          this.#held = undefined
-          resolve(this.#take(headers))
-        },
-        timer: setTimeout(() => held.respond(), holdMs),
-      }
-      this.#held = held
-      signal.addEventListener('abort', () => held.respond(), { once: true })
-    })
+    if (this.#pending.length > 0 || this.#closeHeader !== undefined) return this.#take(exchange, headers)
+    const held: HeldPoll = { exchange, headers, timer: setTimeout(() => this.#respond(held), holdMs) }
+    this.#held = held
+    // The client went away: the session counts as detached from now, its frames wait for the next poll.
+    exchange.onAbort(() => this.#respond(held))
   }
 
   /**
@@ -78,55 +76,61 @@ export class PollingSession extends HttpSession {
    * it sent and its close, with the HTTP status of its close code (429 for 4429, 503 for 1001…).
    * The session goes at once.
    */
-  refusal(headers: Record<string, string>): Response {
-    return this.#take(headers, REFUSAL_STATUS[this.#closeCode] ?? (this.#closeCode >= 4400 && this.#closeCode < 4500 ? 400 : 503))
+  refusal(exchange: HttpExchange, headers: Record<string, string>): void {
+    this.#take(exchange, headers, REFUSAL_STATUS[this.#closeCode] ?? (this.#closeCode >= 4400 && this.#closeCode < 4500 ? 400 : 503))
   }
 
   protected deliverClose(code: number, reason: string): void {
     this.#closeCode = code
     this.#closeHeader = formatCloseHeader(code, reason)
-    this.#held?.respond()
+    this.#respond()
   }
 
   protected abort(graceful: boolean): void {
-    this.#held?.respond()
+    this.#respond()
     // Nobody came for the frames: they go. Answers still being sent go too, unless the client asked to close.
     this.#pending = []
     this.#pendingBytes = 0
     if (!graceful) this.#cutOff()
   }
 
-  #take(headers: Record<string, string>, status = 200): Response {
+  /** Answers the held long-poll (`held`, if given, only if it is still the one held). */
+  #respond(held: HeldPoll | undefined = this.#held): void {
+    if (held === undefined || this.#held !== held) return
+    clearTimeout(held.timer)
+    this.#held = undefined
+    this.#take(held.exchange, held.headers)
+  }
+
+  /** Answers `exchange` with every waiting frame, and the close if there is one. */
+  #take(exchange: HttpExchange, cors: Record<string, string>, status = 200): void {
     const body = this.#pending.join('\n')
     this.#pending = []
     this.#pendingBytes = 0
     const closing = this.#closeHeader
     if (closing === undefined) this.detach()
     else this.remove()
-    const response = new Response(body, {
-      status,
-      headers: { ...headers, 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...(closing === undefined ? {} : { 'x-realtime-close': closing }) },
-    })
-    // A Node.js bridge writes the text straight out, without reading it back from the body stream.
-    Object.defineProperty(response, DIRECT_BODY, { value: (target: DirectTarget) => this.#write(target, body, closing !== undefined) })
-    return response
-  }
-
-  /** Writes an answer to a Node.js response, and counts it as buffered until it is sent. */
-  #write(target: DirectTarget, body: string, last: boolean): true {
-    target.end(body)
-    if (target.writableLength > 0) {
-      this.#unsent.add(target)
-      target.once('close', () => this.#unsent.delete(target))
+    let headers = ANSWER_HEADERS
+    for (const _ in cors) {
+      headers = { ...cors, ...ANSWER_HEADERS }
+      break
+    }
+    if (closing !== undefined) headers = { ...headers, 'x-realtime-close': closing }
+    const unsent = exchange.reply(status, headers, body)
+    // Written but not sent yet (a client that does not read): buffered until its response closes.
+    if (unsent !== undefined) {
+      const answers = (this.#unsent ??= new Set())
+      answers.add(unsent)
+      unsent.onClose(() => answers.delete(unsent))
     }
     // After the close, what the client has not taken within closeTimeoutMs is cut off.
-    if (last && this.#unsent.size > 0) unrefTimer(() => this.#cutOff(), this.closeTimeoutMs)
-    return true
+    if (closing !== undefined && this.#unsent !== undefined && this.#unsent.size > 0) unrefTimer(() => this.#cutOff(), this.closeTimeoutMs)
   }
 
   /** Drops the answers not sent yet, with their connections. */
   #cutOff(): void {
-    for (const target of this.#unsent) target.destroy()
+    if (this.#unsent === undefined) return
+    for (const answer of this.#unsent) answer.destroy()
     this.#unsent.clear()
   }
 }

@@ -1,4 +1,4 @@
-import { HttpSession, type HttpSessionTiming } from '@org/realtime-core/http'
+import { HttpSession, type HttpExchange, type HttpSessionTiming } from '@org/realtime-core/http'
 import { EventStreamBody } from './event-stream-body.js'
 
 /** `id: <n>\ndata: <frame>\n\n` is the frame plus this many characters and the digits of `n`. */
@@ -60,35 +60,26 @@ export class SseSession extends HttpSession {
   }
 
   /**
-   * Starts a response body with the events after `lastEventId` (0: from the first), or returns
-   * undefined when some of them are no longer kept.
+   * Answers `exchange` with the event stream, from the events after `lastEventId` (0: from the
+   * first): its head, the `session` event and those events leave in one write. Returns false, and
+   * answers nothing, when some of those events are no longer kept.
    */
-  stream(signal: AbortSignal, lastEventId: number): EventStreamBody | undefined {
-    if (!this.#canResumeAfter(lastEventId)) return undefined
+  stream(exchange: HttpExchange, lastEventId: number, headers: Record<string, string>): boolean {
+    if (!this.#canResumeAfter(lastEventId)) return false
     // The stream this one replaces ends at once: what it had not sent is replayed from the kept events.
     this.#body?.stop()
     this.#batch = ''
-    const body = new EventStreamBody(() => detached(), this.closeTimeoutMs)
-    const detached = (): void => {
-      // A fetch-API runtime need not cancel the body of a request that went away: it ends here.
-      body.stop()
-      if (this.#body !== body) return
-      this.#body = undefined
-      this.#batch = ''
-      this.detach()
-    }
-    this.#body = body
-    this.attach()
     const session = JSON.stringify({ sid: this.id, key: this.key, resume: this.newResumeToken() })
     let text = `retry: 1000\nevent: session\ndata: ${session}\n\n`
     for (let id = Math.max(lastEventId + 1, this.#keptFirstId); id < this.#nextId; id++) {
       text += `id: ${id}\ndata: ${this.#kept[this.#keptHead + id - this.#keptFirstId]}\n\n`
     }
-    body.write(text)
+    const body: EventStreamBody = new EventStreamBody(exchange.stream(200, headers, text), () => this.#detached(body), this.closeTimeoutMs)
+    this.#body = body
+    this.attach()
     this.#unflushedBytes = 0
     if (this.#closeEvent !== undefined) this.#finish()
-    signal.addEventListener('abort', detached, { once: true })
-    return body
+    return true
   }
 
   /** Writes a comment line so proxies do not cut an idle stream. */
@@ -107,6 +98,14 @@ export class SseSession extends HttpSession {
     this.#batch = ''
     if (graceful) body?.stop()
     else body?.fail()
+  }
+
+  /** The client of `body` went away: the session waits for it to come back, unless a newer stream replaced it. */
+  #detached(body: EventStreamBody): void {
+    if (this.#body !== body) return
+    this.#body = undefined
+    this.#batch = ''
+    this.detach()
   }
 
   #finish(): void {

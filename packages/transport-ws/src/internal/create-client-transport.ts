@@ -47,7 +47,7 @@ export function createTransport(Impl: WebSocketConstructor | undefined, describe
       }
       let ws: WebSocketLike
       try {
-        if (Impl === undefined) throw new Error('No WebSocket implementation: pass one as the `WebSocket` option')
+        if (Impl === undefined) throw new Error('No WebSocket: pass the `WebSocket` option')
         ws = new Impl(toWebSocketUrl(url))
       } catch (error) {
         queueMicrotask(() => finish(1006, error instanceof Error ? error.message : 'cannot open'))
