@@ -1,5 +1,5 @@
 import type { RealtimeClient } from '@org/realtime-client'
-import { document, type ClientDocument, type DocumentOptions } from '@org/realtime-ot/client'
+import { document, type ClientDocument, type DocumentOptions, type KeyValueStorage } from '@org/realtime-ot/client'
 import { documents, type Documents, type DocumentsOptions } from '@org/realtime-ot/server'
 import type { RealtimeServerOptions } from '@org/realtime-server'
 import { connectedClient, startServer, until } from '../../../test/support.js'
@@ -36,4 +36,19 @@ export async function converged(docs: Documents, id: string, clients: ClientDocu
   )
   text = (await docs.read(id)).text
   return text
+}
+
+/** A Map-backed stand-in for `localStorage`, which the tabs of one origin share. */
+export function memoryLocalStorage(): KeyValueStorage & { map: Map<string, string> } {
+  const map = new Map<string, string>()
+  return {
+    map,
+    get length() {
+      return map.size
+    },
+    key: (i) => [...map.keys()][i] ?? null,
+    getItem: (k) => map.get(k) ?? null,
+    setItem: (k, v) => void map.set(k, v),
+    removeItem: (k) => void map.delete(k),
+  }
 }

@@ -3,22 +3,8 @@ import { document, localStoragePending, type KeyValueStorage } from '@org/realti
 import { DocumentErrorCode } from '@org/realtime-ot'
 import { describe, expect, it } from 'vitest'
 import { connectedClient, createClient, once, until } from '../../../test/support.js'
-import { converged, openDoc, startDocServer } from './doc-support.js'
+import { converged, memoryLocalStorage, openDoc, startDocServer } from './doc-support.js'
 
-/** A Map-backed stand-in for `localStorage`. */
-function memoryLocalStorage(): KeyValueStorage & { map: Map<string, string> } {
-  const map = new Map<string, string>()
-  return {
-    map,
-    get length() {
-      return map.size
-    },
-    key: (i) => [...map.keys()][i] ?? null,
-    getItem: (k) => map.get(k) ?? null,
-    setItem: (k, v) => void map.set(k, v),
-    removeItem: (k) => void map.delete(k),
-  }
-}
 
 describe('documents', () => {
   it('opens a document with the text load gave', async () => {

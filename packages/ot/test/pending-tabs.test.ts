@@ -1,22 +1,8 @@
 import { document, localStoragePending, type KeyValueStorage, type PendingEdits } from '@org/realtime-ot/client'
 import { afterEach, describe, expect, it } from 'vitest'
 import { connectedClient, createClient, until } from '../../../test/support.js'
-import { converged, openDoc, startDocServer } from './doc-support.js'
+import { converged, memoryLocalStorage as sharedStorage, openDoc, startDocServer } from './doc-support.js'
 
-/** One `localStorage` shared by the tabs of an origin: a Map behind the Web Storage methods. */
-function sharedStorage(): KeyValueStorage & { map: Map<string, string> } {
-  const map = new Map<string, string>()
-  return {
-    map,
-    get length() {
-      return map.size
-    },
-    key: (i) => [...map.keys()][i] ?? null,
-    getItem: (k) => map.get(k) ?? null,
-    setItem: (k, v) => void map.set(k, v),
-    removeItem: (k) => void map.delete(k),
-  }
-}
 
 /** A tab: its own connection and its own store on the shared storage, offline, with `text` typed at the end. */
 async function offlineTab(url: string, storage: KeyValueStorage, id: string, text: string, leaseMs?: number) {

@@ -11,7 +11,10 @@ export interface PresenceSnapshot<M = Record<string, unknown>> {
    * that picks one member (`(p) => p.members.get('ada')`) re-renders only for that member.
    */
   readonly members: ReadonlyMap<string, PresenceMember<M>>
-  /** The last presence error (`FORBIDDEN`, a refused `track`, `LIMIT_EXCEEDED`…), until the next sync. */
+  /**
+   * The last presence error: a refused `track` (`LIMIT_EXCEEDED`…) until a `track` succeeds, else
+   * the channel's (`FORBIDDEN`…) until the next sync.
+   */
   readonly error: RealtimeError | undefined
 }
 
@@ -32,6 +35,8 @@ export class PresenceStore<M> {
     () => this.#stop(),
   )
   #snapshot: PresenceSnapshot<M> = EMPTY_PRESENCE
+  #trackError: RealtimeError | undefined
+  #channelError: RealtimeError | undefined
 
   constructor(client: RealtimeClient, channel: string) {
     this.#client = client
@@ -58,9 +63,16 @@ export class PresenceStore<M> {
     return this.#lease.acquire()
   }
 
-  /** Records a failure the app should see (a refused `track`, say). */
+  /** Records the outcome of a `track`: its refusal, or undefined once one succeeded. */
+  tracked(error: RealtimeError | undefined): void {
+    this.#trackError = error
+    this.#set({ ...this.#snapshot, error: error ?? this.#channelError })
+  }
+
+  /** Records a failure of the presence channel the app should see (`FORBIDDEN`, say). */
   failed(error: RealtimeError): void {
-    this.#set({ ...this.#snapshot, error })
+    this.#channelError = error
+    this.#set({ ...this.#snapshot, error: this.#trackError ?? error })
   }
 
   #start(): void {
@@ -78,11 +90,14 @@ export class PresenceStore<M> {
     const p = this.presence
     p.off('sync', this.#onSync).off('join', this.#onMember).off('update', this.#onMember).off('leave', this.#onLeave).off('error', this.#onError)
     p.stop()
+    this.#trackError = undefined
+    this.#channelError = undefined
     this.#set(EMPTY_PRESENCE as PresenceSnapshot<M>)
   }
 
   readonly #onSync = (members: Array<PresenceMember<M>>): void => {
-    this.#set({ synced: true, members: new Map(members.map((member) => [member.key, member])), error: undefined })
+    this.#channelError = undefined
+    this.#set({ synced: true, members: new Map(members.map((member) => [member.key, member])), error: this.#trackError })
   }
 
   readonly #onMember = (member: PresenceMember<M>): void => {

@@ -94,8 +94,10 @@ export function usePresence<M = Record<string, unknown>, T = PresenceSnapshot<M>
   useEffect(() => {
     if (metaJson === undefined) return
     const presence = store.presence
-    const failed = (error: RealtimeError): void => store.failed(error)
-    presence.track(JSON.parse(metaJson) as M).catch(failed)
+    presence.track(JSON.parse(metaJson) as M).then(
+      () => store.tracked(undefined),
+      (error: RealtimeError) => store.tracked(error),
+    )
     return () => {
       presence.untrack().catch(() => undefined)
     }
