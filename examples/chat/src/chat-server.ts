@@ -1,6 +1,6 @@
 import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { listen } from '@org/example-kit/listen'
 import { loadStaticFiles, notFound, staticFileHandler } from '@org/example-kit/static-files'
 import { defaultWebDir, ensureWebBuild } from '@org/example-kit/web-build'
 import { RealtimeServer, type RealtimeServerOptions } from '@org/realtime-server'
@@ -78,21 +78,14 @@ export async function startChatServer({ port = 3000, host = '127.0.0.1', history
   attachChat(rt, history, { saved: async () => file?.flush() })
   rt.attach(http, { path: '/realtime' })
 
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject)
-    http.listen(port, host, () => resolve())
-  })
-  const actualPort = (http.address() as AddressInfo).port
+  const listening = await listen(http, port, host)
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}/`,
-    port: actualPort,
+    url: listening.url,
+    port: listening.port,
     rt,
     async close() {
       await rt.close()
-      await new Promise<void>((resolve) => {
-        http.close(() => resolve())
-        http.closeAllConnections()
-      })
+      await listening.close()
       await file?.flush()
     },
   }

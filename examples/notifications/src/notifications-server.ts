@@ -1,6 +1,6 @@
 import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { listen } from '@org/example-kit/listen'
 import { loadStaticFiles, notFound, staticFileHandler } from '@org/example-kit/static-files'
 import { defaultWebDir, ensureWebBuild } from '@org/example-kit/web-build'
 import type { Logger } from '@org/realtime-core'
@@ -87,22 +87,15 @@ export async function startNotificationsServer({
   rt.attach(http, { path: '/realtime' })
   const stopTicker = startTicker(rt, tickerMs)
 
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject)
-    http.listen(port, host, () => resolve())
-  })
-  const actualPort = (http.address() as AddressInfo).port
+  const listening = await listen(http, port, host)
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}/`,
-    port: actualPort,
+    url: listening.url,
+    port: listening.port,
     rt,
     async close() {
       stopTicker()
       await rt.close()
-      await new Promise<void>((resolve) => {
-        http.close(() => resolve())
-        http.closeAllConnections()
-      })
+      await listening.close()
     },
   }
 }

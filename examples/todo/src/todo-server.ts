@@ -1,6 +1,6 @@
 import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { listen } from '@org/example-kit/listen'
 import { loadStaticFiles, staticSiteHandler } from '@org/example-kit/static-files'
 import { defaultWebDir, ensureWebBuild } from '@org/example-kit/web-build'
 import type { Logger } from '@org/realtime-core'
@@ -67,22 +67,15 @@ export async function startTodoServer({
   const rt = new RealtimeServer({ logger, plugins: [changes], authorize: () => true })
   attachTodos(rt, db, { maxTodos })
   rt.attach(http, { path: '/realtime' })
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject)
-    http.listen(port, host, () => resolve())
-  })
+  const listening = await listen(http, port, host)
   await changes.ready()
-  const actualPort = (http.address() as AddressInfo).port
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}/`,
-    port: actualPort,
+    url: listening.url,
+    port: listening.port,
     rt,
     async close() {
       await rt.close()
-      await new Promise<void>((resolve) => {
-        http.close(() => resolve())
-        http.closeAllConnections()
-      })
+      await listening.close()
       await db.end()
     },
   }
