@@ -227,7 +227,9 @@ export class RealtimeServer<
         closeTimeoutMs: this.#options.closeTimeoutMs,
         checkOrigin,
         open: (socket, request) => this.#open(socket, request, transport.name),
-        forward: (request, timeoutMs) => this.#adapter.forwardRequest?.(request, timeoutMs) ?? Promise.resolve(undefined),
+        // Only a cluster adapter passes requests between nodes: without one, a request of a session
+        // this node does not hold is answered at once, its body unread.
+        ...(this.#adapter.forwardRequest === undefined ? {} : { forward: this.#adapter.forwardRequest.bind(this.#adapter) }),
       })
     }
     const limits = options.rateLimit === false ? undefined : rateLimits(options.rateLimit)
