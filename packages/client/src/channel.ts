@@ -42,6 +42,8 @@ export interface ChannelLifecycleEvents {
 export interface MessageContext {
   /** The message's offset in the channel; undefined when the server keeps no history of it. */
   readonly offset: number | undefined
+  /** The message's name: what tells messages apart for a listener of `'*'`. */
+  readonly event: string
 }
 
 /** A listener of untyped channel messages: any data, declared as the type the app expects. */
@@ -50,6 +52,16 @@ export type ChannelListener = { listener(data: unknown, context: MessageContext)
 /** The listener of the messages named `E` on a channel typed by `Events`. */
 export type ChannelEventListener<Events, E extends keyof Events> =
   unknown extends EventData<Events, E> ? ChannelListener : (data: EventData<Events, E>, context: MessageContext) => void
+
+/**
+ * The listener of every message of a channel typed by `Events` (`channel.on('*', …)`): the data
+ * of any of its events, with the event's name in `context.event`.
+ */
+export type ChannelWildcardListener<Events> =
+  unknown extends AnyEventData<Events> ? ChannelListener : (data: AnyEventData<Events>, context: MessageContext) => void
+
+/** The data of any event of `Events`. */
+type AnyEventData<Events> = { [E in EventName<Events>]: EventData<Events, E> }[EventName<Events>]
 
 /** Options of {@link Channel.history}. */
 export interface HistoryOptions {
@@ -108,12 +120,22 @@ export interface Channel<Events = DefaultEvents> {
   /** The channel's lifecycle: `subscribed`, `unsubscribed` and `error`. */
   readonly lifecycle: Lifecycle<ChannelLifecycleEvents>
 
-  /** Calls `listener` with the data and offset of every `event` broadcast to this channel. */
+  /**
+   * Calls `listener` with the data and context (offset, name) of every message broadcast to this
+   * channel, whatever its name; after the listeners of that name. Features' messages (presence,
+   * documents) are not among them.
+   */
+  on(event: '*', listener: ChannelWildcardListener<Events>): this
+  /** Calls `listener` with the data and context (offset, name) of every `event` broadcast to this channel. */
   on<E extends EventName<Events>>(event: E, listener: ChannelEventListener<Events, E>): this
 
+  /** Calls `listener` for the next message broadcast to this channel only, whatever its name. */
+  once(event: '*', listener: ChannelWildcardListener<Events>): this
   /** Calls `listener` for the next `event` broadcast to this channel only. */
   once<E extends EventName<Events>>(event: E, listener: ChannelEventListener<Events, E>): this
 
+  /** Removes `listener` of `'*'`, or all of them when `listener` is omitted. */
+  off(event: '*', listener?: ChannelWildcardListener<Events>): this
   /** Removes `listener` of `event` (added with `on` or `once`), or all of them when `listener` is omitted. */
   off<E extends EventName<Events>>(event: E, listener?: ChannelEventListener<Events, E>): this
 

@@ -13,6 +13,7 @@ import {
   isRealtimeError,
   isValidName,
   type ChannelOptions,
+  type ChannelPosition,
   type ClientFrame,
   type DefaultEvents,
   type ErrorPayload,
@@ -21,7 +22,6 @@ import {
   type EventFrame,
   type EventMap,
   type EventName,
-  type HistoryPage,
   type SubscribeResult,
   type TransportName,
   type WelcomeFrame,
@@ -30,10 +30,8 @@ import { webSocketTransport } from '@org/realtime-transport-ws/client'
 import type { Channel } from './channel.js'
 import { ClientChannel, type ChannelHost } from './internal/client-channel.js'
 import { Connector } from './internal/connector.js'
-import { HeartbeatWatch } from './internal/heartbeat-watch.js'
 import { Listeners, type FirstOutcome } from './internal/listeners.js'
 import { parseServerFrame } from './internal/parse-server-frame.js'
-import { Positions } from './internal/positions.js'
 import { Session } from './internal/session.js'
 import { OfflineQueue } from './offline-queue.js'
 import type { AckArgs, ClientLifecycleEvents, ClientState, DisconnectReason, EventListener, Lifecycle } from './events.js'
@@ -69,7 +67,6 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
   readonly #channels = new Map<string, ClientChannel>()
   readonly #queue: OfflineQueue
   readonly #acks = new PendingAcks()
-  readonly #heartbeat = new HeartbeatWatch(() => this.#connector.drop_('heartbeat-timeout'))
   readonly #channelHost: ChannelHost
   /** Renews the credentials before they expire. */
   #renewal: ReturnType<typeof setTimeout> | undefined
@@ -85,7 +82,6 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
   #everConnected = false
   /** The server's error frame for the current socket, if it sent one. */
   #serverError: ErrorPayload | undefined
-  readonly #positions = new Positions()
   /** Channels left while disconnected that the dropped session still holds. */
   readonly #toUnsubscribe = new Set<string>()
 
@@ -109,13 +105,10 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
         this.#toSubscribe.push(channel)
       },
       requestUnsubscribe_: (channel, held) => {
-        this.#positions.forget_(channel.key_)
         if (this.#state === 'connected') this.#send({ t: 'unsub', ch: [channel.key_] })
         else if (held) this.#toUnsubscribe.add(channel.key_)
       },
-      publish_: (channel, event, data, timeoutMs) => this.#submit({ t: 'pub', ch: channel, e: checkName(event), d: data }, event, timeoutMs),
-      history_: (channel, { since, limit }) => this.#submit({ t: 'hist', ch: channel, since, limit } as ClientFrame, 'history', undefined) as Promise<HistoryPage>,
-      offset_: (channel) => this.#positions.offset_(channel),
+      submit_: (frame, label, ackTimeoutMs) => this.#submit(frame, label, ackTimeoutMs),
       report_: (error, event) => this.#listenerFailed(error, event),
     }
     if (options.autoConnect !== false) this.connect()
@@ -176,7 +169,7 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
     const key = channelKey(name, options)
     let channel = this.#channels.get(key)
     if (channel === undefined) {
-      if (!isValidName(name) || key.length > MAX_CHANNEL_KEY_LENGTH) throw new RealtimeError(ErrorCode.BadFrame, 'A channel name must have 1 to 256 characters')
+      checkName(name, 'channel', isValidName(name) && key.length <= MAX_CHANNEL_KEY_LENGTH)
       this.#channels.set(key, (channel = new ClientChannel(name, key, this.#channelHost)))
     }
     return channel as Channel as Channel<Events>
@@ -198,7 +191,6 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
    */
   disconnect(): this {
     const wasConnected = this.#state === 'connected'
-    this.#heartbeat.stop_()
     this.#connector.close(CloseCode.Normal, 'client disconnect')
     this.#stop(new RealtimeError(ErrorCode.Closed, 'The client was disconnected'))
     if (wasConnected) this.#emit('disconnect', { reason: 'client', code: CloseCode.Normal, willReconnect: false })
@@ -226,7 +218,7 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
    */
   emit<E extends EventName<ClientEvents>>(event: E, ...args: EventArgs<ClientEvents, E>): void
   emit(event: string, data?: unknown): void {
-    void this.#submit({ t: 'event', e: checkName(event), d: data }, event, false)
+    void this.#submit({ t: 'event', e: event, d: data }, event, false)
   }
 
   /**
@@ -238,7 +230,7 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
   emitWithAck<E extends EventName<ClientEvents>>(event: E, ...args: AckArgs<ClientEvents, E>): Promise<EventAnswer<ClientEvents, E>>
   async emitWithAck(event: string, data?: unknown, options: { timeoutMs?: number } = {}): Promise<unknown> {
     // `async`: what `emit` would throw rejects the promise instead.
-    return this.#submit({ t: 'event', e: checkName(event), d: data }, event, options.timeoutMs)
+    return this.#submit({ t: 'event', e: event, d: data }, event, options.timeoutMs)
   }
 
   /**
@@ -282,8 +274,21 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
     )
   }
 
-  /** Encodes and sends a frame, or queues it while disconnected; returns its ack promise unless `ackTimeoutMs` is false. */
+  /** The last offset received on each channel, for a resume request. */
+  #offsets(): Record<string, number> {
+    const offsets: Record<string, number> = {}
+    for (const channel of this.#channels.values()) if (channel.offset !== undefined) offsets[channel.key_] = channel.offset
+    return offsets
+  }
+
+  /**
+   * Encodes and sends a frame, or queues it while disconnected; returns its ack promise unless
+   * `ackTimeoutMs` is false. Events and publishes are numbered by a resumable session, once their
+   * name is checked.
+   */
   #submit(frame: ClientFrame & { id?: number }, label: string, ackTimeoutMs: number | undefined | false): Promise<unknown> | undefined {
+    const numbered = frame.t === 'event' || frame.t === 'pub'
+    if (numbered) checkName(frame.e)
     let ack: { id: number; promise: Promise<unknown> } | undefined
     if (ackTimeoutMs !== false) {
       ack = this.#acks.create(ackTimeoutMs ?? this.#ackTimeoutMs, label, () => {
@@ -295,7 +300,6 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
     const id = frame.id as number
     try {
       const encoded = this.#encode(frame)
-      const numbered = frame.t === 'event' || frame.t === 'pub'
       if (this.#state === 'connected' && this.#pause === undefined) this.#transmit(encoded, frame.id, numbered)
       else this.#enqueue(encoded, frame.id, numbered)
       return ack?.promise
@@ -317,7 +321,7 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
   #enqueue(encoded: string, ackId: number | undefined, numbered: boolean): void {
     const dropped = this.#queue.push_({ encoded, ackId, numbered })
     if (dropped === undefined) return
-    const error = new RealtimeError(ErrorCode.QueueFull, 'Dropped from the full offline queue')
+    const error = this.#queue.full_()
     if (dropped.ackId === undefined) this.#emit('error', error)
     else this.#acks.reject(dropped.ackId, error)
   }
@@ -348,7 +352,7 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
     try {
       const auth = await this.#credentials()
       const session = this.#session
-      const resume = session.token_ === undefined ? undefined : { token: session.token_, s: session.received_.last, ch: this.#positions.offsets_() }
+      const resume = session.token_ === undefined ? undefined : { token: session.token_, s: session.received_.last, ch: this.#offsets() }
       hello = this.#encode({ t: 'hello', v: PROTOCOL_VERSION, auth, recoverable: true, resume })
     } catch (error) {
       if (this.#connector.socket_ !== socket) return
@@ -363,7 +367,7 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
   }
 
   #receive(text: string): void {
-    this.#heartbeat.seen_()
+    this.#connector.seen_()
     const frame = parseServerFrame(text)
     if (frame === undefined) return this.#emit('error', new RealtimeError(ErrorCode.BadFrame, 'Malformed frame from the server'))
     if (!this.#session.receive_(frame)) return
@@ -403,15 +407,18 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
    * A new session replaced the one that dropped: what was sent on the old one may or may not have
    * been handled, and its numbering starts over.
    */
-  #abandonSession(wanted: ClientChannel[]): void {
+  #abandonSession(): void {
     for (const id of [...this.#session.acks_]) {
       this.#acks.reject(id, new RealtimeError(ErrorCode.OutcomeUnknown, 'The session ended before the server answered'))
     }
     const plain = this.#session.restart_()
-    if (plain > 0) this.#emit('error', new RealtimeError(ErrorCode.OutcomeUnknown, `${plain} emits may not have reached the server: the session ended first`))
-    for (const channel of this.#channels.values()) channel.held_ = false
+    if (plain > 0) this.#emit('error', new RealtimeError(ErrorCode.OutcomeUnknown, `The session ended before the server confirmed ${plain} emits`))
+    // The rooms of the session are gone with it: only the channels still wanted keep their offsets.
+    for (const channel of this.#channels.values()) {
+      channel.held_ = false
+      if (!channel.wanted_) channel.forget_()
+    }
     this.#toUnsubscribe.clear()
-    this.#positions.keepOnly_(new Set(wanted.map((channel) => channel.key_)))
   }
 
   #welcome(frame: WelcomeFrame): void {
@@ -425,14 +432,13 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
     const reconnected = this.#everConnected
     const attempts = this.#connector.attempt_
     const resumed = frame.resumed === true && session.token_ !== undefined
-    this.#connector.connected_()
+    this.#connector.connected_(frame.pingInterval + frame.pingTimeout)
     this.#state = 'connected'
     this.#everConnected = true
     this.#sessionId = frame.sid
     session.token_ = frame.token
     this.#maxPayload = frame.maxPayload
     this.#connector.socket_?.setMaxPayload?.(frame.maxPayload)
-    this.#heartbeat.start_(frame.pingInterval + frame.pingTimeout)
     this.#scheduleRenewal(frame.expiresAt)
     if (resumed) {
       session.resume_(frame.s ?? 0)
@@ -440,7 +446,7 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
       this.#toUnsubscribe.clear()
     }
     const wanted = [...this.#channels.values()].filter((channel) => channel.wanted_)
-    if (!resumed) this.#abandonSession(wanted)
+    if (!resumed) this.#abandonSession()
     const lost = new Set(frame.lost)
     for (const channel of wanted) if (resumed && channel.held_) channel.subscribed_(undefined, { recovered: !lost.has(channel.key_) })
     this.#subscribeAll(wanted.filter((channel) => !channel.held_))
@@ -460,14 +466,21 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
    * promises, or as its lifecycle `error` when none waits.
    */
   #subscribe(channels: ClientChannel[]): void {
-    const names = channels.map((channel) => channel.key_)
+    const names: string[] = []
+    let since: Record<string, ChannelPosition> | undefined
+    for (const channel of channels) {
+      names.push(channel.key_)
+      const position = channel.since_()
+      if (position !== undefined) (since ??= {})[channel.key_] = position
+    }
     const { id, promise } = this.#acks.create(this.#ackTimeoutMs, 'subscribe')
-    this.#send({ t: 'sub', id, ch: names, since: this.#positions.since_(names) })
+    this.#send({ t: 'sub', id, ch: names, since })
     promise.then(
       (results) => {
         for (const result of results as SubscribeResult[]) {
-          if (result.err === undefined) this.#positions.confirmed_(result)
-          this.#channels.get(result.ch)?.subscribed_(result.err, { recovered: result.recovered === true })
+          const channel = this.#channels.get(result.ch)
+          if (result.err === undefined) channel?.confirmed_(result)
+          channel?.subscribed_(result.err, { recovered: result.recovered === true })
         }
       },
       (error: RealtimeError) => {
@@ -482,11 +495,9 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
 
   /** A room's message goes to its channel; an event sent to this connection (or to all) to `on`'s listeners. */
   #event(frame: EventFrame): void {
-    if (frame.ch !== undefined) {
-      if (frame.o !== undefined) this.#positions.received_(frame.ch, frame.o)
-      this.#channels.get(frame.ch)?.dispatch_(frame.e, frame.d, frame.o)
-    } else if (frame.id === undefined) this.#listeners.emit_(frame.e, frame.d)
-    else void this.#answer(frame.id, frame.e, this.#listeners.call_(frame.e, frame.d))
+    if (frame.ch !== undefined) this.#channels.get(frame.ch)?.dispatch_(frame.e, frame.d, frame.o)
+    else if (frame.id === undefined) this.#listeners.emit_(frame.e, frame.d)
+    else void this.#answer(frame.id, frame.e, this.#listeners.emit_(frame.e, frame.d, undefined, true))
   }
 
   /** Answers the server's `emitWithAck` with what the first listener returned or threw. */
@@ -515,7 +526,6 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
   #closed(code: number, reason: string, status?: number, loadError?: RealtimeError): void {
     if (loadError !== undefined) this.#emit('error', loadError)
     clearTimeout(this.#renewal)
-    this.#heartbeat.stop_()
     const connector = this.#connector
     const wasConnected = this.#state === 'connected'
     const dropReason = connector.dropped_
@@ -584,10 +594,10 @@ function inFrames<T>(list: T[]): T[][] {
   return slices
 }
 
-/** `event` if it may be sent. */
-function checkName(event: string): string {
-  if (!isValidName(event)) throw new RealtimeError(ErrorCode.BadFrame, 'An event name must have 1 to 256 characters')
-  return event
+/** `name` if it may be sent: `valid` says whether it (with its options, for a channel) may. */
+function checkName(name: string, kind = 'event', valid = isValidName(name)): string {
+  if (!valid) throw new RealtimeError(ErrorCode.BadFrame, `The ${kind} name must have 1 to 256 characters`)
+  return name
 }
 
 function disconnectReason(code: number): DisconnectReason {

@@ -9,6 +9,7 @@ export type {
   ChannelLifecycleEvents,
   ChannelListener,
   ChannelState,
+  ChannelWildcardListener,
   FeatureContext,
   HistoryOptions,
   MessageContext,

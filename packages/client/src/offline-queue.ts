@@ -28,13 +28,16 @@ export class OfflineQueue {
   push_(frame: QueuedFrame): QueuedFrame | undefined {
     let dropped: QueuedFrame | undefined
     if (this.#frames.length >= this.#maxSize) {
-      if (this.#overflow === 'reject' || this.#maxSize === 0) {
-        throw new RealtimeError(ErrorCode.QueueFull, `Offline queue full (${this.#maxSize})`)
-      }
+      if (this.#overflow === 'reject' || this.#maxSize === 0) throw this.full_()
       dropped = this.#frames.shift()
     }
     this.#frames.push(frame)
     return dropped
+  }
+
+  /** The `QUEUE_FULL` error: thrown when the queue refuses a frame, reported for each frame it drops. */
+  full_(): RealtimeError {
+    return new RealtimeError(ErrorCode.QueueFull, `Offline queue full (${this.#maxSize})`)
   }
 
   /** Removes the frame asking for acknowledgement `ackId`, if it is still waiting. */

@@ -27,6 +27,41 @@ describe('RealtimeError', () => {
     expect(isRealtimeError({ name: 'RealtimeError', code: 'TIMEOUT' })).toBe(false)
   })
 
+  it('spells every code as its key in SCREAMING_SNAKE_CASE, but INTERNAL_ERROR, in the documented order', () => {
+    expect(Object.entries(ErrorCode)).toEqual(
+      Object.entries({
+        BadFrame: 'BAD_FRAME',
+        UnknownFrame: 'UNKNOWN_FRAME',
+        UnsupportedVersion: 'UNSUPPORTED_VERSION',
+        PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+        InvalidPayload: 'INVALID_PAYLOAD',
+        HandshakeTimeout: 'HANDSHAKE_TIMEOUT',
+        Unauthorized: 'UNAUTHORIZED',
+        Forbidden: 'FORBIDDEN',
+        UnknownEvent: 'UNKNOWN_EVENT',
+        HandlerError: 'HANDLER_ERROR',
+        ListenerError: 'LISTENER_ERROR',
+        Timeout: 'TIMEOUT',
+        Disconnected: 'DISCONNECTED',
+        Closed: 'CLOSED',
+        QueueFull: 'QUEUE_FULL',
+        RateLimited: 'RATE_LIMITED',
+        LimitExceeded: 'LIMIT_EXCEEDED',
+        SlowConsumer: 'SLOW_CONSUMER',
+        TransportError: 'TRANSPORT_ERROR',
+        Internal: 'INTERNAL_ERROR',
+        BadRequest: 'BAD_REQUEST',
+        UnknownSession: 'UNKNOWN_SESSION',
+        TransportMismatch: 'TRANSPORT_MISMATCH',
+        RequestInFlight: 'REQUEST_IN_FLIGHT',
+        OutcomeUnknown: 'OUTCOME_UNKNOWN',
+        InvalidOffset: 'INVALID_OFFSET',
+        InvalidSequence: 'INVALID_SEQUENCE',
+        IdentityMismatch: 'IDENTITY_MISMATCH',
+      } satisfies typeof ErrorCode),
+    )
+  })
+
   it('knows its own codes', () => {
     expect(isErrorCode('FORBIDDEN')).toBe(true)
     expect(isErrorCode('forbidden')).toBe(false)

@@ -44,7 +44,7 @@ export interface ResetPayload {
 /**
  * The events of a table channel, to type `client.channel<TableEvents<Todo>>('db:public:todos', {
  * filter })`: `INSERT`, `UPDATE` and `DELETE` carry a {@link ChangePayload} of `Row`, `RESET` a
- * {@link ResetPayload}. For one listener of every change, use `table()` and its `on('*', …)`.
+ * {@link ResetPayload}; a listener of `'*'` hears all four.
  */
 export type TableEvents<Row = Record<string, unknown>> = {
   /** A row was inserted: `new` holds it. */

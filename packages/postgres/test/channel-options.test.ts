@@ -31,7 +31,7 @@ const outcome = (promise: Promise<unknown>): Promise<string> =>
   )
 
 describe('table channels with subscription options', () => {
-  it('delivers INSERT, UPDATE and DELETE to client.channel(name, { filter, columns }), to the subscription of its options only', async () => {
+  it("delivers INSERT, UPDATE and DELETE to client.channel(name, { filter, columns }) (to a '*' listener too), to the subscription of its options only", async () => {
     const names = await setupNames(database, ['notes'], true)
     const server = await startChangesServer(database, names)
     closers.push(() => server.rt.close())
@@ -41,7 +41,11 @@ describe('table channels with subscription options', () => {
     const bobs = subscriber.channel<TableEvents<Note>>('db:public:notes', { filter: 'owner=eq.bob' })
     const seen: Array<ChangePayload<Note> | ResetPayload> = []
     const inserts: Array<string | undefined> = []
-    for (const type of ['INSERT', 'UPDATE', 'DELETE', 'RESET'] as const) alices.on(type, (change: ChangePayload<Note> | ResetPayload) => seen.push(change))
+    const eventNames: string[] = []
+    alices.on('*', (change, { event }) => {
+      seen.push(change)
+      eventNames.push(event)
+    })
     alices.on('INSERT', ({ new: row, commitTimestamp }) => inserts.push(`${row?.body} ${typeof commitTimestamp}`))
     const bobsSeen: string[] = []
     for (const type of ['INSERT', 'UPDATE', 'DELETE'] as const) bobs.on(type, (change) => bobsSeen.push(`${change.type} ${change.new?.body ?? change.old?.body}`))
@@ -57,6 +61,7 @@ describe('table channels with subscription options', () => {
       { type: 'UPDATE', new: { id, body: 'a2' }, old: { id, body: 'a1' } },
       { type: 'DELETE', old: { id, body: 'a2' } },
     ])
+    expect(eventNames).toEqual(['INSERT', 'UPDATE', 'DELETE'])
     // Only the columns asked for.
     for (const change of seen) for (const row of [(change as ChangePayload<Note>).new, (change as ChangePayload<Note>).old]) if (row) expect(Object.keys(row).sort()).toEqual(['body', 'id'])
     expect(inserts).toEqual(['a1 string'])

@@ -1,7 +1,7 @@
 import type { RealtimeError } from '@org/realtime-client'
 import { useEffect, useMemo, useRef, useSyncExternalStore } from 'react'
 import { useRealtimeContext } from './context.js'
-import { EMPTY_PRESENCE, presenceStore, type PresenceSnapshot } from './presence-store.js'
+import { EMPTY_PRESENCE, presenceStore, type PresenceSnapshot, type PresenceStore } from './presence-store.js'
 
 /** Options of {@link usePresence}. */
 export interface UsePresenceOptions<T> {
@@ -91,16 +91,35 @@ export function usePresence<M = Record<string, unknown>, T = PresenceSnapshot<M>
     () => select(serverSelection, EMPTY_PRESENCE as PresenceSnapshot<M>),
   )
   const metaJson = meta === undefined ? undefined : JSON.stringify(meta)
+  // The meta sent last: a new one replaces it (one `update` for the others, never a leave and a join).
+  const sent = useRef<string | undefined>(undefined)
+  const latest = useRef(metaJson)
+  const tracking = metaJson !== undefined
   useEffect(() => {
-    if (metaJson === undefined) return
+    latest.current = metaJson
+  })
+  useEffect(() => {
+    if (!tracking) return
     const presence = store.presence
-    presence.track(JSON.parse(metaJson) as M).then(
-      () => store.tracked(undefined),
-      (error: RealtimeError) => store.tracked(error),
-    )
+    sent.current = latest.current as string
+    send(store, sent.current)
     return () => {
+      sent.current = undefined
       presence.untrack().catch(() => undefined)
     }
+  }, [store, tracking])
+  useEffect(() => {
+    if (metaJson === undefined || sent.current === undefined || metaJson === sent.current) return
+    sent.current = metaJson
+    send(store, metaJson)
   }, [store, metaJson])
   return selected
+}
+
+/** Tracks this connection with `metaJson` (a first meta or a replacement), reporting a refusal to the store. */
+function send<M>(store: PresenceStore<M>, metaJson: string): void {
+  store.presence.track(JSON.parse(metaJson) as M).then(
+    () => store.tracked(undefined),
+    (error: RealtimeError) => store.tracked(error),
+  )
 }

@@ -118,6 +118,26 @@ describe('usePresence', () => {
     await until(() => two.get('viewer') !== undefined && one.get('viewer') === undefined, 10_000, 'the viewer to move to room:2')
   })
 
+  it('sends a changed meta as one update for the others, never a leave and a join', async () => {
+    const { url } = await presenceServer()
+    const ada = await connectedClient(url, { auth: 'ada' })
+    const adaPresence = presence<Meta>(ada.channel('room:1'))
+    const seen: string[] = []
+    adaPresence.on('join', (member) => seen.push(`join ${member.key}`))
+    adaPresence.on('leave', (member) => seen.push(`leave ${member.key}`))
+    adaPresence.on('update', (member) => seen.push(`update ${member.key} ${member.metas[0]?.meta.status}`))
+    await adaPresence.track({ status: 'here' })
+    const viewer = await connectedClient(url, { auth: 'viewer' })
+    const app = (status: string) => h(RealtimeProvider, { client: viewer }, h(Me, { meta: { status } }))
+    const tree = mount(app('reading'))
+    await until(() => adaPresence.get('viewer')?.metas[0]?.meta.status === 'reading', 10_000, 'the viewer to join')
+    tree.render(app('typing'))
+    await until(() => adaPresence.get('viewer')?.metas[0]?.meta.status === 'typing', 10_000, 'the new meta')
+    tree.render(app('typing'))
+    await sleep(300)
+    expect(seen.filter((line) => line.includes('viewer'))).toEqual(['join viewer', 'update viewer typing'])
+  })
+
   it('shows a refused meta (too large) as the error while a bystander keeps being served', async () => {
     const { url } = await presenceServer()
     const bystander = await bystanderClient(url, { auth: 'bystander' })

@@ -12,7 +12,7 @@ export interface StreamLimits {
 
 /**
  * Appends a packet's text to `room`'s stream under the next offset and publishes it on the room's
- * channel, in one script; answers the offset. A retry (`firstTry` is the text of its first
+ * channel, in one script; answers the offset and the history's epoch. A retry (`firstTry` is the text of its first
  * append, whose answer was lost) is not appended again when one of the room's last 64 entries is
  * that text.
  */
@@ -24,8 +24,8 @@ export async function appendToRoom(
   limits: StreamLimits,
   sharded: boolean,
   firstTry: string | undefined,
-): Promise<number> {
-  const [, offset] = await redis.rtAppend(
+): Promise<{ epoch: string; offset: number }> {
+  const [epoch, offset] = await redis.rtAppend(
     keys.meta(room),
     keys.stream(room),
     newEpoch(),
@@ -37,7 +37,7 @@ export async function appendToRoom(
     sharded ? '1' : '0',
     firstTry ?? '',
   )
-  return Number(offset)
+  return { epoch: String(epoch), offset: Number(offset) }
 }
 
 /** A new epoch, used only when the room has no history yet. */

@@ -87,7 +87,7 @@ export class RedisEmitter {
       return []
     }
     const text = packetText(packet)
-    return Promise.all(this.#rooms.map((room) => appendToRoom(this.#redis, this.#keys, room, text, limits, this.#sharded, undefined)))
+    return Promise.all(this.#rooms.map((room) => appendToRoom(this.#redis, this.#keys, room, text, limits, this.#sharded, undefined).then(({ offset }) => offset)))
   }
 
   /** Closes the connection to Redis. */

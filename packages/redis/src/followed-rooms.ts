@@ -108,8 +108,9 @@ export class FollowedRooms {
    */
   async restore(): Promise<void> {
     for (const feed of [...this.#feeds.values()]) {
-      if (this.#unconfirmed.has(feed.room)) await this.#subscribe(feed)
-      else this.#start(feed)
+      if (!this.#unconfirmed.has(feed.room)) this.#start(feed)
+      // One that fails is reported (Redis went away again) and does not keep the others waiting.
+      else await this.#subscribe(feed).catch((error: unknown) => this.#host.failed(feed.room, error))
     }
   }
 

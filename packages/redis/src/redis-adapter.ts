@@ -25,6 +25,7 @@ import { FollowedRooms } from './followed-rooms.js'
 import type { FeedEntry, FeedHost, FeedRead } from './room-feed.js'
 import { withScripts, type ScriptedRedis } from './scripts.js'
 import { ClusterRpc } from './cluster-rpc.js'
+import { UnseenAppends, type UnseenAppend } from './unseen-appends.js'
 import { FLAG_DELIVERED, FLAG_LOCAL, messageText, packetText, parseEntry, parseMessage, type WireMessage, type WirePacket } from './wire.js'
 
 /** Events of a {@link RedisAdapter}. */
@@ -61,6 +62,9 @@ export interface RedisAdapterStats {
 /** Milliseconds between two warnings of one kind (foreign messages, a full outage buffer). */
 const WARN_EVERY_MS = 10_000
 
+/** Milliseconds before a failed catch-up or recovery is tried again, and before a node that went down checks whether its connections are in fact ready. */
+const RETRY_MS = 500
+
 /**
  * Scales a server out on Redis: broadcasts reach every node, each node subscribes only to the
  * channels its own connections are in, and channel history lives in Redis Streams, so a client
@@ -82,6 +86,17 @@ export class RedisAdapter extends TypedEmitter<RedisAdapterEvents> implements Ad
   readonly #deliveredHere: RecentSet
   /** Own broadcasts that came back through Redis and were delivered: one whose append failed after that is not delivered again. */
   readonly #appliedOwn = new RecentSet(4096)
+  /** Own broadcasts Redis appended whose copies have not come back yet. */
+  readonly #unseen = new UnseenAppends()
+  /** Those that had not come back when Redis went away: delivered here; sent again if Redis comes back without them. */
+  readonly #unseenAtOutage: UnseenAppend[] = []
+  /** Own broadcasts whose append is under way. */
+  #appending = 0
+  /** Settles once the last append under way has its outcome (the catch of a failed one delivered it here). */
+  #appended: Promise<unknown> = Promise.resolve()
+  /** Broadcasts made while Redis was away that wait for the appends under way before they are delivered here. */
+  #waitingForAppends = 0
+  #deliveriesInOrder: Promise<unknown> = Promise.resolve()
   readonly #feedHost: FeedHost
   #node: AdapterNode | undefined
   #history: RedisHistory | undefined
@@ -121,8 +136,12 @@ export class RedisAdapter extends TypedEmitter<RedisAdapterEvents> implements Ad
         this.emitLocal('lost', { room, count })
       },
       failed: (room, error) => {
-        if (this.#up) this.#logger.warn('reading a channel from Redis failed', { room, error })
+        if (this.#up) this.#logger.warn('reading a channel from Redis failed; trying again', { room, error })
       },
+      get up() {
+        return adapter.#up
+      },
+      retryMs: RETRY_MS,
       tailSize: options.tailSize ?? 100,
       pendingLimit: options.pendingLimit ?? 10_000,
       fillBatch: options.fillBatch ?? 500,
@@ -259,13 +278,14 @@ export class RedisAdapter extends TypedEmitter<RedisAdapterEvents> implements Ad
     const flags = local ? FLAG_LOCAL : 0
     const seq = ++this.#seq
     if (!this.#up) {
-      this.#deliverHere(packet, seq)
+      this.#deliverInTurn(packet, seq)
       this.#keep({ packet, flags: flags | FLAG_DELIVERED, seq })
       return NO_OFFSETS
     }
     const text = packetText(wireOf(packet, this.nodeId, flags, seq))
-    const appended = packet.rooms.map((room) => this.#appendRoom(node, room, packet, text, undefined))
-    return Promise.all(appended).catch((error: unknown) => {
+    const appended = packet.rooms.map((room) => this.#appendOwn(node, room, packet, text, flags, seq))
+    this.#appending++
+    const outcome = Promise.all(appended).catch((error: unknown) => {
       // Redis answered with an error: not an outage, and nothing to retry.
       if (isReplyError(error)) throw error
       // The connection dropped with it in flight: delivered here now, in its turn before what
@@ -276,6 +296,11 @@ export class RedisAdapter extends TypedEmitter<RedisAdapterEvents> implements Ad
       this.#keep({ packet, flags: flags | FLAG_DELIVERED, seq, firstTry: text })
       return NO_OFFSETS
     })
+    const settle = (): void => {
+      this.#appending--
+    }
+    this.#appended = outcome.then(settle, settle)
+    return outcome
   }
 
   /** Finds the session `token` resumes on another node and moves it here. */
@@ -311,6 +336,7 @@ export class RedisAdapter extends TypedEmitter<RedisAdapterEvents> implements Ad
     this.#rooms?.close()
     this.#rpc?.close()
     this.#buffer.clear()
+    this.#unseenAtOutage.length = 0
     await Promise.all([quit(this.#cmd), quit(this.#sub)])
   }
 
@@ -324,7 +350,23 @@ export class RedisAdapter extends TypedEmitter<RedisAdapterEvents> implements Ad
       })
     }
     const history = this.#historyOptions as HistoryOptions
-    return appendToRoom(this.#cmd as ScriptedRedis, this.#keys, room, text, { size: history.size, ageMs: finiteOrZero(history.ageMs) }, this.#sharded, firstTry)
+    return appendToRoom(this.#cmd as ScriptedRedis, this.#keys, room, text, { size: history.size, ageMs: finiteOrZero(history.ageMs) }, this.#sharded, firstTry).then(({ offset }) => offset)
+  }
+
+  /** Appends an own broadcast to `room`, and remembers it until its copy comes back through pub/sub. */
+  #appendOwn(node: AdapterNode, room: string, packet: BroadcastPacket, text: string, flags: number, seq: number): Promise<number> {
+    if (node.historySource(room) !== undefined) return this.#appendRoom(node, room, packet, text, undefined)
+    const history = this.#historyOptions as HistoryOptions
+    const limits = { size: history.size, ageMs: finiteOrZero(history.ageMs) }
+    return appendToRoom(this.#cmd as ScriptedRedis, this.#keys, room, text, limits, this.#sharded, undefined).then(({ epoch, offset }) => {
+      // Only rooms this node follows: the copies of the others never come back here.
+      if (this.#appliedOwn.has(seq) || this.#rooms?.get(room) === undefined) return offset
+      const append = { room, seq, flags, epoch, packet }
+      // Redis went away while it was under way: its copy may never come.
+      if (this.#up) this.#unseen.add(append)
+      else this.#deliverUnseen(append)
+      return offset
+    })
   }
 
   /** {@link RedisHistory.append}: one room, delivered everywhere through Redis. */
@@ -394,9 +436,15 @@ export class RedisAdapter extends TypedEmitter<RedisAdapterEvents> implements Ad
   /** Delivers a message of `room` to this node's members of it, unless its flags say otherwise. */
   #deliverEntry(room: string, packet: WirePacket | WireMessage, offset: number | undefined): void {
     if (packet.origin === this.nodeId) {
+      this.#unseen.seen(room, packet.seq)
       if ((packet.flags & FLAG_DELIVERED) !== 0 || this.#deliveredHere.has(packet.seq)) return
       this.#appliedOwn.add(packet.seq)
     } else if ((packet.flags & FLAG_LOCAL) !== 0) return
+    this.#deliverInRoom(room, packet, offset)
+  }
+
+  /** Delivers a broadcast's copy of `room` to this node's members of it. */
+  #deliverInRoom(room: string, packet: Published, offset: number | undefined): void {
     const node = this.#node
     if (node === undefined) return
     // A connection in several of the packet's rooms gets it once, from the first: each room's
@@ -410,6 +458,27 @@ export class RedisAdapter extends TypedEmitter<RedisAdapterEvents> implements Ad
   #deliverHere(packet: BroadcastPacket, seq: number): void {
     this.#node?.deliver(packet)
     this.#deliveredHere.add(seq)
+  }
+
+  /** Delivers here an own broadcast whose copy had not come back when Redis went away, and keeps it for {@link #resendUnseen}. */
+  #deliverUnseen(append: UnseenAppend): void {
+    if (!this.#deliveredHere.has(append.seq)) this.#deliverInRoom(append.room, append.packet, undefined)
+    this.#deliveredHere.add(append.seq)
+    this.#unseenAtOutage.push(append)
+  }
+
+  /**
+   * {@link #deliverHere} for a broadcast made while Redis is away, after the own broadcasts whose
+   * appends were under way when it went: their outcome (appended, or delivered here) comes first.
+   */
+  #deliverInTurn(packet: BroadcastPacket, seq: number): void {
+    if (this.#appending === 0 && this.#waitingForAppends === 0) return this.#deliverHere(packet, seq)
+    if (this.#waitingForAppends === 0) this.#deliveriesInOrder = this.#appended
+    this.#waitingForAppends++
+    this.#deliveriesInOrder = this.#deliveriesInOrder.then(() => {
+      this.#waitingForAppends--
+      this.#deliverHere(packet, seq)
+    })
   }
 
   async #open(room: string, tail: number): Promise<FeedRead> {
@@ -448,7 +517,12 @@ export class RedisAdapter extends TypedEmitter<RedisAdapterEvents> implements Ad
     this.#up = false
     this.#downSince = Date.now()
     this.#logger.warn('Redis is unreachable: delivering to this node only, buffering broadcasts for the others', { error })
+    // Own broadcasts Redis answered whose copies had not come back may never come now: delivered
+    // here, before what follows.
+    for (const append of this.#unseen.take()) this.#deliverUnseen(append)
     this.emitLocal('down', { error })
+    // A command can fail while both connections stay ready (no `ready` event follows then): look again.
+    setTimeout(() => this.#cameBack(), 2 * RETRY_MS).unref()
   }
 
   /** A connection is ready again: once both are, resend what waited and catch every feed up. */
@@ -462,7 +536,7 @@ export class RedisAdapter extends TypedEmitter<RedisAdapterEvents> implements Ad
       (error: unknown) => {
         this.#recovering = false
         this.#logger.warn('catching up with Redis failed; trying again', { error })
-        setTimeout(() => this.#cameBack(), 500).unref()
+        setTimeout(() => this.#cameBack(), RETRY_MS).unref()
       },
     )
   }
@@ -472,6 +546,7 @@ export class RedisAdapter extends TypedEmitter<RedisAdapterEvents> implements Ad
     const node = this.#node as AdapterNode
     // Answered after the subscriptions ioredis restored on reconnect: nothing published from now on is missed.
     await sub.ping()
+    await this.#resendUnseen(node)
     let resent = 0
     for (let item = this.#buffer.peek(); item !== undefined && !this.#closed; item = this.#buffer.peek()) {
       if (item.packet.rooms.length === 0 || this.#history === undefined) {
@@ -493,6 +568,25 @@ export class RedisAdapter extends TypedEmitter<RedisAdapterEvents> implements Ad
     const downForMs = Date.now() - this.#downSince
     this.#logger.info('Redis is reachable again', { downForMs, resent, dropped })
     this.emitLocal('up', { downForMs, resent, dropped })
+  }
+
+  /**
+   * Sends again, for the other nodes, the own broadcasts whose copies had not come back when Redis
+   * went away, when Redis came back without them (restarted without persistence): under the same
+   * sender and number, which the nodes that had them recognise. With the history kept, the other
+   * nodes read them from the streams.
+   */
+  async #resendUnseen(node: AdapterNode): Promise<void> {
+    const epochs = new Map<string, string | null>()
+    for (let append = this.#unseenAtOutage[0]; append !== undefined && !this.#closed; append = this.#unseenAtOutage[0]) {
+      let epoch = epochs.get(append.room)
+      if (epoch === undefined) epochs.set(append.room, (epoch = (await this.#read(append.room, 0, 0)).epoch))
+      if (epoch !== append.epoch) {
+        const text = packetText(wireOf(append.packet, this.nodeId, append.flags | FLAG_DELIVERED, append.seq))
+        await this.#appendRoom(node, append.room, append.packet, text, undefined)
+      }
+      this.#unseenAtOutage.shift()
+    }
   }
 
   #touchFollowed(ageMs: number): void {

@@ -26,8 +26,15 @@ export interface FeedHost {
   apply(room: string, entry: FeedEntry): void
   /** Messages of the room that could not be recovered: Redis no longer had them. */
   lost(room: string, count: number): void
-  /** A read failed (Redis unreachable): the feed waits for {@link RoomFeed.sync} to be called again. */
+  /**
+   * A read failed. While Redis is reachable (`up`) the feed tries again after `retryMs`; while it
+   * is not, it waits for {@link RoomFeed.sync}, which the adapter calls once Redis is back.
+   */
   failed(room: string, error: unknown): void
+  /** Whether Redis is reachable. */
+  readonly up: boolean
+  /** Milliseconds before a catch-up whose read failed while Redis was reachable is tried again. */
+  readonly retryMs: number
   readonly tailSize: number
   readonly pendingLimit: number
   readonly fillBatch: number
@@ -37,6 +44,14 @@ export interface FeedHost {
 
 /** Most read rounds one catch-up makes before it settles for what it has. */
 const MAX_ROUNDS = 1000
+
+/** Messages of a new history within which the retries of messages of the old one are recognised. */
+const RETRIES_WITHIN = 10_000
+
+/** Who sent a message, and its number there: the same for a retry. */
+function senderOf(entry: FeedEntry): string {
+  return `${entry.packet.origin} ${entry.packet.seq}`
+}
 
 /**
  * One room this node follows: delivers the room's messages to this node's connections exactly
@@ -57,6 +72,11 @@ export class RoomFeed {
   #pending: WireMessage[] = []
   #running = false
   #again = false
+  #retry: ReturnType<typeof setTimeout> | undefined
+  /** After a start over: the last messages delivered of the old history, by sender and number. */
+  #delivered: Set<string> | undefined
+  /** Messages applied since the start over. */
+  #sinceStart = 0
   #ready: Promise<void>
   #settle!: { resolve: () => void; reject: (error: unknown) => void }
   #settled = false
@@ -101,6 +121,8 @@ export class RoomFeed {
     this.#catchUp().then(
       () => {
         this.#running = false
+        // Asked again after the catch-up's last look: its promise settles a moment after it ends.
+        if (this.#again) this.sync()
       },
       (error: unknown) => {
         this.#running = false
@@ -109,6 +131,14 @@ export class RoomFeed {
         if (!this.#settled) {
           this.#settled = true
           this.#settle.reject(error)
+        }
+        // Nothing else may ask again (a live message heard meanwhile is only kept): try again.
+        if (this.host.up && this.#retry === undefined) {
+          this.#retry = setTimeout(() => {
+            this.#retry = undefined
+            this.sync()
+          }, this.host.retryMs)
+          this.#retry.unref?.()
         }
       },
     )
@@ -136,6 +166,7 @@ export class RoomFeed {
   /** Stops following: nothing more is delivered. */
   close(): void {
     this.state = 'closed'
+    clearTimeout(this.#retry)
     this.#pending = []
     for (const waiter of [...this.#waiters]) waiter.done()
     if (!this.#settled) {
@@ -178,13 +209,10 @@ export class RoomFeed {
     const read = await this.host.read(this.room, this.cursor + 1, this.host.fillBatch)
     if (this.state === 'closed') return false
     if (read.epoch !== this.epoch) {
-      // Redis lost the history (restarted without persistence, or it expired): start over in the
-      // new one, from its first message.
-      this.tail.length = 0
-      this.cursor = 0
-      // Every message of the new history is new here: read it from its first (starting it if
-      // nobody has yet, or joining the one another node just started).
-      this.epoch = read.epoch ?? (await this.host.open(this.room, 0)).epoch ?? undefined
+      // Redis lost the history (restarted without persistence, or it expired). Every message of
+      // the new one is new here: read it from its first (starting it if nobody has yet, or
+      // joining the one another node just started).
+      this.#startOver(read.epoch ?? (await this.host.open(this.room, 0)).epoch ?? undefined)
       return true
     }
     for (const entry of read.entries) this.#apply(entry)
@@ -201,7 +229,9 @@ export class RoomFeed {
   /** Applies the pending messages in order; answers whether one showed a gap. */
   #drain(): boolean {
     if (this.#pending.length === 0) return false
-    const pending = this.#pending.sort((a, b) => (a.offset as number) - (b.offset as number))
+    // Those of the current history first: one of a new history starts over after them.
+    const epoch = this.epoch
+    const pending = this.#pending.sort((a, b) => Number(b.epoch === epoch) - Number(a.epoch === epoch) || (a.offset as number) - (b.offset as number))
     this.#pending = []
     for (let index = 0; index < pending.length; index++) {
       const message = pending[index] as WireMessage
@@ -221,14 +251,30 @@ export class RoomFeed {
     if (message.epoch !== this.epoch) {
       if (offset !== 1) return false
       // The first message of a new history: Redis lost the old one.
-      this.epoch = message.epoch ?? undefined
-      this.cursor = 0
-      this.tail.length = 0
+      this.#startOver(message.epoch ?? undefined)
     }
     if (offset <= this.cursor) return true
     if (offset !== this.cursor + 1) return false
     this.#apply({ event: message.event, json: message.json, rooms: message.rooms, except: message.except, offset, at: message.at, packet: message })
     return true
+  }
+
+  /**
+   * Starts over in the room's new history `epoch`: what pub/sub brought of the old one and the
+   * cursor had not reached yet goes out first, in order, and the old history's last messages are
+   * remembered by sender and number, so that one its node sends again into the new history (an
+   * append whose answer the restart lost) is not delivered twice.
+   */
+  #startOver(epoch: string | undefined): void {
+    const old = this.epoch
+    const heard = this.#pending.filter((message) => message.epoch === old).sort((a, b) => (a.offset as number) - (b.offset as number))
+    this.#pending = this.#pending.filter((message) => message.epoch !== old)
+    for (const message of heard) if (!this.#step(message)) break
+    this.#delivered = new Set(this.tail.map(senderOf))
+    this.#sinceStart = 0
+    this.epoch = epoch
+    this.cursor = 0
+    this.tail.length = 0
   }
 
   #apply(entry: FeedEntry): void {
@@ -242,7 +288,10 @@ export class RoomFeed {
       this.tail.push(entry)
       if (this.tail.length > this.host.tailSize) this.tail.shift()
     }
-    this.host.apply(this.room, entry)
+    const delivered = this.#delivered
+    // The retries come within the first messages of the new history.
+    if (delivered !== undefined && ++this.#sinceStart >= RETRIES_WITHIN) this.#delivered = undefined
+    if (delivered === undefined || !delivered.has(senderOf(entry))) this.host.apply(this.room, entry)
     if (this.#waiters.length > 0) for (const waiter of this.#waiters.filter((waiting) => waiting.offset <= entry.offset)) waiter.done()
   }
 

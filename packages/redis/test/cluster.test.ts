@@ -27,19 +27,29 @@ async function startProcessNode(prefix: string, url = REDIS_URL): Promise<{ chil
 type Received = Array<[number, number | undefined]>
 
 /** Nine clients through a round-robin balancer (three per node), each subscribed to `chaos`. */
-async function readersOf(ports: number[]): Promise<Array<{ client: RealtimeClient; got: Received }>> {
+async function readersOf(ports: number[]): Promise<Array<{ client: RealtimeClient; got: Received; events: string[] }>> {
   const lb = await TcpBalancer.start(ports)
   closeAfter(() => lb.close())
-  const readers: Array<{ client: RealtimeClient; got: Received }> = []
+  const readers: Array<{ client: RealtimeClient; got: Received; events: string[] }> = []
   for (let i = 0; i < 9; i++) {
     const client = createClient(lb.url, { reconnection: { initialDelayMs: 50, maxDelayMs: 300 } })
     await once(client.lifecycle, 'connect', 20_000)
     const got: Received = []
     client.channel('chaos').on('n', (data: number, { offset }) => got.push([data, offset]))
     await client.channel('chaos').subscribe()
-    readers.push({ client, got })
+    // What happened to the connection and the subscription, for a failure's message.
+    const events: string[] = []
+    client.lifecycle.on('disconnect', ({ reason }) => events.push(`disconnect(${reason}) after ${got.length}`))
+    client.channel('chaos').lifecycle.on('subscribed', ({ recovered }) => events.push(`subscribed(recovered: ${recovered}) after ${got.length}`))
+    readers.push({ client, got, events })
   }
   return readers
+}
+
+/** Which of 1..count a client did not receive, for a failure's message. */
+function missingOf(got: Received, count: number): number[] {
+  const seen = new Set(got.map(([n]) => n))
+  return Array.from({ length: count }, (_, i) => i + 1).filter((n) => !seen.has(n))
 }
 
 describe('three nodes in separate processes', () => {
@@ -83,7 +93,11 @@ describe('three nodes in separate processes', () => {
       if (n > 200 && n <= 300) await new Promise((resolve) => setTimeout(resolve, 2))
     }
     await restarted
-    await until(() => readers.every(({ got }) => got.length >= N), 60_000, 'every message on every client')
+    await until(() => readers.every(({ got }) => got.length >= N), 60_000, 'every message on every client').catch((error: Error) => {
+      const states = readers.map(({ got, events }, index) => `client ${index} missing [${missingOf(got, N).join(',')}] after ${events.join(', ') || 'no reconnect'}`)
+      const nodeLogs = nodes.map(({ child }, index) => `node ${index}: ${child.output().trim().split('\n').join(' | ')}`)
+      throw new Error(`${error.message}: ${states.join('; ')}; ${nodeLogs.join('; ')}`)
+    })
     await new Promise((resolve) => setTimeout(resolve, 200))
     const expected = Array.from({ length: N }, (_, i) => i + 1)
     for (const [index, { got }] of readers.entries()) expect(got.map(([n]) => n), `client ${index}`).toEqual(expected)

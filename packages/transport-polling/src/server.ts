@@ -4,6 +4,7 @@
  */
 import type { TransportHost } from '@org/realtime-core'
 import { HttpServerTransport, type HttpExchange, type HttpTransportOptions } from '@org/realtime-core/http'
+import { HeldPolls } from './internal/held-polls.js'
 import { PollingSession } from './internal/polling-session.js'
 
 /** Options of the long-polling server transport. */
@@ -44,15 +45,18 @@ class PollingTransport extends HttpServerTransport<PollingSession> implements Po
   readonly name = 'polling' as const
   readonly #holdMs: number
   readonly #sessionTimeoutMs: number
+  /** Every held long-poll of the transport, on one timer. */
+  readonly #held: HeldPolls
 
   constructor(options: PollingServerTransportOptions) {
     super(options)
     this.#holdMs = options.holdMs ?? 25_000
     this.#sessionTimeoutMs = options.sessionTimeoutMs ?? 10_000
+    this.#held = new HeldPolls(this.#holdMs)
   }
 
   protected open(exchange: HttpExchange, host: TransportHost, headers: Record<string, string>): void {
-    const session = new PollingSession(this.newSessionId(), this.timing(this.#sessionTimeoutMs, host), () => this.unregister(session))
+    const session = new PollingSession(this.newSessionId(), this.timing(this.#sessionTimeoutMs, host), this.unregisterSession)
     this.register(session)
     session.listener = host.open(session, { url: exchange.url, headers: exchange.headers(), remoteAddress: exchange.remoteAddress })
     // Refused at once (over a limit, say): the refusal is the answer, and no session is kept for it.
@@ -72,6 +76,6 @@ class PollingTransport extends HttpServerTransport<PollingSession> implements Po
   }
 
   protected resume(session: PollingSession, exchange: HttpExchange, headers: Record<string, string>): void {
-    session.poll(exchange, headers, this.#holdMs)
+    session.poll(exchange, headers, this.#held)
   }
 }

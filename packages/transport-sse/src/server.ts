@@ -74,7 +74,7 @@ class SseTransport extends HttpServerTransport<SseSession> implements SseServerT
   }
 
   protected open(exchange: HttpExchange, host: TransportHost, headers: Record<string, string>): void {
-    const session = new SseSession(this.newSessionId(), this.timing(this.#options.sessionTimeoutMs, host), () => this.unregister(session), this.#options.resumeBytes)
+    const session = new SseSession(this.newSessionId(), this.timing(this.#options.sessionTimeoutMs, host), this.unregisterSession, this.#options.resumeBytes)
     this.register(session)
     this.#keepAlive ??= setInterval(() => {
       for (const live of this.sessions()) live.keepAlive()

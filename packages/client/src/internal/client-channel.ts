@@ -1,4 +1,4 @@
-import { ErrorCode, RealtimeError, type ErrorPayload } from '@org/realtime-core'
+import { ErrorCode, RealtimeError, type ChannelPosition, type ClientFrame, type ErrorPayload, type SubscribeResult } from '@org/realtime-core'
 import type { Channel, ChannelHistory, ChannelListener, ChannelState, FeatureContext, HistoryOptions, SubscribedEvent } from '../channel.js'
 import type { RealtimeClient } from '../client.js'
 import type { AckOptions } from '../events.js'
@@ -10,18 +10,18 @@ export interface ChannelHost {
   requestSubscribe_(channel: ClientChannel): void
   /** `held`: whether the server had confirmed the subscription. */
   requestUnsubscribe_(channel: ClientChannel, held: boolean): void
-  publish_(channel: string, event: string, data: unknown, ackTimeoutMs: number | undefined | false): Promise<unknown> | undefined
-  history_(channel: string, options: HistoryOptions): Promise<ChannelHistory>
-  offset_(channel: string): number | undefined
+  /** Sends `frame` (checking the name of a publish), or queues it; its ack promise unless `ackTimeoutMs` is false. */
+  submit_(frame: ClientFrame, label: string, ackTimeoutMs: number | undefined | false): Promise<unknown> | undefined
   /** Reports the exception of a listener of the channel or its lifecycle. */
   report_: ReportListenerError
 }
 
 /**
  * The {@link Channel} of a client, with what the client drives it by: answers to subscription
- * requests, drops, and the messages that arrive for it. Not exported from the package: apps see
- * only the `Channel` interface. It is the emitter of the app's listeners itself, which keeps the
- * browser bundle small.
+ * requests, drops, and the messages that arrive for it. It knows where it stands in the channel's
+ * message stream: the last offset received, and the history epoch the server named when it
+ * confirmed the subscription. Not exported from the package: apps see only the `Channel`
+ * interface. It is the emitter of the app's listeners itself, which keeps the browser bundle small.
  */
 export class ClientChannel extends Listeners implements Channel {
   readonly name: string
@@ -36,6 +36,12 @@ export class ClientChannel extends Listeners implements Channel {
   /** Whether the server holds the subscription: confirmed, and neither left nor lost with a session. */
   held_ = false
   #waiting: Array<{ resolve(event: SubscribedEvent): void; reject(error: RealtimeError): void }> = []
+  /** The offset of the last message received. */
+  #offset: number | undefined
+  /** The history epoch of the last confirmation that named one. */
+  #epoch: string | undefined
+  /** Whether a subscription request is on its way and no message has arrived since. */
+  #awaiting = false
 
   constructor(name: string, key: string, host: ChannelHost) {
     super(host.report_)
@@ -51,7 +57,7 @@ export class ClientChannel extends Listeners implements Channel {
   }
 
   get offset(): number | undefined {
-    return this.#host.offset_(this.key_)
+    return this.#offset
   }
 
   /** Whether the channel should be (re)subscribed on connect. */
@@ -73,19 +79,20 @@ export class ClientChannel extends Listeners implements Channel {
     if (this.#state === 'unsubscribed') return
     const held = this.held_
     this.#end(new RealtimeError(ErrorCode.Closed, `Unsubscribed from "${this.name}"`), false, true)
+    this.forget_()
     this.#host.requestUnsubscribe_(this, held)
   }
 
   history(options: HistoryOptions = {}): Promise<ChannelHistory> {
-    return this.#host.history_(this.key_, options)
+    return this.#host.submit_({ t: 'hist', ch: this.key_, since: options.since, limit: options.limit } as ClientFrame, 'history', undefined) as Promise<ChannelHistory>
   }
 
   publish(event: string, data?: unknown): void {
-    void this.#host.publish_(this.key_, event, data, false)
+    void this.#host.submit_({ t: 'pub', ch: this.key_, e: event, d: data }, event, false)
   }
 
   async publishWithAck(event: string, data?: unknown, options: AckOptions = {}): Promise<void> {
-    await this.#host.publish_(this.key_, event, data, options.timeoutMs)
+    await this.#host.submit_({ t: 'pub', ch: this.key_, e: event, d: data }, event, options.timeoutMs)
   }
 
   feature<T>(key: string | symbol, create: (context: FeatureContext) => T): T {
@@ -99,9 +106,41 @@ export class ClientChannel extends Listeners implements Channel {
     return this.#features.get(key) as T
   }
 
-  /** A message broadcast to this channel arrived: to the feature that claimed its name, else to the app. */
+  /** A message broadcast to this channel arrived: to the feature that claimed its name, else to the app's listeners of it and of `'*'`. */
   dispatch_(event: string, data: unknown, offset: number | undefined): void {
-    ;(this.#claims.has_(event) ? this.#claims : this).emit_(event, data, { offset })
+    if (offset !== undefined) {
+      this.#offset = offset
+      this.#awaiting = false
+    }
+    const context = { offset, event }
+    if (this.#claims.has_(event)) this.#claims.emit_(event, data, context)
+    else {
+      this.emit_(event, data, context)
+      this.emit_('*', data, context)
+    }
+  }
+
+  /**
+   * A subscription request goes out: where to resume from, when the epoch and an offset are known.
+   * An offset the server confirms before any message arrives replaces the one known.
+   */
+  since_(): ChannelPosition | undefined {
+    this.#awaiting = true
+    return this.#epoch === undefined || this.#offset === undefined ? undefined : { epoch: this.#epoch, offset: this.#offset }
+  }
+
+  /** The server confirmed the subscription: the stream continues after `result.offset`. */
+  confirmed_(result: SubscribeResult): void {
+    if (result.epoch === undefined || result.offset === undefined) return
+    this.#epoch = result.epoch
+    if (this.#awaiting) this.#offset = result.offset
+    this.#awaiting = false
+  }
+
+  /** Forgets where the channel stood: left, or its session ended while it was not wanted. */
+  forget_(): void {
+    this.#offset = this.#epoch = undefined
+    this.#awaiting = false
   }
 
   /** The server answered a subscription request, or resumed the session that held it. */

@@ -25,8 +25,9 @@ export interface ConnectorListener extends ClientSocketListener {
 
 /**
  * Chooses the transport and opens it: falls back to the next when one cannot open, reconnects with
- * the last one that worked, backs off between attempts, and gives up on an attempt that takes
- * longer than `connectTimeoutMs`. Knows sockets, not frames.
+ * the last one that worked, backs off between attempts, gives up on an attempt that takes longer
+ * than `connectTimeoutMs`, and drops a connection on which the server went silent. Knows sockets,
+ * not frames.
  */
 export class Connector {
   /** The socket of the current attempt or connection. */
@@ -44,7 +45,10 @@ export class Connector {
   #index = 0
   /** Counts the sockets asked for, so a transport that finishes loading late opens nothing. */
   #opens = 0
+  /** The attempt's time limit, the backoff delay, or the heartbeat check of a connection: one at a time. */
   #timer: ReturnType<typeof setTimeout> | undefined
+  /** When the last frame arrived. */
+  #lastSeen = 0
   /** Whether the current socket was dropped for not connecting within the time limit. */
   #timedOut = false
   /**
@@ -108,10 +112,29 @@ export class Connector {
     })
   }
 
-  /** The handshake succeeded: the attempt is over. */
-  connected_(): void {
+  /**
+   * The handshake succeeded: the attempt is over. From now on the server must be heard from every
+   * `silenceMs` (its ping interval plus its ping timeout), or the connection is dropped.
+   */
+  connected_(silenceMs: number): void {
     clearTimeout(this.#timer)
     this.attempt_ = 0
+    this.seen_()
+    this.#watch(silenceMs, silenceMs)
+  }
+
+  /** A frame arrived. Cheap per frame: only stores a time. */
+  seen_(): void {
+    this.#lastSeen = Date.now()
+  }
+
+  /** Checks after `delayMs` whether the server was silent for `silenceMs`, and again when it was not. */
+  #watch(silenceMs: number, delayMs: number): void {
+    this.#timer = setTimeout(() => {
+      const leftMs = this.#lastSeen + silenceMs - Date.now()
+      if (leftMs > 0) this.#watch(silenceMs, leftMs)
+      else this.drop_('heartbeat-timeout')
+    }, delayMs)
   }
 
   /** Closes the socket without reporting it, and stops every attempt under way. */

@@ -49,11 +49,12 @@ export class Listeners {
   }
 
   /**
-   * Calls every listener of `event` and returns how the first one ended (for the answer to the
-   * server's `emitWithAck`), or undefined when there is none. The exceptions and rejections of
-   * the others are reported, so one failing listener never stops the rest or the connection logic.
+   * Calls every listener of `event`, reporting each exception and rejection, so one failing
+   * listener never stops the rest or the connection logic. With `answering` (the server's
+   * `emitWithAck`), the first listener's outcome is returned instead of reported, or undefined
+   * when there is none.
    */
-  call_(event: string, data?: unknown, context?: unknown): FirstOutcome | undefined {
+  emit_(event: string, data?: unknown, context?: unknown, answering?: boolean): FirstOutcome | undefined {
     let first: FirstOutcome | undefined
     for (const listener of this.#byEvent.get(event) ?? []) {
       let outcome: FirstOutcome
@@ -62,16 +63,10 @@ export class Listeners {
       } catch (error) {
         outcome = { error }
       }
-      if (first === undefined) first = outcome
+      if (answering && first === undefined) first = outcome
       else this.#settle(outcome, event)
     }
     return first
-  }
-
-  /** Calls every listener of `event`, reporting each exception and rejection. */
-  emit_(event: string, data?: unknown, context?: unknown): void {
-    const first = this.call_(event, data, context)
-    if (first !== undefined) this.#settle(first, event)
   }
 
   /** Reports how a listener of `event` ended, if it threw or its promise rejects. */

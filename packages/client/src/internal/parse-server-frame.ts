@@ -11,7 +11,8 @@ export function parseServerFrame(text: string): ServerFrame | undefined {
     const frame = JSON.parse(text) as { t?: unknown } | ChannelEventFrame | null
     // Offsets count from 1: 0 says the server keeps no history.
     if (Array.isArray(frame)) return { t: 'event', ch: frame[0], o: frame[1] || undefined, e: frame[2], d: frame[3] }
-    if (typeof frame === 'object' && frame !== null && typeof frame.t === 'string') return frame as ServerFrame
+    // Only an object has a `t`: JSON's other values are null, arrays (above) and primitives.
+    if (typeof frame?.t === 'string') return frame as ServerFrame
   } catch {
     // Not JSON: reported by the caller like any malformed frame.
   }

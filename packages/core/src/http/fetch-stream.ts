@@ -20,7 +20,7 @@ export class FetchStream implements HttpStream {
   #closing = false
   /** Over: everything taken, cut off, or the client gone. */
   #over = false
-  #listeners: Array<(complete: boolean) => void> = []
+  #listeners: Array<() => void> = []
 
   constructor(first: string, signal: AbortSignal | undefined) {
     this.#queued = first
@@ -33,12 +33,12 @@ export class FetchStream implements HttpStream {
           if (this.#queued.length === 0) this.#wanted = true
           else this.#handOver()
         },
-        cancel: () => this.#closed(false),
+        cancel: () => this.#closed(),
       },
       { highWaterMark: 0 },
     )
     // The request went away: the stream ends (its reader sees the end, never an error).
-    signal?.addEventListener('abort', () => this.#close(false), { once: true })
+    signal?.addEventListener('abort', () => this.#close(), { once: true })
   }
 
   get writableLength(): number {
@@ -62,17 +62,17 @@ export class FetchStream implements HttpStream {
 
   /** Ends the stream at once, cleanly: what its reader has not taken yet is dropped. */
   stop(): void {
-    this.#close(true)
+    this.#close()
   }
 
   destroy(): void {
     if (this.#over) return
     this.#queued = ''
     this.#controller?.error(new Error('terminated'))
-    this.#closed(false)
+    this.#closed()
   }
 
-  onClose(listener: (complete: boolean) => void): void {
+  onClose(listener: () => void): void {
     this.#listeners.push(listener)
   }
 
@@ -86,22 +86,22 @@ export class FetchStream implements HttpStream {
 
   #finish(): void {
     this.#controller?.close()
-    this.#closed(true)
+    this.#closed()
   }
 
-  #close(complete: boolean): void {
+  #close(): void {
     if (this.#over) return
     this.#queued = ''
     this.#controller?.close()
-    this.#closed(complete)
+    this.#closed()
   }
 
-  #closed(complete: boolean): void {
+  #closed(): void {
     if (this.#over) return
     this.#over = true
     this.#queued = ''
     const listeners = this.#listeners
     this.#listeners = []
-    for (const listener of listeners) listener(complete)
+    for (const listener of listeners) listener()
   }
 }

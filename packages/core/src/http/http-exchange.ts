@@ -53,9 +53,6 @@ export interface HttpStream {
   destroy(): void
   /** Characters written but not yet taken by the client's side (bytes, for ASCII). */
   readonly writableLength: number
-  /**
-   * Calls `listener` once the response is over: `true` when all of it was sent, `false` when the
-   * client went away first or it was cut off.
-   */
-  onClose(listener: (complete: boolean) => void): void
+  /** Calls `listener` once the response is over: all of it sent, the client gone, or cut off. */
+  onClose(listener: () => void): void
 }

@@ -38,6 +38,13 @@ export abstract class HttpServerTransport<TSession extends HttpSession> implemen
   abstract readonly name: string
   readonly #sessions = new Map<string, TSession>()
   readonly #options: Required<HttpTransportOptions>
+  /** The timing last handed out, shared by the sessions that have the same one (usually all). */
+  #timing: { host: TransportHost; timing: HttpSessionTiming } | undefined
+  /**
+   * Takes a session out of the registry: one function for every session of the transport (the
+   * `unregister` of {@link HttpSession}'s constructor), rather than a closure each.
+   */
+  protected readonly unregisterSession = (session: HttpSession): void => this.unregister(session as TSession)
 
   constructor(options: HttpTransportOptions = {}) {
     this.#options = httpTransportDefaults(options)
@@ -105,9 +112,17 @@ export abstract class HttpServerTransport<TSession extends HttpSession> implemen
     return `${this.name}_${randomHex(15)}`
   }
 
-  /** The timing of a new session: `graceMs` of the transport, `closeTimeoutMs` of the server. */
+  /**
+   * The timing of a new session: `graceMs` of the transport, `closeTimeoutMs` of the server. One
+   * object is shared by the sessions whose timing is the same (it is never changed).
+   */
   protected timing(graceMs: number, host: TransportHost): HttpSessionTiming {
-    return { graceMs, closeTimeoutMs: host.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS }
+    const closeTimeoutMs = host.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS
+    const last = this.#timing
+    if (last?.host === host && last.timing.graceMs === graceMs && last.timing.closeTimeoutMs === closeTimeoutMs) return last.timing
+    const timing: HttpSessionTiming = Object.freeze({ graceMs, closeTimeoutMs })
+    this.#timing = { host, timing }
+    return timing
   }
 
   protected register(session: TSession): void {

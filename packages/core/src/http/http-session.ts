@@ -40,7 +40,7 @@ export abstract class HttpSession implements ServerSocket {
   /** The secret that proves a request comes from the session's client. */
   readonly key = randomHex(16)
   readonly #timing: HttpSessionTiming
-  readonly #unregister: () => void
+  readonly #unregister: (session: HttpSession) => void
   /** The single-use token of the next stream re-open (a URL parameter, for `EventSource`). */
   #resumeToken: string | undefined
   #posting = false
@@ -55,8 +55,11 @@ export abstract class HttpSession implements ServerSocket {
     /** Session id, `<transport prefix>_<random>`. */
     readonly id: string,
     timing: HttpSessionTiming,
-    /** Removes the session from its transport's registry. */
-    unregister: () => void,
+    /**
+     * Removes the session from its transport's registry; called with the session, so that one
+     * function can serve every session of a transport.
+     */
+    unregister: (session: HttpSession) => void,
   ) {
     this.#timing = timing
     this.#unregister = unregister
@@ -158,7 +161,7 @@ export abstract class HttpSession implements ServerSocket {
     clearTimeout(this.#grace)
     clearTimeout(this.#closeDeadline)
     this.#grace = this.#closeDeadline = undefined
-    this.#unregister()
+    this.#unregister(this)
   }
 
   /** A client request is attached: the session is alive. */

@@ -8,7 +8,8 @@ import { decodeUtf8, tooLarge } from './read-text.js'
  * An {@link HttpExchange} over a Node.js `IncomingMessage` and `ServerResponse`, served directly:
  * no fetch `Request` or `Response` is built, the body is read from the request's own events, and
  * an answer is written to the response as text. It is its own {@link HttpStream} once an answer
- * has started, so a held stream costs no object of its own; the query it parsed is let go then.
+ * has started, so a held stream costs no object of its own; what only reading the request needed
+ * (its query, its raw header lines, the text of a head already sent) is let go then.
  */
 export class NodeExchange implements HttpExchange, HttpStream {
   readonly method: string
@@ -98,18 +99,20 @@ export class NodeExchange implements HttpExchange, HttpStream {
   }
 
   stream(status: number, headers: Record<string, string>, first: string): HttpStream {
-    this.#query = undefined
     const response = this.#response
     response.writeHead(status, headers)
     // Node.js puts the head in front of the first chunk: one write for both.
     response.write(first)
-    flattenHead(response)
+    forgetSentHead(response)
+    this.#forgetRequest()
     return this
   }
 
   onAbort(listener: () => void): void {
     const response = this.#response
-    response.once('close', () => {
+    // The request is held until the answer: it keeps no more than answering needs.
+    this.#forgetRequest()
+    onceClosed(response, () => {
       if (!response.writableFinished) listener()
     })
   }
@@ -136,22 +139,50 @@ export class NodeExchange implements HttpExchange, HttpStream {
     this.#response.destroy()
   }
 
-  onClose(listener: (complete: boolean) => void): void {
+  onClose(listener: () => void): void {
     const response = this.#response
-    if (response.closed === true) return listener(response.writableFinished)
-    response.once('close', () => listener(response.writableFinished))
+    if (response.closed === true) return listener()
+    onceClosed(response, listener)
+  }
+
+  /**
+   * Lets go of what only reading the request needed, once it is held for its answer (an event
+   * stream, a long-poll): the parsed query, and the request's `rawHeaders`, which Node.js keeps
+   * beside the `headers` record already built from them (the header names as sent, and the array).
+   */
+  #forgetRequest(): void {
+    this.#query = undefined
+    const request = this.#request as NodeRequestLike & { rawHeaders?: unknown }
+    // Node.js builds `headers` from `rawHeaders` on first use (`checkCors` has used it): read it, then let them go.
+    if (typeof request.headers === 'object' && Array.isArray(request.rawHeaders) && request.rawHeaders.length > 0) request.rawHeaders = NO_RAW_HEADERS
   }
 }
 
+/** The `rawHeaders` of a request held for its answer: read (`headers` has them), and let go. */
+const NO_RAW_HEADERS: readonly string[] = Object.freeze([])
+
 /**
- * Node.js builds a response's head by appending to a string, one piece at a time, and keeps it
- * for as long as the response lasts: some thirty V8 "cons" strings of 32 bytes each for an event
- * stream's head. Reading one character flattens it into one string in place, and the pieces can
- * be collected: ~500 bytes less per idle event stream. `_header` is Node.js's own field (absent,
- * this does nothing).
- * @see https://v8.dev/blog/cost-of-javascript-2019 (strings), lib/_http_outgoing.js `_storeHeader`
+ * Calls `listener` when `response` closes (which it does once). With `on` rather than `once`,
+ * which would wrap it in a bound function and a state object for every response.
  */
-function flattenHead(response: NodeResponseLike): void {
-  const head = (response as { _header?: unknown })._header
-  if (typeof head === 'string') head.charCodeAt(0)
+function onceClosed(response: NodeResponseLike, listener: () => void): void {
+  const on = (response as { on?: NodeResponseLike['once'] }).on
+  if (typeof on === 'function') on.call(response, 'close', listener)
+  else response.once('close', listener)
+}
+
+/** What `_header` holds once the head has left: Node.js reads it then only to tell that it did. */
+const SENT_HEAD = 'HTTP/1.1 (head sent)\r\n\r\n'
+
+/**
+ * Node.js keeps a response's head as text (`_header`, ~260 bytes for an event stream) for as long
+ * as the response lasts, but once the head has left (`_headerSent`, set by the first write) it
+ * reads it only for its truthiness (`headersSent`, the "headers already sent" checks): an event
+ * stream lets go of its copy. Both are Node.js's own fields; where they are absent (another
+ * runtime's response), this does nothing.
+ * @see https://github.com/nodejs/node/blob/v20.x/lib/_http_outgoing.js (`_send`, `headersSent`)
+ */
+function forgetSentHead(response: NodeResponseLike): void {
+  const outgoing = response as { _header?: unknown; _headerSent?: unknown }
+  if (outgoing._headerSent === true && typeof outgoing._header === 'string') outgoing._header = SENT_HEAD
 }

@@ -267,7 +267,8 @@ export class ClientDocument {
   /** Replaces `length` code points at `position` by `text`, as one edit. @throws RealtimeError as `insert` does. */
   replace(position: number, length: number, text: string): void {
     const op = replaceOp(this.#doc, position, position + length, text)
-    if (op.length > 0) this.apply(op)
+    // Made by the type from the local text: in normal form already.
+    if (op.length > 0) this.#local(op, 'local', true)
   }
 
   /**
@@ -282,7 +283,7 @@ export class ClientDocument {
   undo(): boolean {
     const op = this.#undo.undo()
     if (op === undefined) return false
-    this.#local(op, 'undo')
+    this.#local(op, 'undo', true)
     return true
   }
 
@@ -290,7 +291,7 @@ export class ClientDocument {
   redo(): boolean {
     const op = this.#undo.redo()
     if (op === undefined) return false
-    this.#local(op, 'redo')
+    this.#local(op, 'redo', true)
     return true
   }
 
@@ -320,11 +321,15 @@ export class ClientDocument {
     this.#rejectReady(new RealtimeError(ErrorCode.Closed, 'The document was closed'))
   }
 
-  #local(op: TextOp, source: 'local' | 'undo' | 'redo'): void {
+  /**
+   * An edit of this client. `normal`: `op` was made by the type (`replaceOp`, the undo stack), so
+   * it is in normal form and only its size limits are checked again.
+   */
+  #local(op: TextOp, source: 'local' | 'undo' | 'redo', normal = false): void {
     if (this.#status === 'closed') throw new RealtimeError(ErrorCode.Closed, 'The document was closed')
     if (this.#revision === undefined) throw new RealtimeError(DocumentErrorCode.NotFound, 'The document has not arrived yet: await `ready`')
     textType.checkOp(op)
-    op = textType.normalize(op)
+    if (!normal) op = textType.normalize(op)
     if (op.length === 0) return
     if (this.#inflight !== undefined && this.#store?.owns(this.id, this.#clientId) === false) {
       // Another tab took the pending edits over: this edit goes on the text without them.
@@ -338,7 +343,7 @@ export class ClientDocument {
     }
     this.#doc = doc
     if (source === 'local') this.#undo.edited(op)
-    this.#cursors.transform(op)
+    if (this.#cursors.all.size > 0) this.#cursors.transform(op)
     if (this.#selection !== undefined) this.#selection = textType.transformSelection(this.#selection, op, true)
     if (this.#inflight === undefined) {
       this.#inflight = { op, s: ++this.#seq }
@@ -346,7 +351,7 @@ export class ClientDocument {
     } else this.#buffer = pending
     this.#persist()
     this.#updateStatus()
-    this.#events.emit('change', { op, source })
+    if (this.#events.has('change')) this.#events.emit('change', { op, source })
     if (this.#cursors.all.size > 0) this.#events.emit('cursors', this.#cursors.all)
   }
 
@@ -358,8 +363,10 @@ export class ClientDocument {
    */
   #send(): void {
     const inflight = this.#inflight
-    clearTimeout(this.#resend)
-    this.#resend = undefined
+    if (this.#resend !== undefined) {
+      clearTimeout(this.#resend)
+      this.#resend = undefined
+    }
     if (inflight === undefined || this.#revision === undefined || this.#syncing || !this.online || this.#status === 'closed') return
     try {
       this.#client.emit(DocumentEvent.Send, { d: this.id, v: this.#revision, op: inflight.op, c: this.#clientId, s: inflight.s })
@@ -486,7 +493,7 @@ export class ClientDocument {
       this.#held.delete(next.v)
       this.#applyServerOp(next)
     }
-    for (const v of this.#held.keys()) if (v <= (this.#revision ?? 0)) this.#held.delete(v)
+    if (this.#held.size > 0) for (const v of this.#held.keys()) if (v <= (this.#revision ?? 0)) this.#held.delete(v)
   }
 
   /** Applies the server's next op: the confirmation of the op in flight, or another client's op. */
@@ -516,7 +523,7 @@ export class ClientDocument {
       this.#doc = textType.apply(this.#doc, op)
       this.#remoteChange(op, 'remote')
     }
-    if (this.#cursors.reached(record.v, this.#pendingOps())) this.#events.emit('cursors', this.#cursors.all)
+    if (this.#cursors.waiting && this.#cursors.reached(record.v, this.#pendingOps())) this.#events.emit('cursors', this.#cursors.all)
     this.#persist()
     this.#updateStatus()
   }
@@ -524,9 +531,9 @@ export class ClientDocument {
   /** Another client's op (or a reload) changed the local text by `op`. */
   #remoteChange(op: TextOp, source: 'remote' | 'rebase'): void {
     this.#undo.transform(op)
-    this.#cursors.transform(op)
+    if (this.#cursors.all.size > 0) this.#cursors.transform(op)
     if (this.#selection !== undefined) this.#selection = textType.transformSelection(this.#selection, op) as [number, number]
-    this.#events.emit('change', { op, source })
+    if (this.#events.has('change')) this.#events.emit('change', { op, source })
     if (this.#cursors.all.size > 0) this.#events.emit('cursors', this.#cursors.all)
   }
 

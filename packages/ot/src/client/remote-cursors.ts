@@ -39,6 +39,11 @@ export class RemoteCursors {
     }
   }
 
+  /** Whether cursors wait for a revision this client has not reached: {@link reached} has work to do. */
+  get waiting(): boolean {
+    return this.#waiting.size > 0
+  }
+
   /** A server op was received (revision `op.v`). */
   received(op: OpRecord): void {
     this.#recent[op.v % RECENT_OPS] = op

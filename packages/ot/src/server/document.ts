@@ -2,7 +2,8 @@ import { ErrorCode, RealtimeError } from '@org/realtime-core'
 import type { Connection } from '@org/realtime-server'
 import { snapshotOf, textOf, textType, type Snapshot, type TextOp } from '../shared/ot-text.js'
 import { DocumentErrorCode, type CursorMessage, type OpenAnswer, type OpRecord, type SubmitRequest } from '../shared/protocol.js'
-import type { DocumentStorage, SnapshotRecord, StoredDocument } from './storage.js'
+import { isThenable } from './maybe-promise.js'
+import type { DocumentStorage, MaybePromise, SnapshotRecord, StoredDocument } from './storage.js'
 
 /** The limits a document enforces, resolved from the options. */
 export interface DocumentLimits {
@@ -165,13 +166,33 @@ export class ServerDocument<TData> {
    * Applies `request` once its turn comes: transformed past the ops committed since its base,
    * then appended with compare-and-set. A resent op (same client id, sequence number not above
    * the last committed) is answered with the revision it made and not applied again.
+   *
+   * `immediate`, with no submit waiting or running: applied at once, and answered in this turn
+   * when storage answers in its turn (the memory storage does). Otherwise it waits for the
+   * others (at most `maxQueuedSubmits` wait) and is answered with a promise.
+   * @throws RealtimeError (or rejects with it) when it is refused.
    */
-  submit(request: SubmitRequest): Promise<OpRecord | number> {
+  submit(request: SubmitRequest, immediate: boolean): MaybePromise<OpRecord | number> {
     if (this.#queued >= this.#host.limits.maxQueuedSubmits) {
-      return Promise.reject(new RealtimeError(ErrorCode.RateLimited, `Too many submits waiting on document "${this.id}"`, { retryAfterMs: 100 }))
+      throw new RealtimeError(ErrorCode.RateLimited, `Too many submits waiting on document "${this.id}"`, { retryAfterMs: 100 })
     }
     this.#queued++
-    const result = this.#queue.then(() => this.#apply(request))
+    let result: MaybePromise<OpRecord | number>
+    if (immediate && this.#queued === 1) {
+      // Nothing waiting or running (the last submit's snapshot included): its turn is now.
+      try {
+        result = this.#apply(request, 0)
+      } catch (error) {
+        this.#queued--
+        throw error
+      }
+      if (!isThenable(result)) {
+        this.#finished()
+        return result
+      }
+    } else {
+      result = this.#queue.then(() => this.#apply(request, 0))
+    }
     this.#queue = result.then(
       () => this.#snapshotIfDue(),
       () => undefined,
@@ -179,16 +200,29 @@ export class ServerDocument<TData> {
     return result
   }
 
-  async #apply(request: SubmitRequest): Promise<OpRecord | number> {
-    for (let attempt = 0; ; attempt++) {
-      const known = this.#clients.get(request.c)
-      if (known !== undefined && request.s <= known[0]) return known[1]
-      if (request.v > this.#v) {
-        // Another server may have committed what this client saw.
-        await this.refresh()
+  /** A submit applied in its turn: the next one may start, after the snapshot when one is due. */
+  #finished(): void {
+    if (this.#v - this.#snapshotV < this.#host.limits.snapshotEvery) {
+      this.#queued--
+      return
+    }
+    this.#queue = this.#snapshotIfDue().finally(() => this.#queued--)
+  }
+
+  /** One attempt at committing `request`; the next ones (after a refresh) follow its promise. */
+  #apply(request: SubmitRequest, attempt: number): MaybePromise<OpRecord | number> {
+    const known = this.#clients.get(request.c)
+    if (known !== undefined && request.s <= known[0]) return known[1]
+    if (request.v > this.#v) {
+      // Another server may have committed what this client saw.
+      return this.refresh().then(() => {
         if (request.v > this.#v) throw new RealtimeError(ErrorCode.InvalidOffset, `Revision ${request.v} is ahead of the document (${this.#v})`)
-        continue
-      }
+        return this.#apply(request, attempt + 1)
+      })
+    }
+    let op: TextOp = request.op
+    // Made on the latest revision (one editor typing): nothing to transform it past.
+    if (request.v < this.#v) {
       const ops = this.opsSince(request.v)
       // Committed after its base, so in the ops since, even when its client id was forgotten.
       const committed = ops?.find((other) => other.c === request.c && other.s >= request.s)
@@ -196,26 +230,31 @@ export class ServerDocument<TData> {
       if (ops === undefined) {
         throw new RealtimeError(DocumentErrorCode.Pruned, `Revision ${request.v} is older than the history kept: fetch the document again and rebase`)
       }
-      let op: TextOp = request.op
       for (const other of ops) op = textType.transform(op, other.op, 'left')
-      let snapshot: Snapshot
-      try {
-        snapshot = textType.apply(this.#snapshot, op)
-      } catch (error) {
-        throw new RealtimeError(DocumentErrorCode.Conflict, `The op does not fit revision ${request.v}: ${(error as Error).message}`)
-      }
-      if (snapshot.length > this.#host.limits.maxDocumentLength) {
-        throw new RealtimeError(ErrorCode.PayloadTooLarge, `The document would exceed ${this.#host.limits.maxDocumentLength} code points`)
-      }
-      const record: OpRecord = { v: this.#v + 1, op, c: request.c, s: request.s }
-      if (!(await this.#host.storage.append(this.id, record))) {
-        if (attempt >= this.#host.limits.maxRetries) throw new RealtimeError(DocumentErrorCode.Conflict, 'Other servers kept committing first: fetch the document again and rebase')
-        await this.refresh()
-        continue
-      }
-      this.#commit(record, snapshot)
-      return record
     }
+    let snapshot: Snapshot
+    try {
+      snapshot = textType.apply(this.#snapshot, op)
+    } catch (error) {
+      throw new RealtimeError(DocumentErrorCode.Conflict, `The op does not fit revision ${request.v}: ${(error as Error).message}`)
+    }
+    if (snapshot.length > this.#host.limits.maxDocumentLength) {
+      throw new RealtimeError(ErrorCode.PayloadTooLarge, `The document would exceed ${this.#host.limits.maxDocumentLength} code points`)
+    }
+    const record: OpRecord = { v: this.#v + 1, op, c: request.c, s: request.s }
+    const appended = this.#host.storage.append(this.id, record)
+    if (isThenable(appended)) return appended.then((ok) => this.#appended(ok, request, attempt, record, snapshot))
+    return this.#appended(appended, request, attempt, record, snapshot)
+  }
+
+  /** Storage answered the compare-and-set of `record`: committed, or another server's op took its revision. */
+  #appended(ok: boolean, request: SubmitRequest, attempt: number, record: OpRecord, snapshot: Snapshot): MaybePromise<OpRecord | number> {
+    if (!ok) {
+      if (attempt >= this.#host.limits.maxRetries) throw new RealtimeError(DocumentErrorCode.Conflict, 'Other servers kept committing first: fetch the document again and rebase')
+      return this.refresh().then(() => this.#apply(request, attempt + 1))
+    }
+    this.#commit(record, snapshot)
+    return record
   }
 
   #commit(record: OpRecord, snapshot: Snapshot): void {
@@ -223,7 +262,7 @@ export class ServerDocument<TData> {
     this.#v = record.v
     this.#log.push(record)
     this.#remember(record.c, record.s, record.v)
-    for (const cursor of this.cursors.values()) cursor.sel = textType.transformSelection(cursor.sel, record.op) as [number, number]
+    if (this.cursors.size > 0) for (const cursor of this.cursors.values()) cursor.sel = textType.transformSelection(cursor.sel, record.op) as [number, number]
     this.#host.broadcast(this.id, record)
   }
 

@@ -11,13 +11,16 @@ import {
   parseOpen,
   parseSubmit,
   type OpenAnswer,
+  type OpRecord,
   type RefusedMessage,
   type SubmitAnswer,
+  type SubmitRequest,
 } from '../shared/protocol.js'
 import { ServerDocument, type DocumentHost, type DocumentLimits } from './document.js'
+import { isThenable } from './maybe-promise.js'
 import type { DocumentAction, DocumentsOptions } from './options.js'
 import { loggerOf } from './stderr-logger.js'
-import { memoryStorage, type DocumentStorage } from './storage.js'
+import { memoryStorage, type DocumentStorage, type MaybePromise } from './storage.js'
 
 /** The `documents()` plugin, with what it lets the app read. */
 export interface Documents<TData = Record<string, any>> extends RealtimePlugin<TData> {
@@ -35,12 +38,16 @@ export interface Documents<TData = Record<string, any>> extends RealtimePlugin<T
 /** A connection's open documents, and its request budget. */
 interface ConnectionState<TData> {
   readonly docs: Map<string, Promise<Access<TData>>>
+  /** The documents of `docs` whose opening finished, so that a submit need not wait for it. */
+  readonly opened: Map<string, Access<TData>>
   readonly bucket: TokenBucket
 }
 
 interface Access<TData> {
   readonly doc: ServerDocument<TData>
   write?: Promise<boolean>
+  /** What `write` resolved to, once it did. */
+  writable?: boolean
 }
 
 /**
@@ -130,7 +137,7 @@ export function documents<TData = Record<string, any>>(options: DocumentsOptions
 
   function stateOf(conn: Connection<TData>): ConnectionState<TData> {
     let state = connections.get(conn)
-    if (state === undefined) connections.set(conn, (state = { docs: new Map(), bucket: new TokenBucket(requestsPerSecond, requestBurst) }))
+    if (state === undefined) connections.set(conn, (state = { docs: new Map(), opened: new Map(), bucket: new TokenBucket(requestsPerSecond, requestBurst) }))
     return state
   }
 
@@ -158,9 +165,14 @@ export function documents<TData = Record<string, any>>(options: DocumentsOptions
       }
     })()
     state.docs.set(id, opening)
-    opening.catch(() => {
-      if (state.docs.get(id) === opening) state.docs.delete(id)
-    })
+    opening.then(
+      (access) => {
+        if (state.docs.get(id) === opening) state.opened.set(id, access)
+      },
+      () => {
+        if (state.docs.get(id) === opening) state.docs.delete(id)
+      },
+    )
     return opening
   }
 
@@ -169,6 +181,7 @@ export function documents<TData = Record<string, any>>(options: DocumentsOptions
     const opening = state?.docs.get(id)
     if (state === undefined || opening === undefined) return
     state.docs.delete(id)
+    state.opened.delete(id)
     opening.then(
       ({ doc }) => {
         doc.opened.delete(conn)
@@ -200,7 +213,13 @@ export function documents<TData = Record<string, any>>(options: DocumentsOptions
     }
   }
 
-  async function submit(conn: Connection<TData>, data: unknown): Promise<SubmitAnswer> {
+  /**
+   * A submitted op: checked, then committed once the connection opened the document and may
+   * write it. Once it did (every op but the first), nothing waits: with storage that answers at
+   * once, the op is committed and broadcast in the turn it arrived in.
+   * @throws RealtimeError (or rejects with it) when it is refused.
+   */
+  function submit(conn: Connection<TData>, data: unknown): MaybePromise<SubmitAnswer> {
     charge(conn)
     const request = parseSubmit(data)
     if (jsonLongerThan(request.op, maxOpSize)) throw new RealtimeError(ErrorCode.PayloadTooLarge, `An op may have ${maxOpSize} characters of JSON`)
@@ -209,10 +228,23 @@ export function documents<TData = Record<string, any>>(options: DocumentsOptions
     } catch (error) {
       throw isRealtimeError(error) ? error : new RealtimeError(ErrorCode.BadFrame, `Malformed op: ${(error as Error).message}`)
     }
+    const access = stateOf(conn).opened.get(request.d)
+    if (access?.writable !== true) return submitOnceAllowed(conn, request)
+    const result = access.doc.submit(request, true)
+    return isThenable(result) ? result.then((committed) => answer(conn, request, committed)) : answer(conn, request, result)
+  }
+
+  /** {@link submit} when the document is still to open, or write permission still to check. */
+  async function submitOnceAllowed(conn: Connection<TData>, request: SubmitRequest): Promise<SubmitAnswer> {
     const access = await open(conn, request.d)
-    access.write ??= allowed(conn, request.d, 'write')
+    access.write ??= allowed(conn, request.d, 'write').then((ok) => (access.writable = ok))
     if (!(await access.write)) throw new RealtimeError(ErrorCode.Forbidden, `Not allowed to write document "${request.d}"`)
-    const result = await access.doc.submit(request)
+    // Behind the submits that arrived while the document was opening, in order, within `maxQueuedSubmits`.
+    return answer(conn, request, await access.doc.submit(request, false))
+  }
+
+  /** The answer to a submit: the revision its op made; `onCommit` told of a newly committed op. */
+  function answer(conn: Connection<TData>, request: SubmitRequest, result: OpRecord | number): SubmitAnswer {
     if (typeof result === 'number') return { v: result }
     try {
       options.onCommit?.(request.d, result, conn)
@@ -284,7 +316,14 @@ export function documents<TData = Record<string, any>>(options: DocumentsOptions
       conn.on(DocumentEvent.Open, (data: unknown) => openDocument(conn, data))
       conn.on(DocumentEvent.Submit, (data: unknown) => submit(conn, data))
       conn.on(DocumentEvent.Send, (data: unknown) => {
-        submit(conn, data).catch((error: unknown) => refuse(conn, data, error))
+        let result: MaybePromise<SubmitAnswer>
+        try {
+          result = submit(conn, data)
+        } catch (error) {
+          refuse(conn, data, error)
+          return
+        }
+        if (isThenable(result)) result.catch((error: unknown) => refuse(conn, data, error))
       })
       conn.on(DocumentEvent.Cursor, (data: unknown) => moveCursor(conn, data))
       conn.on(DocumentEvent.Close, (data: unknown) => {

@@ -35,14 +35,17 @@ export const DEFAULT_TEXT_OP_LIMITS: Readonly<TextOpLimits> = Object.freeze({ ma
  * Ops need not be in normal form. Returns `op`, typed.
  */
 export function checkOp(op: unknown, docLength?: number, limits: Partial<TextOpLimits> = {}): TextOp {
-  const { maxComponents, maxTextLength } = { ...DEFAULT_TEXT_OP_LIMITS, ...limits }
+  const maxComponents = limits.maxComponents ?? DEFAULT_TEXT_OP_LIMITS.maxComponents
+  const maxTextLength = limits.maxTextLength ?? DEFAULT_TEXT_OP_LIMITS.maxTextLength
   if (!Array.isArray(op)) throw bad('a text op must be an array')
   if (op.length > maxComponents) {
     throw new RealtimeError(ErrorCode.PayloadTooLarge, `A text op may have at most ${maxComponents} components; this one has ${op.length}`)
   }
   let text = 0
   let base = 0
-  for (const [i, c] of op.entries()) {
+  // Once per submitted op and per local edit: an indexed loop, without an entry array per component.
+  for (let i = 0; i < op.length; i++) {
+    const c: unknown = op[i]
     if (typeof c === 'number') {
       if (!Number.isSafeInteger(c) || c <= 0) throw bad(`component ${i} retains ${c}: retains must be positive integers`)
       base += c

@@ -40,7 +40,12 @@ export function replaceOp(snapshot: TextSnapshot, start: number, end: number, te
   checkPosition(end, snapshot.length)
   if (end < start) throw new RealtimeError(ErrorCode.InvalidOffset, `The range ends (${end}) before it starts (${start})`)
   checkText(text)
-  return normalize([start, text, { d: snapshot.slice(start, end) }])
+  // Built in normal form (retain, insert, delete; nothing empty): one edit per keystroke comes here.
+  const op: TextOp = []
+  if (start > 0 && (text !== '' || end > start)) op.push(start)
+  if (text !== '') op.push(text)
+  if (end > start) op.push({ d: snapshot.slice(start, end) })
+  return op
 }
 
 function checkText(text: string): void {

@@ -53,10 +53,14 @@ export function sliceCodePoints(text: string, start: number, end = Infinity): st
 
 const loneSurrogate = /\p{Cs}/u
 
+/** `String.prototype.isWellFormed` where the platform has it (Node.js 20, browsers since 2023). */
+const nativeIsWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed
+
 /**
- * Whether `text` is well-formed UTF-16, i.e. has no lone surrogate. (With the `u` flag a regular
- * expression reads a surrogate pair as one code point, so `\p{Cs}` matches only lone halves.)
+ * Whether `text` is well-formed UTF-16, i.e. has no lone surrogate: the platform's
+ * `isWellFormed`, or else a regular expression (with the `u` flag it reads a surrogate pair as
+ * one code point, so `\p{Cs}` matches only lone halves).
  */
 export function isWellFormed(text: string): boolean {
-  return !loneSurrogate.test(text)
+  return nativeIsWellFormed === undefined ? !loneSurrogate.test(text) : nativeIsWellFormed.call(text)
 }

@@ -1,15 +1,6 @@
 import { ErrorCode, RealtimeError } from '@org/realtime-core'
 import { HttpSession, formatCloseHeader, unrefTimer, type HttpExchange, type HttpStream } from '@org/realtime-core/http'
-
-/**
- * A long-poll held open until frames arrive or the hold time ends: what answering it needs, and
- * nothing more of its request (on Node.js no fetch `Request` exists at all).
- */
-interface HeldPoll {
-  readonly exchange: HttpExchange
-  readonly headers: Record<string, string>
-  readonly timer: ReturnType<typeof setTimeout>
-}
+import type { HeldPoll, HeldPollOwner, HeldPolls } from './held-polls.js'
 
 /** The headers of every answer, besides CORS ones. */
 const ANSWER_HEADERS: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }
@@ -26,10 +17,12 @@ const REFUSAL_STATUS: Record<number, number> = { 4401: 401, 4403: 403, 4413: 413
  * in `bufferedAmount` until their response closes, so such a client is a slow consumer too; once
  * the session is closed, its last answer is cut off if it is not sent within `closeTimeoutMs`.
  */
-export class PollingSession extends HttpSession {
+export class PollingSession extends HttpSession implements HeldPollOwner {
   #pending: string[] = []
   #pendingBytes = 0
   #held: HeldPoll | undefined
+  /** The transport's held polls, which this session's join while held. */
+  #holding: HeldPolls | undefined
   #flushQueued = false
   #closeHeader: string | undefined
   #closeCode = 0
@@ -58,17 +51,26 @@ export class PollingSession extends HttpSession {
 
   /**
    * Answers a long-poll: at once when frames or the close are waiting, else when they arrive or
-   * after `holdMs` with an empty body.
+   * when the hold time of `holding` ends, with an empty body.
    * @throws RealtimeError `REQUEST_IN_FLIGHT` while another long-poll of this session is held.
    */
-  poll(exchange: HttpExchange, headers: Record<string, string>, holdMs: number): void {
+  poll(exchange: HttpExchange, headers: Record<string, string>, holding: HeldPolls): void {
     if (this.#held !== undefined) throw new RealtimeError(ErrorCode.RequestInFlight, 'Another long-poll for this session is in flight')
     this.attach()
     if (this.#pending.length > 0 || this.#closeHeader !== undefined) return this.#take(exchange, headers)
-    const held: HeldPoll = { exchange, headers, timer: setTimeout(() => this.#respond(held), holdMs) }
+    const held = holding.hold(this, exchange, headers)
     this.#held = held
+    this.#holding = holding
     // The client went away: the session counts as detached from now, its frames wait for the next poll.
     exchange.onAbort(() => this.#respond(held))
+  }
+
+  /**
+   * The hold time of `held` ended: it is answered, empty.
+   * @internal
+   */
+  holdEnded(held: HeldPoll): void {
+    this.#respond(held)
   }
 
   /**
@@ -97,7 +99,7 @@ export class PollingSession extends HttpSession {
   /** Answers the held long-poll (`held`, if given, only if it is still the one held). */
   #respond(held: HeldPoll | undefined = this.#held): void {
     if (held === undefined || this.#held !== held) return
-    clearTimeout(held.timer)
+    this.#holding?.release(held)
     this.#held = undefined
     this.#take(held.exchange, held.headers)
   }

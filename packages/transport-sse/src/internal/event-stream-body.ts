@@ -1,5 +1,11 @@
 import { unrefTimer, type HttpStream } from '@org/realtime-core/http'
 
+/** Who is told when the client of a body goes away before the body ended. */
+export interface EventStreamOwner {
+  /** The client of `body` went away before it ended. */
+  bodyGone(body: EventStreamBody): void
+}
+
 /**
  * The body of one event-stream response, on either runtime (a Node.js response written directly,
  * or a fetch-API stream): what is written goes to the response as it comes, and the response
@@ -17,17 +23,17 @@ export class EventStreamBody {
   #over = false
 
   /**
-   * `onGone` runs when the client goes away before the body ended. `closeTimeoutMs` bounds how
-   * long an ended body waits for its client.
+   * `owner.bodyGone(body)` runs when the client goes away before the body ended. `closeTimeoutMs`
+   * bounds how long an ended body waits for its client.
    */
-  constructor(target: HttpStream, onGone: () => void, closeTimeoutMs: number) {
+  constructor(target: HttpStream, owner: EventStreamOwner, closeTimeoutMs: number) {
     this.#target = target
     this.#closeTimeoutMs = closeTimeoutMs
     target.onClose(() => {
       this.#over = true
       if (this.#done) return
       this.#done = true
-      onGone()
+      owner.bodyGone(this)
     })
   }
 
