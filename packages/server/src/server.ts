@@ -184,8 +184,6 @@ export class RealtimeServer<
   /** Sessions a client may resume, by their tokens, and the detached ones waiting for their client. */
   readonly #sessions: SessionRegistry<Connection<TData>>
   readonly #plugins: Plugins<TData>
-  /** Connections that had their `connection` event: only they get `join`, `leave` and `disconnect` events. */
-  readonly #announced = new WeakSet<Connection<TData>>()
   #sweep: ReturnType<typeof setInterval> | undefined
   readonly #detach: Array<() => void> = []
   #heartbeat: Heartbeat | undefined
@@ -250,7 +248,7 @@ export class RealtimeServer<
         const conn = core.conn
         if (!this.#rooms.add(room, core)) return
         if (this.#rooms.members(room).size === 1) this.#adapterCall('roomJoined', room)
-        if (!this.#announced.has(conn)) return
+        if (!core.announced) return
         this.#plugins.notify('onJoin', conn, room, reason)
         this.#notify('join', conn, room, reason)
       },
@@ -258,7 +256,7 @@ export class RealtimeServer<
         const conn = core.conn
         if (!this.#rooms.remove(room, core)) return
         if (this.#rooms.members(room).size === 0) this.#adapterCall('roomLeft', room)
-        if (!this.#announced.has(conn)) return
+        if (!core.announced) return
         this.#plugins.notify('onLeave', conn, room, reason)
         this.#notify('leave', conn, room, reason)
       },
@@ -291,14 +289,16 @@ export class RealtimeServer<
         this.#sessions.forget(coreOf(conn))
         // Only a connection that was announced (open or detached) is announced gone: one refused
         // by middleware, or whose client hung up during the handshake, never had its `connection`.
-        if (!this.#announced.has(conn)) return
+        if (!coreOf(conn).announced) return
         this.#plugins.notify('onDisconnect', conn, info)
         this.#notify('disconnect', conn, info)
       },
       moved: (conn) => {
         this.#connections.delete(conn.id)
-        this.#sessions.forget(coreOf(conn))
-        if (!this.#announced.delete(conn)) return
+        const core = coreOf(conn)
+        this.#sessions.forget(core)
+        if (!core.announced) return
+        core.announced = false
         this.#plugins.notify('onMoved', conn)
         this.#notify('moved', conn)
       },
@@ -590,8 +590,9 @@ export class RealtimeServer<
    * it is in already (by its connection middleware, or those it moved with).
    */
   #announce(conn: Connection<TData>): void {
-    const reason: JoinReason = coreOf(conn).movedIn ? 'moved' : 'join'
-    this.#announced.add(conn)
+    const core = coreOf(conn)
+    const reason: JoinReason = core.movedIn ? 'moved' : 'join'
+    core.announced = true
     this.#plugins.notify('onConnection', conn)
     for (const room of conn.rooms) {
       this.#plugins.notify('onJoin', conn, room, reason)

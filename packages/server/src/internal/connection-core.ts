@@ -100,6 +100,11 @@ export class ConnectionCore<TConn extends { readonly id: string }> {
   resumeError: ErrorPayload | undefined
   /** Whether the session moved here from another node (announced with `connection` when resumed). */
   movedIn = false
+  /**
+   * Whether the server announced the connection (its `connection` event): only such a connection
+   * gets `join`, `leave` and `disconnect` events. Set by the server.
+   */
+  announced = false
 
   constructor(socket: ServerSocket, handshake: Handshake, host: ConnectionHost<TConn>, recoverable: boolean) {
     this.socket = socket

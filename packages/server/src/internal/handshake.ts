@@ -35,6 +35,8 @@ export interface HandshakeHost<TConn> {
   released(remoteAddress: string): void
 }
 
+const RESOLVED = Promise.resolve()
+
 /** What a socket opened with, kept until its handshake is done. */
 interface Opening {
   readonly request: TransportRequest
@@ -67,8 +69,10 @@ export class Handshakes<TConn> {
     this.#pending.set(handshake, { request, transport, deadline: performance.now() + this.host.handshakeTimeoutMs })
     this.#timer ??= setTimeout(this.#expire, this.host.handshakeTimeoutMs)
     const version = helloVersionInUrl(request.url)
-    // After the transport has its listener: the handshake may send, or close, right away.
-    if (version !== undefined) queueMicrotask(() => handshake.helloInUrl(version))
+    // After the transport has its listener: the handshake may send, or close, right away. A
+    // resolved promise's reaction rather than `queueMicrotask`, which makes an AsyncResource for
+    // each call; `helloInUrl` throws nothing (it refuses instead).
+    if (version !== undefined) void RESOLVED.then(() => handshake.helloInUrl(version))
     return handshake
   }
 
