@@ -5,9 +5,14 @@ import { listenOptions } from './listen-options.mjs'
 
 export const path = '/socket.io/?EIO=4&transport=websocket'
 
-export async function start() {
+export function start() {
+  return startSocketIo(['websocket'])
+}
+
+/** The Socket.IO server of the benchmarks, on `transports`: joins each socket to `room` and answers `echo`. */
+export async function startSocketIo(transports) {
   const http = createServer()
-  const io = new Server(http, { transports: ['websocket'], serveClient: false })
+  const io = new Server(http, { transports, serveClient: false })
   io.on('connection', (socket) => {
     socket.join('room')
     socket.on('echo', (data, ack) => ack(data))

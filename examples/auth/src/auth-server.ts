@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { listen } from '@org/example-kit/listen'
 import { RealtimeServer, type Logger } from '@org/realtime-server'
 import { TokenIssuer, type TokenUser } from './tokens.js'
 
@@ -82,22 +82,15 @@ export async function startAuthServer({ port = 3002, host = '127.0.0.1', secret,
   })
   rt.attach(http, { path: '/realtime', serveClient: true })
 
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject)
-    http.listen(port, host, () => resolve())
-  })
-  const actualPort = (http.address() as AddressInfo).port
+  const listening = await listen(http, port, host)
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}/`,
-    port: actualPort,
+    url: listening.url,
+    port: listening.port,
     rt,
     tokens,
     async close() {
       await rt.close()
-      await new Promise<void>((resolve) => {
-        http.close(() => resolve())
-        http.closeAllConnections()
-      })
+      await listening.close()
     },
   }
 }

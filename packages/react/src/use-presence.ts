@@ -93,16 +93,13 @@ export function usePresence<M = Record<string, unknown>, T = PresenceSnapshot<M>
   const metaJson = meta === undefined ? undefined : JSON.stringify(meta)
   // The meta sent last: a new one replaces it (one `update` for the others, never a leave and a join).
   const sent = useRef<string | undefined>(undefined)
-  const latest = useRef(metaJson)
   const tracking = metaJson !== undefined
   useEffect(() => {
-    latest.current = metaJson
-  })
-  useEffect(() => {
-    if (!tracking) return
+    if (metaJson === undefined) return
     const presence = store.presence
-    sent.current = latest.current as string
-    send(store, sent.current)
+    // This render's meta; a later one goes through the effect below, which does not untrack.
+    sent.current = metaJson
+    send(store, metaJson)
     return () => {
       sent.current = undefined
       presence.untrack().catch(() => undefined)

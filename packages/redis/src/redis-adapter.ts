@@ -92,10 +92,11 @@ export class RedisAdapter extends TypedEmitter<RedisAdapterEvents> implements Ad
   readonly #unseenAtOutage: UnseenAppend[] = []
   /** Own broadcasts whose append is under way. */
   #appending = 0
-  /** Settles once the last append under way has its outcome (the catch of a failed one delivered it here). */
+  /** The outcome of the last own broadcast sent to Redis: it settles once it was appended, or delivered here. */
   #appended: Promise<unknown> = Promise.resolve()
   /** Broadcasts made while Redis was away that wait for the appends under way before they are delivered here. */
   #waitingForAppends = 0
+  /** The last of those deliveries, which the next one follows. */
   #deliveriesInOrder: Promise<unknown> = Promise.resolve()
   readonly #feedHost: FeedHost
   #node: AdapterNode | undefined
@@ -285,21 +286,25 @@ export class RedisAdapter extends TypedEmitter<RedisAdapterEvents> implements Ad
     const text = packetText(wireOf(packet, this.nodeId, flags, seq))
     const appended = packet.rooms.map((room) => this.#appendOwn(node, room, packet, text, flags, seq))
     this.#appending++
-    const outcome = Promise.all(appended).catch((error: unknown) => {
-      // Redis answered with an error: not an outage, and nothing to retry.
-      if (isReplyError(error)) throw error
-      // The connection dropped with it in flight: delivered here now, in its turn before what
-      // follows, unless it came back through Redis already; sent again once Redis is back, as
-      // a retry that Redis does not append twice.
-      this.#wentDown(error)
-      if (!this.#appliedOwn.has(seq)) this.#deliverHere(packet, seq)
-      this.#keep({ packet, flags: flags | FLAG_DELIVERED, seq, firstTry: text })
-      return NO_OFFSETS
-    })
-    const settle = (): void => {
-      this.#appending--
-    }
-    this.#appended = outcome.then(settle, settle)
+    const outcome = Promise.all(appended).then(
+      (offsets) => {
+        this.#appending--
+        return offsets
+      },
+      (error: unknown) => {
+        this.#appending--
+        // Redis answered with an error: not an outage, and nothing to retry.
+        if (isReplyError(error)) throw error
+        // The connection dropped with it in flight: delivered here now, in its turn before what
+        // follows, unless it came back through Redis already; sent again once Redis is back, as
+        // a retry that Redis does not append twice.
+        this.#wentDown(error)
+        if (!this.#appliedOwn.has(seq)) this.#deliverHere(packet, seq)
+        this.#keep({ packet, flags: flags | FLAG_DELIVERED, seq, firstTry: text })
+        return NO_OFFSETS
+      },
+    )
+    this.#appended = outcome
     return outcome
   }
 
@@ -475,10 +480,12 @@ export class RedisAdapter extends TypedEmitter<RedisAdapterEvents> implements Ad
     if (this.#appending === 0 && this.#waitingForAppends === 0) return this.#deliverHere(packet, seq)
     if (this.#waitingForAppends === 0) this.#deliveriesInOrder = this.#appended
     this.#waitingForAppends++
-    this.#deliveriesInOrder = this.#deliveriesInOrder.then(() => {
+    const deliver = (): void => {
       this.#waitingForAppends--
       this.#deliverHere(packet, seq)
-    })
+    }
+    // After the outcome whatever it was (a broadcast Redis refused rejects).
+    this.#deliveriesInOrder = this.#deliveriesInOrder.then(deliver, deliver)
   }
 
   async #open(room: string, tail: number): Promise<FeedRead> {
