@@ -154,9 +154,11 @@ export function dialSse(base, { onFrame, onClose, onError }, { localAddress, que
  * session id; from then on one long-poll is always in flight. Same handlers as `dialSse`.
  */
 export async function dialPolling(base, { onFrame, onClose, onError }, { localAddress, query } = {}) {
-  const open = await request('GET', `${base}?transport=polling${query === undefined ? '' : `&${query}`}`, { localAddress })
+  // As the bundled client does: the open's answer brings the first frames after the session's id and key.
+  const open = await request('GET', `${base}?transport=polling&frames=1${query === undefined ? '' : `&${query}`}`, { localAddress })
   if (open.status !== 200) throw new Error(`polling open answered ${open.status}: ${open.text.slice(0, 200)}`)
-  const { sid, key } = JSON.parse(open.text)
+  const newline = open.text.indexOf('\n')
+  const { sid, key } = JSON.parse(newline === -1 ? open.text : open.text.slice(0, newline))
   const url = `${base}?transport=polling&sid=${sid}`
   let closed = false
   const failed = (error) => {
@@ -164,18 +166,20 @@ export async function dialPolling(base, { onFrame, onClose, onError }, { localAd
     closed = true
     onError(error)
   }
+  const deliver = (text) => {
+    if (text.length === 0) return
+    let start = 0
+    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+      onFrame(text.slice(start, end))
+      start = end + 1
+    }
+    onFrame(text.slice(start))
+  }
   const poll = () => {
     request('GET', url, { timeoutMs: POLL_TIMEOUT_MS, localAddress, key }).then(({ status, headers, text }) => {
       if (closed) return
       if (status !== 200) return failed(new Error(`long-poll answered ${status}: ${text.slice(0, 200)}`))
-      if (text.length > 0) {
-        let start = 0
-        for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
-          onFrame(text.slice(start, end))
-          start = end + 1
-        }
-        onFrame(text.slice(start))
-      }
+      deliver(text)
       if (headers['x-realtime-close'] !== undefined) {
         closed = true
         return onClose(`x-realtime-close: ${headers['x-realtime-close']}`)
@@ -183,9 +187,12 @@ export async function dialPolling(base, { onFrame, onClose, onError }, { localAd
       poll()
     }, failed)
   }
+  const sending = uplink(url, key, failed, localAddress)
+  // After the caller has the session (this function's promise resolved): the frames the open brought.
+  if (newline !== -1) setImmediate(() => closed || deliver(open.text.slice(newline + 1)))
   poll()
   return {
-    send: uplink(url, key, failed, localAddress),
+    send: sending,
     close() {
       closed = true
     },

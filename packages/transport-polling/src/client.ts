@@ -4,6 +4,7 @@
  */
 import type { ClientSocket, ClientSocketListener, ClientTransport } from '@org/realtime-core'
 import { HttpClientSession, HttpRefusal, KEY_HEADER, parseCloseHeader, withQuery } from '@org/realtime-core/http-client'
+import { FRAMES_IN_OPEN } from './internal/open-query.js'
 
 const CLOSE_HEADER = 'x-realtime-close'
 
@@ -36,28 +37,28 @@ export function pollingTransport(options: PollingClientTransportOptions = {}): C
       const session = new HttpClientSession(listener, options)
       session.stopDelivery = () => aborted.abort()
       const run = async (): Promise<void> => {
-        let target = withQuery(url, { transport: 'polling' })
+        // The open's answer brings the session's id and key, and its first frames when they are ready.
+        let target = withQuery(url, { transport: 'polling', [FRAMES_IN_OPEN]: '1' })
         // The key goes in a header of every long-poll: the URL alone does not give the session away.
         let headers: Record<string, string> | undefined
         while (!session.finished) {
           const response = await session.fetch(target, { headers, credentials: session.credentials, signal: aborted.signal, cache: 'no-store' })
           // A refusal the server explains with a close (an open over a limit, say) is read like a long-poll's close.
           const closing = response.headers.get(CLOSE_HEADER)
-          if (closing === null) {
-            if (!response.ok) {
-              await response.body?.cancel()
-              throw new HttpRefusal(response.status)
-            }
-            if (headers === undefined) {
-              // The open: the session's id and key.
-              const { sid, key } = (await response.json()) as { sid: string; key: string }
-              target = withQuery(url, { transport: 'polling', sid })
-              headers = { [KEY_HEADER]: key }
-              session.started(target, key)
-              continue
-            }
+          if (closing === null && !response.ok) {
+            await response.body?.cancel()
+            throw new HttpRefusal(response.status)
           }
-          for (const frame of (await response.text()).split('\n')) if (frame.length > 0) session.received(frame)
+          const lines = (await response.text()).split('\n')
+          if (headers === undefined && response.ok) {
+            // The open: the session's id and key on the first line, then frames if any (and the close
+            // of a session refused while its open was held).
+            const { sid, key } = JSON.parse(lines.shift() as string) as { sid: string; key: string }
+            target = withQuery(url, { transport: 'polling', sid })
+            headers = { [KEY_HEADER]: key }
+            session.started(target, key)
+          }
+          for (const frame of lines) if (frame.length > 0) session.received(frame)
           if (closing !== null) {
             const { code, reason } = parseCloseHeader(closing)
             session.finish(code, reason)

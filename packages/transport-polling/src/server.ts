@@ -5,6 +5,7 @@
 import type { TransportHost } from '@org/realtime-core'
 import { HttpServerTransport, type HttpExchange, type HttpTransportOptions } from '@org/realtime-core/http'
 import { HeldPolls } from './internal/held-polls.js'
+import { FRAMES_IN_OPEN } from './internal/open-query.js'
 import { PollingSession } from './internal/polling-session.js'
 
 /** Options of the long-polling server transport. */
@@ -41,6 +42,18 @@ export function pollingTransport(options: PollingServerTransportOptions = {}): P
   return new PollingTransport(options)
 }
 
+/**
+ * Whether an open is answered with the session's first frames after its id and key, one per line:
+ * when the client reads them there (it says `frames=1`, as this package's client does) and they come
+ * without the client posting anything (it said `hello` in the URL).
+ */
+function answersWithFrames(url: string): boolean {
+  return FRAMES_PARAM.test(url) && HELLO_PARAM.test(url)
+}
+
+const FRAMES_PARAM = new RegExp(`[?&]${FRAMES_IN_OPEN}=1(?:&|$)`)
+const HELLO_PARAM = /[?&]hello=/
+
 class PollingTransport extends HttpServerTransport<PollingSession> implements PollingServerTransport {
   readonly name = 'polling' as const
   readonly #holdMs: number
@@ -61,8 +74,11 @@ class PollingTransport extends HttpServerTransport<PollingSession> implements Po
     session.listener = host.open(session, { url: exchange.url, headers: exchange.headers(), remoteAddress: exchange.remoteAddress })
     // Refused at once (over a limit, say): the refusal is the answer, and no session is kept for it.
     if (session.ended) return session.refusal(exchange, headers)
-    const body = JSON.stringify({ sid: session.id, key: session.key, holdMs: this.#holdMs })
-    exchange.reply(200, { ...headers, 'content-type': 'application/json', 'cache-control': 'no-store' }, body)
+    const opening = JSON.stringify({ sid: session.id, key: session.key, holdMs: this.#holdMs })
+    // The first frames are on their way (`hello` came in the URL) and the client reads them here:
+    // the open is answered like a long-poll, saving the client its first one.
+    if (answersWithFrames(exchange.url)) return session.poll(exchange, headers, this.#held, opening)
+    exchange.reply(200, { ...headers, 'content-type': 'application/json', 'cache-control': 'no-store' }, opening)
   }
 
   /** A long-poll GET of a session held by another node is passed on too: its answer is one body. */

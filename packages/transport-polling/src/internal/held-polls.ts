@@ -7,6 +7,8 @@ import type { HttpExchange } from '@org/realtime-core/http'
 export interface HeldPoll {
   readonly exchange: HttpExchange
   readonly headers: Record<string, string>
+  /** The first line of the answer, before the frames: the session's id and key when the poll is its open. */
+  readonly opening: string | undefined
   /** Answers the poll when its hold time ends. */
   readonly owner: HeldPollOwner
   /** When the hold time ends, in whole `performance.now()` milliseconds. */
@@ -35,8 +37,8 @@ export class HeldPolls {
   }
 
   /** Holds a poll from now until `holdMs` from now, when `owner.holdEnded(held)` answers it. */
-  hold(owner: HeldPollOwner, exchange: HttpExchange, headers: Record<string, string>): HeldPoll {
-    const held: HeldPoll = { exchange, headers, owner, deadline: Math.ceil(performance.now()) + this.#holdMs }
+  hold(owner: HeldPollOwner, exchange: HttpExchange, headers: Record<string, string>, opening?: string): HeldPoll {
+    const held: HeldPoll = { exchange, headers, opening, owner, deadline: Math.ceil(performance.now()) + this.#holdMs }
     this.#polls.add(held)
     this.#timer ??= setTimeout(this.#expire, this.#holdMs)
     return held

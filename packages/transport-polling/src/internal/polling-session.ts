@@ -51,14 +51,15 @@ export class PollingSession extends HttpSession implements HeldPollOwner {
 
   /**
    * Answers a long-poll: at once when frames or the close are waiting, else when they arrive or
-   * when the hold time of `holding` ends, with an empty body.
+   * when the hold time of `holding` ends, with an empty body. `opening`, the first line of the
+   * answer when the poll is the session's open (its id and key), goes before the frames.
    * @throws RealtimeError `REQUEST_IN_FLIGHT` while another long-poll of this session is held.
    */
-  poll(exchange: HttpExchange, headers: Record<string, string>, holding: HeldPolls): void {
+  poll(exchange: HttpExchange, headers: Record<string, string>, holding: HeldPolls, opening?: string): void {
     if (this.#held !== undefined) throw new RealtimeError(ErrorCode.RequestInFlight, 'Another long-poll for this session is in flight')
     this.attach()
-    if (this.#pending.length > 0 || this.#closeHeader !== undefined) return this.#take(exchange, headers)
-    const held = holding.hold(this, exchange, headers)
+    if (this.#pending.length > 0 || this.#closeHeader !== undefined) return this.#take(exchange, headers, 200, opening)
+    const held = holding.hold(this, exchange, headers, opening)
     this.#held = held
     this.#holding = holding
     // The client went away: the session counts as detached from now, its frames wait for the next poll.
@@ -101,12 +102,13 @@ export class PollingSession extends HttpSession implements HeldPollOwner {
     if (held === undefined || this.#held !== held) return
     this.#holding?.release(held)
     this.#held = undefined
-    this.#take(held.exchange, held.headers)
+    this.#take(held.exchange, held.headers, 200, held.opening)
   }
 
-  /** Answers `exchange` with every waiting frame, and the close if there is one. */
-  #take(exchange: HttpExchange, cors: Record<string, string>, status = 200): void {
-    const body = this.#pending.join('\n')
+  /** Answers `exchange` with every waiting frame (after `opening`, if given), and the close if there is one. */
+  #take(exchange: HttpExchange, cors: Record<string, string>, status = 200, opening?: string): void {
+    const frames = this.#pending.join('\n')
+    const body = opening === undefined ? frames : frames.length === 0 ? opening : `${opening}\n${frames}`
     this.#pending = []
     this.#pendingBytes = 0
     const closing = this.#closeHeader
