@@ -5,6 +5,7 @@
  * measures the server's broadcast and nothing else.
  */
 import { clock, serveParent } from './lib/ipc.mjs'
+import { windowedPump } from './lib/windowed-pump.mjs'
 
 const impl = process.argv[2]
 const { start } = await import(`./servers/${impl}.mjs`)
@@ -55,32 +56,11 @@ serveParent(
  */
 function fanout({ msgs, window, burst, text }) {
   return new Promise((resolve) => {
-    let sent = 0
-    let completed = 0
-    let scheduled = false
     const startedAt = clock()
     const cpu = process.cpuUsage()
-    const pump = () => {
-      scheduled = false
-      for (let n = 0; n < burst && sent < msgs && sent - completed < window; n++) {
-        server.broadcast({ seq: sent, text })
-        sent++
-      }
-      schedule()
-    }
-    const schedule = () => {
-      if (!scheduled && sent < msgs && sent - completed < window) {
-        scheduled = true
-        setImmediate(pump)
-      }
-    }
-    progress = (value) => {
-      completed = value
-      if (completed < msgs) return schedule()
+    progress = windowedPump({ msgs, window, burst }, (seq) => server.broadcast({ seq, text }), () => {
       const { user, system } = process.cpuUsage(cpu)
-      progress = () => {}
       resolve({ startedAt, cpuUs: user + system })
-    }
-    pump()
+    })
   })
 }

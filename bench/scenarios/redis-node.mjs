@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url'
 import { RealtimeServer } from '@org/realtime-server'
 import { Server } from 'socket.io'
 import { clock, serveParent } from '../lib/ipc.mjs'
+import { windowedPump } from '../lib/windowed-pump.mjs'
 
 const redisPackage = fileURLToPath(new URL('../../packages/redis/', import.meta.url))
 const require = createRequire(`${redisPackage}package.json`)
@@ -122,30 +123,9 @@ async function socketio(adapter, clients) {
  */
 function fanout({ msgs, window, burst, text }) {
   return new Promise((resolve) => {
-    let sent = 0
-    let completed = 0
-    let scheduled = false
     const startedAt = clock()
-    const pump = () => {
-      scheduled = false
-      for (let n = 0; n < burst && sent < msgs && sent - completed < window; n++) {
-        node.broadcast({ seq: sent, text })
-        sent++
-      }
-      schedule()
-    }
-    const schedule = () => {
-      if (!scheduled && sent < msgs && sent - completed < window) {
-        scheduled = true
-        setImmediate(pump)
-      }
-    }
-    progress = (value) => {
-      completed = value
-      if (completed < msgs) return schedule()
-      progress = () => {}
+    progress = windowedPump({ msgs, window, burst }, (seq) => node.broadcast({ seq, text }), () => {
       resolve({ startedAt })
-    }
-    pump()
+    })
   })
 }

@@ -30,7 +30,7 @@ import { webSocketTransport } from '@org/realtime-transport-ws/client'
 import type { Channel } from './channel.js'
 import { ClientChannel, type ChannelHost } from './internal/client-channel.js'
 import { Connector } from './internal/connector.js'
-import { Listeners, type FirstOutcome } from './internal/listeners.js'
+import { Listeners } from './internal/listeners.js'
 import { parseServerFrame } from './internal/parse-server-frame.js'
 import { Session } from './internal/session.js'
 import { OfflineQueue } from './offline-queue.js'
@@ -67,7 +67,8 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
   readonly #channels = new Map<string, ClientChannel>()
   readonly #queue: OfflineQueue
   readonly #acks = new PendingAcks()
-  readonly #channelHost: ChannelHost
+  /** What the channels need from the client. */
+  readonly #host: ChannelHost
   /** Renews the credentials before they expire. */
   #renewal: ReturnType<typeof setTimeout> | undefined
   /** Set while the server's rate limit asks the client to hold its frames. */
@@ -87,7 +88,7 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
 
   constructor(url: string, options: RealtimeClientOptions = {}) {
     this.url = url
-    this.#connector = new Connector([...(options.transports ?? [webSocketTransport()])], options.reconnection ?? {}, options.connectTimeoutMs ?? 10_000, {
+    this.#connector = new Connector(options.transports ?? [webSocketTransport()], options.reconnection ?? {}, options.connectTimeoutMs ?? 10_000, {
       open: () => this.#helloInUrl || void this.#hello(),
       message: (text) => this.#receive(text),
       close: (code, reason, status, error) => this.#closed(code, reason, status, error),
@@ -96,7 +97,7 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
     this.#ackTimeoutMs = options.ackTimeoutMs ?? 10_000
     this.#auth = options.auth
     this.#queue = new OfflineQueue(options.offlineQueue)
-    this.#channelHost = {
+    this.#host = {
       client_: this as RealtimeClient,
       requestSubscribe_: (channel) => {
         if (this.#state !== 'connected') return
@@ -170,7 +171,7 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
     let channel = this.#channels.get(key)
     if (channel === undefined) {
       checkName(name, 'channel', isValidName(name) && key.length <= MAX_CHANNEL_KEY_LENGTH)
-      this.#channels.set(key, (channel = new ClientChannel(name, key, this.#channelHost)))
+      this.#channels.set(key, (channel = new ClientChannel(name, key, this.#host)))
     }
     return channel as Channel as Channel<Events>
   }
@@ -319,11 +320,11 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
   }
 
   #enqueue(encoded: string, ackId: number | undefined, numbered: boolean): void {
-    const dropped = this.#queue.push_({ encoded, ackId, numbered })
+    const dropped = this.#queue.push_({ encoded_: encoded, ackId_: ackId, numbered_: numbered })
     if (dropped === undefined) return
     const error = this.#queue.full_()
-    if (dropped.ackId === undefined) this.#emit('error', error)
-    else this.#acks.reject(dropped.ackId, error)
+    if (dropped.ackId_ === undefined) this.#emit('error', error)
+    else this.#acks.reject(dropped.ackId_, error)
   }
 
   /** Encodes `frame`, refusing what the server would refuse for its size. */
@@ -400,7 +401,7 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
   }
 
   #flushQueue(): void {
-    for (const queued of this.#queue.takeAll_()) this.#transmit(queued.encoded, queued.ackId, queued.numbered)
+    for (const queued of this.#queue.takeAll_()) this.#transmit(queued.encoded_, queued.ackId_, queued.numbered_)
   }
 
   /**
@@ -500,14 +501,12 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
     else void this.#answer(frame.id, frame.e, this.#listeners.emit_(frame.e, frame.d, undefined, true))
   }
 
-  /** Answers the server's `emitWithAck` with what the first listener returned or threw. */
-  async #answer(id: number, event: string, outcome: FirstOutcome | undefined): Promise<void> {
-    let err: ErrorPayload | undefined
+  /** Answers the server's `emitWithAck` with what the first listener (`first`) returned or threw. */
+  async #answer(id: number, event: string, first: Promise<unknown> | undefined): Promise<void> {
+    let err: ErrorPayload
     try {
-      if (outcome === undefined) throw new RealtimeError(ErrorCode.UnknownEvent, `No listener for "${event}"`)
-      if ('error' in outcome) throw outcome.error
-      const d = await outcome.value
-      return this.#send({ t: 'ack', id, d })
+      if (first !== undefined) return this.#send({ t: 'ack', id, d: await first })
+      err = { code: ErrorCode.UnknownEvent, message: `No listener for "${event}"` }
     } catch (error) {
       if (isRealtimeError(error)) err = { code: error.code, message: error.message }
       else {
@@ -518,6 +517,7 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
     }
     this.#send({ t: 'ack', id, err })
   }
+
 
   /**
    * The socket closed, or could not open (`status`: the HTTP status that refused it; `loadError`:

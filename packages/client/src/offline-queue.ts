@@ -3,11 +3,11 @@ import type { OfflineQueueOptions } from './options.js'
 
 /** A frame waiting for the connection. */
 export interface QueuedFrame {
-  readonly encoded: string
+  readonly encoded_: string
   /** Id of the acknowledgement the frame asks for, if any. */
-  readonly ackId: number | undefined
+  readonly ackId_: number | undefined
   /** Whether it gets a session sequence number when sent (events and publishes). */
-  readonly numbered: boolean
+  readonly numbered_: boolean
 }
 
 /** Frames emitted while disconnected, bounded by `maxSize`, sent in order on (re)connect. */
@@ -42,13 +42,13 @@ export class OfflineQueue {
 
   /** Removes the frame asking for acknowledgement `ackId`, if it is still waiting. */
   removeAck_(ackId: number): void {
-    const index = this.#frames.findIndex((frame) => frame.ackId === ackId)
+    const index = this.#frames.findIndex((frame) => frame.ackId_ === ackId)
     if (index !== -1) this.#frames.splice(index, 1)
   }
 
   /** Whether the frame asking for acknowledgement `ackId` is still waiting. */
   holdsAck_(ackId: number): boolean {
-    return this.#frames.some((frame) => frame.ackId === ackId)
+    return this.#frames.some((frame) => frame.ackId_ === ackId)
   }
 
   /** Removes and returns every waiting frame, oldest first. */

@@ -72,7 +72,7 @@ describe('RealtimeError', () => {
 describe('close codes', () => {
   it('marks deliberate closes and refusals as final, everything else as retryable', () => {
     const final = [CloseCode.Normal, CloseCode.BadRequest, CloseCode.Unauthorized, CloseCode.Forbidden, CloseCode.UnsupportedVersion]
-    const retryable = [CloseCode.GoingAway, CloseCode.Abnormal, CloseCode.MessageTooBig, CloseCode.HandshakeTimeout, 4000, 1011]
+    const retryable = [...Object.values(CloseCode).filter((code) => !(final as number[]).includes(code)), 1011]
     expect(final.map(isFinalCloseCode)).toEqual(final.map(() => true))
     expect(retryable.map(isFinalCloseCode)).toEqual(retryable.map(() => false))
   })
@@ -86,5 +86,14 @@ describe('close codes', () => {
     expect(errorCodeForClose(4401)).toBe(ErrorCode.Unauthorized)
     expect(errorCodeForClose(1009)).toBe(ErrorCode.PayloadTooLarge)
     expect(errorCodeForClose(1006)).toBeUndefined()
+  })
+
+  it('reports the error code of every close code that carries one, by the close code\'s name', () => {
+    const carried: Partial<Record<keyof typeof CloseCode, ErrorCode>> = {
+      ...{ MessageTooBig: ErrorCode.PayloadTooLarge, BadRequest: ErrorCode.BadFrame, Unauthorized: ErrorCode.Unauthorized },
+      ...{ Forbidden: ErrorCode.Forbidden, HandshakeTimeout: ErrorCode.HandshakeTimeout, UnsupportedVersion: ErrorCode.UnsupportedVersion },
+      ...{ RateLimited: ErrorCode.RateLimited, SlowConsumer: ErrorCode.SlowConsumer, SessionReset: ErrorCode.InvalidSequence },
+    }
+    for (const [name, code] of Object.entries(CloseCode)) expect(errorCodeForClose(code), name).toBe(carried[name as keyof typeof CloseCode])
   })
 })

@@ -10,7 +10,7 @@ import {
 } from '@org/realtime-core'
 import type { ConnectErrorEvent, DisconnectReason, ReconnectingEvent } from '../events.js'
 import type { ReconnectionOptions } from '../options.js'
-import { isBuiltInTransport, loadTransport, type BuiltInTransportName } from './load-transport.js'
+import { loadTransport, resolveTransport, type BuiltInTransportName, type LazyTransportName } from './load-transport.js'
 
 /** Where the connector reports the socket's events, and asks for the next attempt. */
 export interface ConnectorListener extends ClientSocketListener {
@@ -38,7 +38,7 @@ export class Connector {
   attempt_ = 0
   /** Why the client dropped the current socket itself (`drop`), if it did. */
   dropped_: DisconnectReason | undefined
-  readonly #transports: Array<ClientTransport | BuiltInTransportName>
+  readonly #transports: Array<ClientTransport | LazyTransportName>
   readonly #reconnection: ReconnectionOptions | false
   readonly #timeoutMs: number
   readonly #listener: ConnectorListener
@@ -58,10 +58,7 @@ export class Connector {
   refusedAll_ = true
 
   constructor(transports: Array<ClientTransport | BuiltInTransportName>, reconnection: ReconnectionOptions | false, timeoutMs: number, listener: ConnectorListener) {
-    for (const entry of transports) {
-      if (typeof entry === 'string' && !isBuiltInTransport(entry)) throw new RealtimeError(ErrorCode.TransportError, `Unknown transport "${entry}"`)
-    }
-    this.#transports = transports
+    this.#transports = transports.map(resolveTransport)
     // `backoffDelay` has the delays' defaults, `retry` the attempts'.
     this.#reconnection = reconnection
     this.#timeoutMs = timeoutMs

@@ -1,8 +1,5 @@
 /** A listener as the emitter stores it: the data, and for channel messages their context. */
-type Stored = ((data: unknown, context?: unknown) => unknown) & { listener?: unknown }
-
-/** How the first listener of an event ended. */
-export type FirstOutcome = { value: unknown } | { error: unknown }
+type Stored = ((data: unknown, context?: unknown) => unknown) & { listener_?: unknown }
 
 /** Where the exceptions of listeners go: what a listener of `event` threw, or its promise rejected with. */
 export type ReportListenerError = (error: unknown, event: string) => void
@@ -31,13 +28,13 @@ export class Listeners {
       this.off(event, once)
       return (listener as Stored)(data, context)
     }
-    once.listener = listener
+    once.listener_ = listener
     return this.on(event, once)
   }
 
   off(event: string, listener?: unknown): this {
     const list = this.#byEvent.get(event)
-    const kept = list?.filter((stored) => listener !== undefined && stored !== listener && stored.listener !== listener)
+    const kept = list?.filter((stored) => listener !== undefined && stored !== listener && stored.listener_ !== listener)
     if (kept?.length) this.#byEvent.set(event, kept)
     else this.#byEvent.delete(event)
     return this
@@ -51,27 +48,25 @@ export class Listeners {
   /**
    * Calls every listener of `event`, reporting each exception and rejection, so one failing
    * listener never stops the rest or the connection logic. With `answering` (the server's
-   * `emitWithAck`), the first listener's outcome is returned instead of reported, or undefined
-   * when there is none.
+   * `emitWithAck`), the first listener's outcome is returned instead of reported, as a promise of
+   * what it returned or threw, or undefined when there is none.
    */
-  emit_(event: string, data?: unknown, context?: unknown, answering?: boolean): FirstOutcome | undefined {
-    let first: FirstOutcome | undefined
+  emit_(event: string, data?: unknown, context?: unknown): void
+  emit_(event: string, data: unknown, context: undefined, answering: true): Promise<unknown> | undefined
+  emit_(event: string, data?: unknown, context?: unknown, answering?: boolean): Promise<unknown> | undefined {
+    let first: Promise<unknown> | undefined
     for (const listener of this.#byEvent.get(event) ?? []) {
-      let outcome: FirstOutcome
-      try {
-        outcome = { value: listener(data, context) }
-      } catch (error) {
-        outcome = { error }
+      // Called now in either case: the promise's executor runs at once.
+      if (answering && first === undefined) first = new Promise((resolve) => resolve(listener(data, context)))
+      else {
+        try {
+          const value = listener(data, context)
+          if (value instanceof Promise) value.catch((error: unknown) => this.#report(error, event))
+        } catch (error) {
+          this.#report(error, event)
+        }
       }
-      if (answering && first === undefined) first = outcome
-      else this.#settle(outcome, event)
     }
     return first
-  }
-
-  /** Reports how a listener of `event` ended, if it threw or its promise rejects. */
-  #settle(outcome: FirstOutcome, event: string): void {
-    if ('error' in outcome) this.#report(outcome.error, event)
-    else if (outcome.value instanceof Promise) outcome.value.catch((error: unknown) => this.#report(error, event))
   }
 }

@@ -4,7 +4,7 @@ import { ReceivedFrames, SentFrames, type ServerFrame } from '@org/realtime-core
 interface SentFrame {
   readonly s: number
   readonly frame: string
-  readonly ackId: number | undefined
+  readonly ackId_: number | undefined
 }
 
 /**
@@ -38,7 +38,7 @@ export class Session {
     if (numbered && this.token_ !== undefined) {
       const s = ++this.#sent
       encoded = `{"s":${s},${encoded.slice(1)}`
-      this.#unconfirmed.push({ s, frame: encoded, ackId })
+      this.#unconfirmed.push({ s, frame: encoded, ackId_: ackId })
       if (ackId !== undefined) this.acks_.add(ackId)
     }
     return encoded
@@ -57,7 +57,7 @@ export class Session {
       if (this.received_.received(frame.s)) this.#confirm()
       // Frames arrive in order: the answer to one confirms it and every frame sent before it.
       if (frame.t === 'ack') {
-        const answered = this.#unconfirmed.frames.find((sent) => sent.ackId === frame.id)
+        const answered = this.#unconfirmed.frames.find((sent) => sent.ackId_ === frame.id)
         if (answered !== undefined) this.#unconfirmed.confirm(answered.s)
       }
     }
@@ -81,7 +81,7 @@ export class Session {
    * still awaited are in `acks_` until the caller rejects them.
    */
   restart_(): number {
-    const plain = this.#unconfirmed.frames.filter((sent) => sent.ackId === undefined).length
+    const plain = this.#unconfirmed.frames.filter((sent) => sent.ackId_ === undefined).length
     this.#unconfirmed.clear()
     this.#sent = 0
     this.received_.last = this.received_.pending = 0
