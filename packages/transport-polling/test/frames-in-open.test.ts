@@ -5,7 +5,7 @@ import { pollingTransport } from '@org/realtime-transport-polling/server'
 import { afterEach, describe, expect, it } from 'vitest'
 import { once } from '../../../test/support.js'
 
-let rt: RealtimeServer | undefined
+let rt: RealtimeServer<unknown> | undefined
 
 afterEach(async () => {
   await rt?.close()
@@ -13,8 +13,9 @@ afterEach(async () => {
 })
 
 async function serve(options: ConstructorParameters<typeof RealtimeServer>[0] = {}): Promise<string> {
-  rt = new RealtimeServer({ transports: [pollingTransport({ holdMs: 1000 })], ...options })
-  const port = await rt.listen(0, { host: '127.0.0.1' })
+  const server = new RealtimeServer({ transports: [pollingTransport({ holdMs: 1000 })], ...options })
+  rt = server
+  const port = await server.listen(0, { host: '127.0.0.1' })
   return `http://127.0.0.1:${port}/realtime`
 }
 
