@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { listen } from '@org/example-kit/listen'
+import { APP_SHELL_CSS } from '@org/example-kit/app-shell'
+import { listenRealtime } from '@org/example-kit/listen'
 import { RealtimeServer, type Logger } from '@org/realtime-server'
 import { TokenIssuer, type TokenUser } from './tokens.js'
 
@@ -38,17 +39,18 @@ const PAGE_HEADERS = {
 }
 
 /**
- * Serves the page (`/`, `/app.js`), `POST /token` (`{ "name": "ada" }` → `{ token, expiresAt }`)
+ * Serves the page (`/`, `/app.js`, the kit's `/app-shell.css`), `POST /token` (`{ "name": "ada" }` → `{ token, expiresAt }`)
  * and the realtime endpoint, whose connections are authenticated by those tokens and renewed
  * before they expire. The page needs no bundler: the realtime server serves its browser client
  * at `/realtime/client.mjs`.
  */
 export async function startAuthServer({ port = 3002, host = '127.0.0.1', secret, tokenTtlSeconds = 60, logger }: AuthServerOptions = {}): Promise<AuthServer> {
   const tokens = new TokenIssuer(secret, tokenTtlSeconds)
-  const [html, js] = await Promise.all([readFile(new URL('./web/index.html', import.meta.url)), readFile(new URL('./web/app.js', import.meta.url))])
+  const [html, js, css] = await Promise.all([readFile(new URL('./web/index.html', import.meta.url)), readFile(new URL('./web/app.js', import.meta.url)), readFile(APP_SHELL_CSS)])
   const pages: Record<string, [type: string, body: Buffer]> = {
     '/': ['text/html; charset=utf-8', html],
     '/app.js': ['text/javascript; charset=utf-8', js],
+    '/app-shell.css': ['text/css; charset=utf-8', css],
   }
 
   const rt = new RealtimeServer<TokenUser>({
@@ -82,17 +84,7 @@ export async function startAuthServer({ port = 3002, host = '127.0.0.1', secret,
   })
   rt.attach(http, { path: '/realtime', serveClient: true })
 
-  const listening = await listen(http, port, host)
-  return {
-    url: listening.url,
-    port: listening.port,
-    rt,
-    tokens,
-    async close() {
-      await rt.close()
-      await listening.close()
-    },
-  }
+  return { ...(await listenRealtime(http, rt, port, host)), rt, tokens }
 }
 
 /**

@@ -1,3 +1,4 @@
+import { stopOnSignals } from '@org/example-kit/stop-on-signals'
 import { startAuthServer } from './auth-server.js'
 import { createTokenClient } from './token-client.js'
 
@@ -23,13 +24,4 @@ const client = createTokenClient(server.url, 'ada', {
 client.lifecycle.on('connect', () => console.log(`demo client: connected as ada, session ${client.id}`))
 client.lifecycle.on('disconnect', ({ code, willReconnect }) => console.log(`demo client: disconnected (${code}), reconnecting: ${willReconnect}`))
 client.lifecycle.on('error', (error) => console.log(`demo client: ${error.code} ${error.message}`))
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    client.disconnect()
-    server.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    )
-  })
-}
+stopOnSignals(server, () => client.disconnect())

@@ -1,8 +1,8 @@
 import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
-import { listen } from '@org/example-kit/listen'
-import { loadStaticFiles, notFound, staticFileHandler } from '@org/example-kit/static-files'
-import { defaultWebDir, ensureWebBuild } from '@org/example-kit/web-build'
+import { loadBuiltPage, type BuiltPageOptions } from '@org/example-kit/built-page'
+import { listenRealtime } from '@org/example-kit/listen'
+import { staticSiteHandler } from '@org/example-kit/static-files'
 import { RealtimeServer, type RealtimeServerOptions } from '@org/realtime-server'
 import type { Logger } from '@org/realtime-core'
 import { attachChat, chatOptions } from './chat.js'
@@ -15,7 +15,7 @@ import { isStoredMessage } from './validate.js'
 const EXAMPLE_DIR = fileURLToPath(new URL('..', import.meta.url))
 
 /** Options of {@link startChatServer}. */
-export interface ChatServerOptions {
+export interface ChatServerOptions extends BuiltPageOptions {
   /** @default 3000; 0 picks a free port */
   port?: number
   /** @default '127.0.0.1' */
@@ -32,19 +32,6 @@ export interface ChatServerOptions {
    * @default the server's: { pingIntervalMs: 25000, pingTimeoutMs: 20000 }
    */
   heartbeat?: Pick<RealtimeServerOptions<ChatUser>, 'pingIntervalMs' | 'pingTimeoutMs'>
-  /**
-   * Directory of the built page (the Vite build of `src/web`), built there first when it is
-   * missing or older than the sources; `false` serves no page, only the realtime endpoint.
-   * @default the example's `dist/web`
-   */
-  webDir?: string | false
-  /**
-   * Whether to build the page into `webDir` when it is missing or older than its sources (the
-   * example's `src/`, `vite.config.ts`, and the `dist` of the packages it bundles); `false` serves
-   * `webDir` as it is (tests build it once for all their servers).
-   * @default true
-   */
-  buildWeb?: boolean
   /** @default silent */
   logger?: Logger
 }
@@ -64,27 +51,21 @@ export interface ChatServer {
 }
 
 /** Builds the page if needed, then serves it and the chat's realtime endpoint at `/realtime`. */
-export async function startChatServer({ port = 3000, host = '127.0.0.1', historyFile, heartbeat, webDir = defaultWebDir(EXAMPLE_DIR), buildWeb = true, logger }: ChatServerOptions = {}): Promise<ChatServer> {
+export async function startChatServer({ port = 3000, host = '127.0.0.1', historyFile, heartbeat, logger, ...page }: ChatServerOptions = {}): Promise<ChatServer> {
   const file = historyFile === undefined ? undefined : new HistoryFile(historyFile, { onError: (error) => logger?.warn('chat history file', { error }) })
   const history: RoomHistory<ChatMessage> = new RoomHistory({ onChange: () => file?.save(() => history) })
-  if (webDir !== false && buildWeb && (await ensureWebBuild({ exampleDir: EXAMPLE_DIR, outDir: webDir }))) logger?.info(`built the page into ${webDir}`)
-  const [files, saved] = await Promise.all([webDir === false ? new Map() : loadStaticFiles(webDir), file?.load()])
+  const [files, saved] = await Promise.all([loadBuiltPage(EXAMPLE_DIR, page, logger), file?.load()])
   history.restore(saved, isStoredMessage)
-  const serveFile = staticFileHandler(files)
-  const http = createServer((request, response) => {
-    if (!serveFile(request, response)) notFound(response)
-  })
+  const http = createServer(staticSiteHandler(files))
   const rt = new RealtimeServer<ChatUser>({ ...chatOptions, ...heartbeat, logger })
   attachChat(rt, history, { saved: async () => file?.flush() })
   rt.attach(http, { path: '/realtime' })
 
-  const listening = await listen(http, port, host)
+  const listening = await listenRealtime(http, rt, port, host)
   return {
-    url: listening.url,
-    port: listening.port,
+    ...listening,
     rt,
     async close() {
-      await rt.close()
       await listening.close()
       await file?.flush()
     },

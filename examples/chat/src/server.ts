@@ -1,5 +1,6 @@
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { stopOnSignals } from '@org/example-kit/stop-on-signals'
 import { startChatServer } from './chat-server.js'
 
 const server = await startChatServer({
@@ -10,12 +11,4 @@ const server = await startChatServer({
   logger: { debug() {}, info: console.log, warn: console.warn, error: console.error },
 })
 console.log(`Chat example running at ${server.url}`)
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    server.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    )
-  })
-}
+stopOnSignals(server)

@@ -1,10 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { buildWeb } from '@org/example-kit/web-build'
+import { enterName, useWebBuild } from '@org/example-kit/page-tests'
 import type { Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll } from 'vitest'
+import { afterEach } from 'vitest'
 import { startChatServer, type ChatServer, type ChatServerOptions } from '../src/chat-server.js'
 import { usePages } from '../../../test/browser.js'
 
@@ -30,23 +26,16 @@ export interface ChatPages {
  */
 export function useChatPages(): ChatPages {
   const pages = usePages()
-  let webDir = ''
+  const webDir = useWebBuild(new URL('..', import.meta.url))
   let server: ChatServer | undefined
-  beforeAll(async () => {
-    webDir = await mkdtemp(join(tmpdir(), 'chat-web-'))
-    await buildWeb({ exampleDir: fileURLToPath(new URL('..', import.meta.url)), outDir: webDir })
-  }, 120_000)
-  afterAll(async () => {
-    await rm(webDir, { recursive: true, force: true })
-  })
   afterEach(async () => {
     await server?.close()
     server = undefined
   })
   return {
-    webDir: () => webDir,
+    webDir,
     async start(options = {}) {
-      server = await startChatServer({ port: 0, host: '127.0.0.1', webDir, buildWeb: false, ...options })
+      server = await startChatServer({ port: 0, host: '127.0.0.1', webDir: webDir(), buildWeb: false, ...options })
       return server
     },
     server() {
@@ -58,9 +47,7 @@ export function useChatPages(): ChatPages {
     },
     async enter(name, url = server?.url) {
       const page = await pages.open(url ?? '', name, { width: 900, height: 560 })
-      await page.fill('#name', name)
-      await page.press('#name', 'Enter')
-      await page.locator('#status[data-state="connected"]').waitFor()
+      await enterName(page, name)
       await page.locator('#text:enabled').waitFor()
       return page
     },
@@ -79,16 +66,4 @@ export async function say(page: Page, text: string, seenBy: Page[]): Promise<voi
   await page.fill('#text', text)
   await page.press('#text', 'Enter')
   for (const other of seenBy) await other.locator('#messages li', { hasText: text }).waitFor({ timeout: 10_000 })
-}
-
-/** Sets the value of the input `#id` as a script could, past its `maxlength`, so the server decides. */
-export async function setValueBypassingMaxLength(page: Page, id: string, value: string): Promise<void> {
-  await page.evaluate(
-    ([inputId, text]) => {
-      const input = document.getElementById(inputId) as HTMLInputElement
-      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(input, text)
-      input.dispatchEvent(new Event('input', { bubbles: true }))
-    },
-    [id, value] as const,
-  )
 }

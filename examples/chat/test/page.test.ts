@@ -1,15 +1,13 @@
+import { fetchPageScript, setInputValue } from '@org/example-kit/page-tests'
 import { rawStatus } from '@org/example-kit/raw-request'
 import { expect, it } from 'vitest'
-import { messageTexts, notice, say, setValueBypassingMaxLength, useChatPages } from './chat-pages.js'
+import { messageTexts, notice, say, useChatPages } from './chat-pages.js'
 
 const chat = useChatPages()
 
 it('serves the React page built for the browser: the platform WebSocket, not the ws package', async () => {
   const server = await chat.start()
-  const html = await (await fetch(server.url)).text()
-  const script = /<script type="module"[^>]* src="([^"]+)"/.exec(html)?.[1]
-  expect(script).toMatch(/^\/assets\/index-[\w-]+\.js$/)
-  const response = await fetch(new URL(script!, server.url))
+  const response = await fetchPageScript(server.url)
   expect(response.headers.get('cache-control')).toContain('immutable')
   const js = await response.text()
   expect(js).toContain('WebSocket')
@@ -74,7 +72,7 @@ it('shows refusals with their code: a room name, a message too long, too many me
   await alice.click('button[data-room="general"]')
   await alice.locator('#text:enabled').waitFor()
   // Past the input's maxlength, as a script could: the server decides.
-  await setValueBypassingMaxLength(alice, 'text', 'x'.repeat(2001))
+  await setInputValue(alice, 'text', 'x'.repeat(2001))
   await alice.press('#text', 'Enter')
   await alice.locator('#composer-error', { hasText: 'Not sent (BAD_INPUT): text must be 1–2000 characters' }).waitFor()
 
@@ -87,7 +85,7 @@ it('shows refusals with their code: a room name, a message too long, too many me
   await alice.locator('#composer-error', { hasText: 'Not sent (RATE_LIMITED)' }).waitFor()
 
   const refused = await chat.open(server.url, 'refused', { width: 900, height: 560 }, { expectErrors: true })
-  await setValueBypassingMaxLength(refused, 'name', 'x'.repeat(33))
+  await setInputValue(refused, 'name', 'x'.repeat(33))
   await refused.press('#name', 'Enter')
   await refused.locator('#login-error', { hasText: 'UNAUTHORIZED: name must be 1–32 characters' }).waitFor()
 })

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { waitReconnecting } from '@org/example-kit/page-tests'
 import type { Page } from 'playwright-core'
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import { runScript, type ChildScript } from '../../../test/child-process.js'
@@ -59,7 +60,7 @@ it('survives the server killed mid-conversation and restarted on the same port: 
 
   first.script.process.kill('SIGKILL') // no close, no flush: a crash
   await first.script.exited
-  for (const page of both) await page.locator('#status[data-state="reconnecting"]', { hasText: /^reconnecting \(attempt \d+\)/ }).waitFor({ timeout: 10_000 })
+  for (const page of both) await waitReconnecting(page, 'status')
   await expect(alice.locator('#text').isDisabled()).resolves.toBe(true)
 
   await chatProcess(first.port, historyFile)
@@ -87,7 +88,7 @@ it('reconnects after a polite server restart and shows the conversation kept', a
   const port = server.port
   await server.close()
   chat.closed()
-  await alice.locator('#status[data-state="reconnecting"]', { hasText: /^reconnecting \(attempt \d+/ }).waitFor()
+  await waitReconnecting(alice, 'status', 5000)
   await expect(alice.locator('#text').isDisabled()).resolves.toBe(true)
 
   server = await chat.start({ port, historyFile })

@@ -1,8 +1,8 @@
 import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
-import { listen } from '@org/example-kit/listen'
-import { loadStaticFiles, staticSiteHandler } from '@org/example-kit/static-files'
-import { defaultWebDir, ensureWebBuild } from '@org/example-kit/web-build'
+import { loadBuiltPage, type BuiltPageOptions } from '@org/example-kit/built-page'
+import { listenRealtime } from '@org/example-kit/listen'
+import { staticSiteHandler } from '@org/example-kit/static-files'
 import { documents, type DocumentStorage, type Documents } from '@org/realtime-ot/server'
 import { RealtimeError, RealtimeServer, type Logger, type RealtimeServerOptions } from '@org/realtime-server'
 import { DOCUMENT_ID, hueOf, type CursorInfo, type Editor } from './types.js'
@@ -11,7 +11,7 @@ import { DOCUMENT_ID, hueOf, type CursorInfo, type Editor } from './types.js'
 const EXAMPLE_DIR = fileURLToPath(new URL('..', import.meta.url))
 
 /** Options of {@link startEditorServer}. */
-export interface EditorServerOptions {
+export interface EditorServerOptions extends BuiltPageOptions {
   /** @default 3000; 0 picks a free port */
   port?: number
   /** @default '127.0.0.1' */
@@ -32,11 +32,6 @@ export interface EditorServerOptions {
    * @default memoryStorage() of this server: lost when it stops
    */
   storage?: DocumentStorage
-  /**
-   * The built page to serve (a Vite build of src/web).
-   * @default dist/web, built first when missing or older than the sources
-   */
-  webDir?: string
   /** @default the server's */
   timing?: Pick<RealtimeServerOptions<Editor>, 'recovery' | 'pingIntervalMs' | 'pingTimeoutMs'>
   /** @default silent */
@@ -71,12 +66,11 @@ export async function startEditorServer({
   initialText = 'Welcome! Open this page in a second window and type in both.\n',
   maxDocumentLength = 100_000,
   storage,
-  webDir,
   timing,
   logger,
+  ...page
 }: EditorServerOptions = {}): Promise<RunningEditorServer> {
-  const files = await loadStaticFiles(webDir ?? (await builtWebDir()))
-  const http = createServer(staticSiteHandler(files))
+  const http = createServer(staticSiteHandler(await loadBuiltPage(EXAMPLE_DIR, page, logger)))
   const docs = documents<Editor>({
     load: (id) => (DOCUMENT_ID.test(id) ? initialText : undefined),
     storage,
@@ -93,21 +87,5 @@ export async function startEditorServer({
     plugins: [docs],
   })
   rt.attach(http, { path: '/realtime' })
-  const listening = await listen(http, port, host)
-  return {
-    url: listening.url,
-    port: listening.port,
-    rt,
-    docs,
-    async close() {
-      await rt.close()
-      await listening.close()
-    },
-  }
-}
-
-/** `dist/web`, built first when missing or older than its sources. */
-async function builtWebDir(): Promise<string> {
-  await ensureWebBuild({ exampleDir: EXAMPLE_DIR })
-  return defaultWebDir(EXAMPLE_DIR)
+  return { ...(await listenRealtime(http, rt, port, host)), rt, docs }
 }

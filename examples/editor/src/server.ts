@@ -1,3 +1,4 @@
+import { stopOnSignals } from '@org/example-kit/stop-on-signals'
 import { startEditorServer } from './editor-server.js'
 
 const server = await startEditorServer({
@@ -6,12 +7,4 @@ const server = await startEditorServer({
   logger: { debug() {}, info() {}, warn: console.warn, error: console.error },
 })
 console.log(`Editor example running at ${server.url}`)
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    server.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    )
-  })
-}
+stopOnSignals(server)

@@ -1,28 +1,21 @@
-import { fileURLToPath } from 'node:url'
-import { defaultWebDir, ensureWebBuild } from '@org/example-kit/web-build'
+import { expectOnlyBuiltFiles, fetchPageScript, OFFLINE_ERRORS, useWebBuild, waitReconnecting, watchErrors } from '@org/example-kit/page-tests'
 import { memoryStorage, type DocumentStorage } from '@org/realtime-ot/server'
 import type { Page } from 'playwright-core'
-import { rawStatus } from '@org/example-kit/raw-request'
-import { afterEach, beforeAll, beforeEach, expect, it } from 'vitest'
+import { afterEach, beforeEach, expect, it } from 'vitest'
 import { usePages } from '../../../test/browser.js'
 import { startEditorServer, type EditorServerOptions, type RunningEditorServer } from '../src/editor-server.js'
 
-let webDir: string
 let server: RunningEditorServer
 /** The documents of the test's server: a restarted server gets the same. */
 let storage: DocumentStorage
 
 // The page is built with Vite once for this file, into dist/web, unless the build there is newer
 // than its sources and the packages it bundles (as `pnpm start` does).
-beforeAll(async () => {
-  const exampleDir = fileURLToPath(new URL('..', import.meta.url))
-  await ensureWebBuild({ exampleDir })
-  webDir = defaultWebDir(exampleDir)
-}, 60_000)
+const webDir = useWebBuild(new URL('..', import.meta.url), { into: 'dist' })
 
 /** Starts the server of the test (port 0 unless given), on the page built above and the test's storage. */
 async function start(options: EditorServerOptions = {}): Promise<RunningEditorServer> {
-  return startEditorServer({ port: 0, host: '127.0.0.1', initialText: 'shared notes\n', webDir, storage, ...options })
+  return startEditorServer({ port: 0, host: '127.0.0.1', initialText: 'shared notes\n', webDir: webDir(), buildWeb: false, storage, ...options })
 }
 
 beforeEach(async () => {
@@ -41,7 +34,7 @@ const pages = usePages()
 async function open(name: string, options: { offlineErrors?: boolean } = {}): Promise<Page> {
   const url = `${server.url}?name=${encodeURIComponent(name)}`
   const page = await pages.open(url, name, { width: 900, height: 600 }, { expectErrors: options.offlineErrors })
-  if (options.offlineErrors === true) watchErrors(page, name)
+  if (options.offlineErrors === true) watchErrors(page, name, OFFLINE_ERRORS, unexpected)
   await page.locator('#text:enabled').waitFor({ timeout: 10_000 })
   await synchronized(page)
   return page
@@ -49,19 +42,8 @@ async function open(name: string, options: { offlineErrors?: boolean } = {}): Pr
 
 const connectionState = (page: Page) => page.locator('#connection').getAttribute('data-state')
 
+/** Console and page errors of pages that go offline, other than their failed reconnections (`OFFLINE_ERRORS`). */
 const unexpected: string[] = []
-
-/**
- * For a page that goes offline: Chromium logs its failed reconnection attempts as console errors
- * (`WebSocket connection to … failed`), which are expected; any other console error or page error is not.
- */
-function watchErrors(page: Page, label: string): void {
-  page.on('pageerror', (error) => unexpected.push(`${label}: ${error.message}`))
-  page.on('console', (message) => {
-    const text = message.text()
-    if (message.type() === 'error' && !/ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_REFUSED|WebSocket connection to .* failed/.test(text)) unexpected.push(`${label}: ${text}`)
-  })
-}
 
 afterEach(() => {
   expect(unexpected.splice(0)).toEqual([])
@@ -239,9 +221,7 @@ it('stays on the page through a server restart, reconnects, and shows the docume
   await server.close()
   // Each page says it is reconnecting, with the attempt, and keeps its text.
   for (const page of [alice, bob]) {
-    await page.locator('#connection[data-state="reconnecting"]').waitFor({ timeout: 10_000 })
-    await page.locator('#connection[data-attempt]').waitFor({ timeout: 10_000 })
-    await expect(page.locator('#connection').textContent()).resolves.toMatch(/^reconnecting \(attempt \d+\)…$/)
+    await waitReconnecting(page)
   }
   await alice.locator('#status[data-state="offline"]').waitFor({ timeout: 10_000 })
   await alice.locator('#text').pressSequentially('while down ✈️')
@@ -259,17 +239,11 @@ it('stays on the page through a server restart, reconnects, and shows the docume
 }, 60_000)
 
 it('serves the built page, whose bundle has the browser WebSocket client and not the ws package', async () => {
-  const html = await (await fetch(server.url)).text()
-  const script = /<script type="module" crossorigin src="([^"]+)"/.exec(html)?.[1]
-  expect(script).toMatch(/^\/assets\/index-[\w-]+\.js$/)
-  const response = await fetch(new URL(script!, server.url))
+  const response = await fetchPageScript(server.url)
   expect(response.headers.get('cache-control')).toContain('immutable')
   const js = await response.text()
   expect(js).toContain('doc:submit')
   expect(js).not.toContain('ws does not work in the browser')
   // Only the built files are served: no path leads elsewhere, and no malformed one breaks the server.
-  const paths = ['/../package.json', '/assets/../../package.json', '/%2e%2e/package.json', '/assets/%2e%2e%2fpackage.json', '//[', 'http://[', '/src/web/main.tsx']
-  for (const path of paths) expect(await rawStatus(server.port, `GET ${path} HTTP/1.1`), path).toBe(404)
-  expect(await rawStatus(server.port, 'POST / HTTP/1.1')).toBe(404)
-  expect(await rawStatus(server.port, 'GET /?x=1 HTTP/1.1')).toBe(200)
+  await expectOnlyBuiltFiles(server.port)
 })

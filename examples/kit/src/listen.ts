@@ -28,3 +28,19 @@ export async function listen(http: Server, port: number, host: string): Promise<
       }),
   }
 }
+
+/**
+ * {@link listen}, for an example's HTTP server with its realtime server attached: `close()` closes
+ * `rt` first (every realtime connection), then the HTTP server.
+ */
+export async function listenRealtime(http: Server, rt: { close(): Promise<void> }, port: number, host: string): Promise<Listening> {
+  const listening = await listen(http, port, host)
+  return {
+    url: listening.url,
+    port: listening.port,
+    async close() {
+      await rt.close()
+      await listening.close()
+    },
+  }
+}

@@ -1,8 +1,8 @@
 import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
-import { listen } from '@org/example-kit/listen'
-import { loadStaticFiles, notFound, staticFileHandler } from '@org/example-kit/static-files'
-import { defaultWebDir, ensureWebBuild } from '@org/example-kit/web-build'
+import { loadBuiltPage, type BuiltPageOptions } from '@org/example-kit/built-page'
+import { listenRealtime } from '@org/example-kit/listen'
+import { notFound, staticFileHandler } from '@org/example-kit/static-files'
 import type { Logger } from '@org/realtime-core'
 import { ErrorCode, type RealtimeServer } from '@org/realtime-server'
 import { createNotificationServer, startTicker } from './notifications.js'
@@ -15,7 +15,7 @@ import type { FeedUser } from './types.js'
 const EXAMPLE_DIR = fileURLToPath(new URL('..', import.meta.url))
 
 /** Options of {@link startNotificationsServer}. */
-export interface NotificationsServerOptions {
+export interface NotificationsServerOptions extends BuiltPageOptions {
   /** @default 3001; 0 picks a free port */
   port?: number
   /** @default '127.0.0.1' */
@@ -31,19 +31,6 @@ export interface NotificationsServerOptions {
    * @default { burst: 5, perSecond: 1, addresses: 10000 }
    */
   notifyRateLimit?: NotifyRateLimitOptions | false
-  /**
-   * Directory of the built page (the Vite build of `src/web`), built there first when it is
-   * missing or older than the sources; `false` serves no page.
-   * @default the example's `dist/web`
-   */
-  webDir?: string | false
-  /**
-   * Whether to build the page into `webDir` when it is missing or older than its sources (the
-   * example's `src/`, `vite.config.ts`, and the `dist` of the packages it bundles); `false` serves
-   * `webDir` as it is (tests build it once for all their servers).
-   * @default true
-   */
-  buildWeb?: boolean
   /** @default silent */
   logger?: Logger
 }
@@ -65,12 +52,10 @@ export async function startNotificationsServer({
   host = '127.0.0.1',
   tickerMs = 0,
   notifyRateLimit = {},
-  webDir = defaultWebDir(EXAMPLE_DIR),
-  buildWeb = true,
   logger,
+  ...page
 }: NotificationsServerOptions = {}): Promise<NotificationsServer> {
-  if (webDir !== false && buildWeb && (await ensureWebBuild({ exampleDir: EXAMPLE_DIR, outDir: webDir }))) logger?.info(`built the page into ${webDir}`)
-  const serveFile = staticFileHandler(webDir === false ? new Map() : await loadStaticFiles(webDir))
+  const serveFile = staticFileHandler(await loadBuiltPage(EXAMPLE_DIR, page, logger))
   const rt = createNotificationServer({ logger })
   const notify = serveFetch((request) => handleNotify(rt, request))
   const limit = notifyRateLimit === false ? undefined : new NotifyRateLimit(notifyRateLimit)
@@ -87,14 +72,12 @@ export async function startNotificationsServer({
   rt.attach(http, { path: '/realtime' })
   const stopTicker = startTicker(rt, tickerMs)
 
-  const listening = await listen(http, port, host)
+  const listening = await listenRealtime(http, rt, port, host)
   return {
-    url: listening.url,
-    port: listening.port,
+    ...listening,
     rt,
     async close() {
       stopTicker()
-      await rt.close()
       await listening.close()
     },
   }

@@ -1,3 +1,4 @@
+import { stopOnSignals } from '@org/example-kit/stop-on-signals'
 import { startNotificationsServer } from './notifications-server.js'
 
 const server = await startNotificationsServer({
@@ -7,12 +8,4 @@ const server = await startNotificationsServer({
   logger: { debug() {}, info: console.log, warn: console.warn, error: console.error },
 })
 console.log(`Notifications example running at ${server.url}`)
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    server.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    )
-  })
-}
+stopOnSignals(server)

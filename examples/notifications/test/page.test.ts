@@ -1,27 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { buildWeb } from '@org/example-kit/web-build'
+import { enterName, fetchPageScript, setInputValue, useWebBuild, waitReconnecting, watchErrors } from '@org/example-kit/page-tests'
 import type { Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { afterEach, expect, it } from 'vitest'
 import { startNotificationsServer, type NotificationsServer, type NotificationsServerOptions } from '../src/notifications-server.js'
 import { until } from '../../../test/support.js'
 import { usePages } from '../../../test/browser.js'
 
 const pages = usePages()
-let webDir: string
-let server: NotificationsServer | undefined
-
 // The page is built once for the file; every server here serves that build.
-beforeAll(async () => {
-  webDir = await mkdtemp(join(tmpdir(), 'notifications-web-'))
-  await buildWeb({ exampleDir: fileURLToPath(new URL('..', import.meta.url)), outDir: webDir })
-}, 120_000)
-
-afterAll(async () => {
-  await rm(webDir, { recursive: true, force: true })
-})
+const webDir = useWebBuild(new URL('..', import.meta.url))
+let server: NotificationsServer | undefined
 
 afterEach(async () => {
   await server?.close()
@@ -29,7 +16,7 @@ afterEach(async () => {
 })
 
 async function start(options: NotificationsServerOptions = {}): Promise<NotificationsServer> {
-  server = await startNotificationsServer({ port: 0, host: '127.0.0.1', tickerMs: 0, webDir, buildWeb: false, ...options })
+  server = await startNotificationsServer({ port: 0, host: '127.0.0.1', tickerMs: 0, webDir: webDir(), buildWeb: false, ...options })
   return server
 }
 
@@ -40,15 +27,8 @@ async function start(options: NotificationsServerOptions = {}): Promise<Notifica
  */
 async function openFeed(user: string, expected?: { errors: RegExp; problems: string[] }): Promise<Page> {
   const page = await pages.open(server!.url, user, { width: 900, height: 420 }, { expectErrors: expected !== undefined })
-  if (expected !== undefined) {
-    page.on('pageerror', (error) => expected.problems.push(`${user}: ${error.message}`))
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !expected.errors.test(message.text())) expected.problems.push(`${user}: ${message.text()}`)
-    })
-  }
-  await page.fill('#name', user)
-  await page.press('#name', 'Enter')
-  await page.locator('#status[data-state="connected"]').waitFor()
+  if (expected !== undefined) watchErrors(page, user, expected.errors, expected.problems)
+  await enterName(page, user)
   await page.locator('#feed[data-state="subscribed"]').waitFor()
   return page
 }
@@ -62,10 +42,7 @@ async function send(page: Page, to: string, text: string, result = `Sent to ${to
 
 it('serves the React page built for the browser, with the SSE client on EventSource', async () => {
   await start()
-  const html = await (await fetch(server!.url)).text()
-  const script = /<script type="module"[^>]* src="([^"]+)"/.exec(html)?.[1]
-  expect(script).toMatch(/^\/assets\/index-[\w-]+\.js$/)
-  const js = await (await fetch(new URL(script!, server!.url))).text()
+  const js = await (await fetchPageScript(server!.url)).text()
   expect(js).toContain('EventSource')
   expect(js).not.toContain('node:http')
 })
@@ -110,14 +87,14 @@ it('shows refusals with their code: a user name, a text too long, too many notif
   await start()
   const refused = await pages.open(server!.url, 'refused', { width: 900, height: 420 }, { expectErrors: true })
   // 33 characters, as a script could set them past the input's maxlength: the server decides.
-  await setValue(refused, 'name', 'x'.repeat(33))
+  await setInputValue(refused, 'name', 'x'.repeat(33))
   await refused.press('#name', 'Enter')
   await refused.locator('#login-error', { hasText: 'UNAUTHORIZED: user must be 1–32 characters' }).waitFor()
 
   const problems: string[] = []
   const alice = await openFeed('alice', { errors: /^Failed to load resource: the server responded with a status of (400|429)/, problems })
   await alice.fill('#to', 'alice')
-  await setValue(alice, 'text', 'x'.repeat(501))
+  await setInputValue(alice, 'text', 'x'.repeat(501))
   await alice.press('#text', 'Enter')
   await alice.locator('#send-result[data-code="BAD_INPUT"]', { hasText: 'Not sent: text must be 1–500 characters' }).waitFor()
 
@@ -139,7 +116,7 @@ it('reconnects after a server restart, keeps what it showed, and receives again'
   const port = server!.port
   await server!.close()
   server = undefined
-  await alice.locator('#status[data-state="reconnecting"]', { hasText: /^reconnecting \(attempt \d+\)/ }).waitFor()
+  await waitReconnecting(alice, 'status', 5000)
 
   await start({ port })
   await alice.locator('#status[data-state="connected"]').waitFor({ timeout: 15_000 })
@@ -149,15 +126,3 @@ it('reconnects after a server restart, keeps what it showed, and receives again'
   await alice.locator('#feed li', { hasText: 'after the restart' }).waitFor()
   await expect(alice.locator('#feed .text').allTextContents()).resolves.toEqual(['after the restart', 'before the restart'])
 })
-
-/** Sets the value of the input `#id` as a script could, past its `maxlength`. */
-async function setValue(page: Page, id: string, value: string): Promise<void> {
-  await page.evaluate(
-    ([inputId, text]) => {
-      const input = document.getElementById(inputId) as HTMLInputElement
-      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(input, text)
-      input.dispatchEvent(new Event('input', { bubbles: true }))
-    },
-    [id, value] as const,
-  )
-}

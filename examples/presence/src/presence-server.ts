@@ -1,8 +1,8 @@
 import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
-import { listen } from '@org/example-kit/listen'
-import { loadStaticFiles, notFound, staticFileHandler } from '@org/example-kit/static-files'
-import { defaultWebDir, ensureWebBuild } from '@org/example-kit/web-build'
+import { loadBuiltPage, type BuiltPageOptions } from '@org/example-kit/built-page'
+import { listenRealtime } from '@org/example-kit/listen'
+import { staticSiteHandler } from '@org/example-kit/static-files'
 import { RealtimeError, RealtimeServer, type Logger, type RealtimeServerOptions } from '@org/realtime-server'
 import { presence, type PresencePlugin } from '@org/realtime-presence'
 import { LOBBY, type Person } from './types.js'
@@ -11,7 +11,7 @@ import { LOBBY, type Person } from './types.js'
 const EXAMPLE_DIR = fileURLToPath(new URL('..', import.meta.url))
 
 /** Options of {@link startPresenceServer}. */
-export interface PresenceServerOptions {
+export interface PresenceServerOptions extends BuiltPageOptions {
   /** @default 3000; 0 picks a free port */
   port?: number
   /** @default '127.0.0.1' */
@@ -27,19 +27,6 @@ export interface PresenceServerOptions {
    * @default 5
    */
   tabsPerPerson?: number
-  /**
-   * Directory of the built page (the Vite build of `src/web`), built there first when it is
-   * missing or older than the sources; `false` serves no page.
-   * @default the example's `dist/web`
-   */
-  webDir?: string | false
-  /**
-   * Whether to build the page into `webDir` when it is missing or older than its sources (the
-   * example's `src/`, `vite.config.ts`, and the `dist` of the packages it bundles); `false` serves
-   * `webDir` as it is (tests build it once for all their servers).
-   * @default true
-   */
-  buildWeb?: boolean
   /** @default silent */
   logger?: Logger
 }
@@ -69,15 +56,10 @@ export async function startPresenceServer({
   host = '127.0.0.1',
   timing,
   tabsPerPerson = 5,
-  webDir = defaultWebDir(EXAMPLE_DIR),
-  buildWeb = true,
   logger,
+  ...page
 }: PresenceServerOptions = {}): Promise<RunningPresenceServer> {
-  if (webDir !== false && buildWeb && (await ensureWebBuild({ exampleDir: EXAMPLE_DIR, outDir: webDir }))) logger?.info(`built the page into ${webDir}`)
-  const serveFile = staticFileHandler(webDir === false ? new Map() : await loadStaticFiles(webDir))
-  const http = createServer((request, response) => {
-    if (!serveFile(request, response)) notFound(response)
-  })
+  const http = createServer(staticSiteHandler(await loadBuiltPage(EXAMPLE_DIR, page, logger)))
   const tracker = presence<Person>({ key: (conn) => conn.data.userId, maxMetasPerKey: tabsPerPerson })
   const rt = new RealtimeServer<Person>({
     ...timing,
@@ -88,15 +70,5 @@ export async function startPresenceServer({
     plugins: [tracker],
   })
   rt.attach(http, { path: '/realtime' })
-  const listening = await listen(http, port, host)
-  return {
-    url: listening.url,
-    port: listening.port,
-    rt,
-    tracker,
-    async close() {
-      await rt.close()
-      await listening.close()
-    },
-  }
+  return { ...(await listenRealtime(http, rt, port, host)), rt, tracker }
 }

@@ -1,3 +1,4 @@
+import { stopOnSignals } from '@org/example-kit/stop-on-signals'
 import { startPresenceServer } from './presence-server.js'
 
 const server = await startPresenceServer({
@@ -6,12 +7,4 @@ const server = await startPresenceServer({
   logger: { debug() {}, info: console.log, warn: console.warn, error: console.error },
 })
 console.log(`Who's-online example running at ${server.url}`)
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    server.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    )
-  })
-}
+stopOnSignals(server)

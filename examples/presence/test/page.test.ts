@@ -1,31 +1,18 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { buildWeb } from '@org/example-kit/web-build'
+import { enterName, fetchPageScript, setInputValue, useWebBuild, waitReconnecting } from '@org/example-kit/page-tests'
 import type { Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest'
+import { afterEach, beforeEach, expect, it } from 'vitest'
 import { usePages } from '../../../test/browser.js'
 import { startPresenceServer, type PresenceServerOptions, type RunningPresenceServer } from '../src/presence-server.js'
 
 const pages = usePages()
-let webDir: string
-let server: RunningPresenceServer
-
 // The page is built once for the file; every server here serves that build.
-beforeAll(async () => {
-  webDir = await mkdtemp(join(tmpdir(), 'presence-web-'))
-  await buildWeb({ exampleDir: fileURLToPath(new URL('..', import.meta.url)), outDir: webDir })
-}, 120_000)
-
-afterAll(async () => {
-  await rm(webDir, { recursive: true, force: true })
-})
+const webDir = useWebBuild(new URL('..', import.meta.url))
+let server: RunningPresenceServer
 
 /** A server on a free port (or `options.port`) serving this file's build of the page. */
 function start(options: PresenceServerOptions = {}): Promise<RunningPresenceServer> {
   // A page that vanishes without a word leaves after 5 s, not 2 minutes.
-  return startPresenceServer({ port: 0, host: '127.0.0.1', timing: { recovery: { windowMs: 5000 } }, webDir, buildWeb: false, ...options })
+  return startPresenceServer({ port: 0, host: '127.0.0.1', timing: { recovery: { windowMs: 5000 } }, webDir: webDir(), buildWeb: false, ...options })
 }
 
 beforeEach(async () => {
@@ -39,9 +26,7 @@ afterEach(async () => {
 /** Opens the page as `name` and waits until it is online and sees itself. */
 async function enter(name: string, label: string): Promise<Page> {
   const page = await pages.open(server.url, label, { width: 700, height: 600 })
-  await page.fill('#name', name)
-  await page.press('#name', 'Enter')
-  await page.locator('#status[data-state="connected"]').waitFor()
+  await enterName(page, name)
   await page.locator(`#people .person[data-key="${name.toLowerCase()}"]`).waitFor()
   return page
 }
@@ -97,10 +82,7 @@ it('shows who is online with initials, away on a drop, two tabs as one person, a
 }, 60_000)
 
 it('serves the React page built for the browser: the platform WebSocket, not the ws package', async () => {
-  const html = await (await fetch(server.url)).text()
-  const script = /<script type="module"[^>]* src="([^"]+)"/.exec(html)?.[1]
-  expect(script).toMatch(/^\/assets\/index-[\w-]+\.js$/)
-  const js = await (await fetch(new URL(script!, server.url))).text()
+  const js = await (await fetchPageScript(server.url)).text()
   expect(js).toContain('presence:track')
   expect(js).not.toContain('ws does not work in the browser')
 })
@@ -118,11 +100,7 @@ it('shows refusals with their code: a tab past the tabs a person may have, a nam
   await expect(person(first, 'ada').locator('.detail').textContent()).resolves.toBe('')
 
   const refused = await pages.open(server.url, 'refused', { width: 700, height: 600 }, { expectErrors: true })
-  await refused.evaluate(() => {
-    const input = document.getElementById('name') as HTMLInputElement
-    Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(input, 'x'.repeat(41))
-    input.dispatchEvent(new Event('input', { bubbles: true }))
-  })
+  await setInputValue(refused, 'name', 'x'.repeat(41))
   await refused.press('#name', 'Enter')
   await refused.locator('#login-error', { hasText: 'UNAUTHORIZED: A name of 1 to 40 characters' }).waitFor()
 })
@@ -133,7 +111,7 @@ it('shows everyone again after a server restart, without a reload', async () => 
   await alice.locator('#count', { hasText: '2 people online' }).waitFor()
   const port = server.port
   await server.close()
-  for (const page of [alice, bob]) await page.locator('#status[data-state="reconnecting"]', { hasText: /^reconnecting \(attempt \d+\)/ }).waitFor()
+  for (const page of [alice, bob]) await waitReconnecting(page, 'status', 5000)
 
   server = await start({ port })
   for (const page of [alice, bob]) {

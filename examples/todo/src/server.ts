@@ -1,3 +1,4 @@
+import { stopOnSignals } from '@org/example-kit/stop-on-signals'
 import { startTodoServer } from './todo-server.js'
 
 const server = await startTodoServer({
@@ -7,12 +8,4 @@ const server = await startTodoServer({
   logger: { debug() {}, info() {}, warn: console.warn, error: console.error },
 })
 console.log(`To-do example running at ${server.url} (open ?list=2 for another list)`)
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    server.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    )
-  })
-}
+stopOnSignals(server)

@@ -1,8 +1,8 @@
 import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
-import { listen } from '@org/example-kit/listen'
-import { loadStaticFiles, staticSiteHandler } from '@org/example-kit/static-files'
-import { defaultWebDir, ensureWebBuild } from '@org/example-kit/web-build'
+import { loadBuiltPage, type BuiltPageOptions } from '@org/example-kit/built-page'
+import { listenRealtime } from '@org/example-kit/listen'
+import { staticSiteHandler } from '@org/example-kit/static-files'
 import type { Logger } from '@org/realtime-core'
 import { postgresChanges, setupPostgresChanges } from '@org/realtime-postgres'
 import { RealtimeServer } from '@org/realtime-server'
@@ -13,7 +13,7 @@ import { MAX_TODOS, TODOS_SQL, attachTodos } from './todos.js'
 const EXAMPLE_DIR = fileURLToPath(new URL('..', import.meta.url))
 
 /** Options of {@link startTodoServer}. */
-export interface TodoServerOptions {
+export interface TodoServerOptions extends BuiltPageOptions {
   /** PostgreSQL with `wal_level=logical`. */
   connectionString: string
   /** @default 3001; 0 picks a free port */
@@ -30,11 +30,6 @@ export interface TodoServerOptions {
    * @default 500
    */
   maxTodos?: number
-  /**
-   * The built page to serve (a Vite build of src/web).
-   * @default dist/web, built first when missing or older than the sources
-   */
-  webDir?: string
   /** @default silent */
   logger?: Logger
 }
@@ -54,10 +49,10 @@ export async function startTodoServer({
   host = '127.0.0.1',
   slot = 'todo_example',
   maxTodos = MAX_TODOS,
-  webDir,
   logger,
+  ...page
 }: TodoServerOptions): Promise<TodoServer> {
-  const files = await loadStaticFiles(webDir ?? (await builtWebDir()))
+  const files = await loadBuiltPage(EXAMPLE_DIR, page, logger)
   const db = new pg.Pool({ connectionString, max: 4 })
   await db.query(TODOS_SQL)
   await setupPostgresChanges({ connectionString, tables: ['public.todos'], publication: slot, slot })
@@ -67,22 +62,14 @@ export async function startTodoServer({
   const rt = new RealtimeServer({ logger, plugins: [changes], authorize: () => true })
   attachTodos(rt, db, { maxTodos })
   rt.attach(http, { path: '/realtime' })
-  const listening = await listen(http, port, host)
+  const listening = await listenRealtime(http, rt, port, host)
   await changes.ready()
   return {
-    url: listening.url,
-    port: listening.port,
+    ...listening,
     rt,
     async close() {
-      await rt.close()
       await listening.close()
       await db.end()
     },
   }
-}
-
-/** `dist/web`, built first when missing or older than its sources. */
-async function builtWebDir(): Promise<string> {
-  await ensureWebBuild({ exampleDir: EXAMPLE_DIR })
-  return defaultWebDir(EXAMPLE_DIR)
 }

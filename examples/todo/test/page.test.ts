@@ -1,14 +1,11 @@
-import { fileURLToPath } from 'node:url'
-import { defaultWebDir, ensureWebBuild } from '@org/example-kit/web-build'
+import { expectOnlyBuiltFiles, fetchPageScript, OFFLINE_ERRORS, useWebBuild, waitReconnecting, watchErrors } from '@org/example-kit/page-tests'
 import type { Page } from 'playwright-core'
-import { rawStatus } from '@org/example-kit/raw-request'
-import { afterEach, beforeAll, beforeEach, expect, it } from 'vitest'
+import { afterEach, beforeEach, expect, it } from 'vitest'
 import { usePages } from '../../../test/browser.js'
 import { useTestDatabase } from '../../../packages/postgres/test/pg-support.js'
 import { startTodoServer, type TodoServer, type TodoServerOptions } from '../src/todo-server.js'
 
 const database = useTestDatabase('SELECT 1')
-let webDir: string
 let server: TodoServer
 let runs = 0
 /** Each test has lists of its own: the table is shared by the tests of this file. */
@@ -18,15 +15,11 @@ const unexpected: string[] = []
 
 // The page is built with Vite once for this file, into dist/web, unless the build there is newer
 // than its sources and the packages it bundles (as `pnpm start` does).
-beforeAll(async () => {
-  const exampleDir = fileURLToPath(new URL('..', import.meta.url))
-  await ensureWebBuild({ exampleDir })
-  webDir = defaultWebDir(exampleDir)
-}, 60_000)
+const webDir = useWebBuild(new URL('..', import.meta.url), { into: 'dist' })
 
 /** The test's server: its own slot, on the page built above (port 0 unless given). */
 function start(options: Partial<TodoServerOptions> = {}): Promise<TodoServer> {
-  return startTodoServer({ connectionString: database.url, port: 0, slot: `${database.name}_todo${runs}`, webDir, ...options })
+  return startTodoServer({ connectionString: database.url, port: 0, slot: `${database.name}_todo${runs}`, webDir: webDir(), buildWeb: false, ...options })
 }
 
 beforeEach(async () => {
@@ -51,12 +44,7 @@ const pages = usePages()
  */
 async function open(label: string, { other = false, offline = false } = {}): Promise<Page> {
   const page = await pages.open(`${server.url}?list=${list + (other ? 1 : 0)}`, label, { width: 700, height: 500 }, { expectErrors: offline })
-  if (offline) {
-    page.on('pageerror', (error) => unexpected.push(`${label}: ${error.message}`))
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !/ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_REFUSED|WebSocket connection to .* failed/.test(message.text())) unexpected.push(`${label}: ${message.text()}`)
-    })
-  }
+  if (offline) watchErrors(page, label, OFFLINE_ERRORS, unexpected)
   opened.push(page)
   await page.locator('#connection[data-state="connected"]').waitFor({ timeout: 10_000 })
   await page.locator('#todos[data-recovered]').waitFor({ state: 'attached', timeout: 10_000 })
@@ -160,9 +148,7 @@ it('stays on the page through a server restart, reconnects, and shows the list w
   const { port } = server
   await server.close()
   for (const page of [alice, bob]) {
-    await page.locator('#connection[data-state="reconnecting"]').waitFor({ timeout: 10_000 })
-    await page.locator('#connection[data-attempt]').waitFor({ timeout: 10_000 })
-    await expect(page.locator('#connection').textContent()).resolves.toMatch(/^reconnecting \(attempt \d+\)…$/)
+    await waitReconnecting(page)
   }
   // Someone else writes the table while the server is down.
   await database.db.query('INSERT INTO todos (list_id, title) VALUES ($1, $2)', [list, 'while down'])
@@ -183,15 +169,9 @@ it('stays on the page through a server restart, reconnects, and shows the list w
 }, 60_000)
 
 it('serves only the built page, whose bundle has the browser WebSocket client', async () => {
-  const html = await (await fetch(server.url)).text()
-  const script = /<script type="module" crossorigin src="([^"]+)"/.exec(html)?.[1]
-  expect(script).toMatch(/^\/assets\/index-[\w-]+\.js$/)
-  const js = await (await fetch(new URL(script!, server.url))).text()
+  const js = await (await fetchPageScript(server.url)).text()
   expect(js).toContain('todo:list')
   expect(js).not.toContain('ws does not work in the browser')
   // Only the built files are served: no path leads elsewhere, and no malformed one breaks the server.
-  const paths = ['/../package.json', '/assets/../../package.json', '/%2e%2e/package.json', '/assets/%2e%2e%2fpackage.json', '//[', 'http://[', '/src/web/main.tsx']
-  for (const path of paths) expect(await rawStatus(server.port, `GET ${path} HTTP/1.1`), path).toBe(404)
-  expect(await rawStatus(server.port, 'POST / HTTP/1.1')).toBe(404)
-  expect(await rawStatus(server.port, 'GET /?x=1 HTTP/1.1')).toBe(200)
+  await expectOnlyBuiltFiles(server.port)
 })

@@ -1,7 +1,7 @@
+import { LoginForm } from '@org/example-kit/login-form'
 import { RealtimeProvider } from '@org/realtime-react'
 import { useState, type ReactNode } from 'react'
 import { DEFAULT_DOCUMENT, DOCUMENT_ID } from '../types.js'
-import { NameForm } from './name-form.js'
 import { Workspace } from './workspace.js'
 
 const params = new URLSearchParams(location.search)
@@ -15,8 +15,10 @@ export function App(): ReactNode {
   const [name, setName] = useState(() => (params.get('name') ?? sessionStorage.getItem('editor:name'))?.trim() || undefined)
   if (name === undefined) {
     return (
-      <NameForm
-        onName={(chosen) => {
+      <LoginForm
+        submit="Start editing"
+        maxLength={40}
+        onEnter={(chosen) => {
           sessionStorage.setItem('editor:name', chosen)
           setName(chosen)
         }}

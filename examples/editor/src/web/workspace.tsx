@@ -1,12 +1,13 @@
 import { ConnectionBadge } from '@org/example-kit/connection-badge'
+import { PageHeader } from '@org/example-kit/page-header'
 import { RefusalBanner } from '@org/example-kit/refusal-banner'
+import { useLeaveOnPageHide } from '@org/example-kit/use-leave-on-page-hide'
 import { localStoragePending } from '@org/realtime-ot/client'
 import { useDocument } from '@org/realtime-react/document'
 import { useState, type ReactNode } from 'react'
 import { People } from './people.js'
 import { SharedTextarea } from './shared-textarea.js'
 import { SyncStatus } from './sync-status.js'
-import { useLeaveOnPageHide } from './use-leave-on-page-hide.js'
 
 // Unconfirmed edits are kept in this tab's sessionStorage: they survive a reload (and being
 // offline meanwhile) and are sent once. Not localStorage: two tabs would share one client id.
@@ -20,10 +21,7 @@ export function Workspace({ name, docId }: { name: string; docId: string }): Rea
   useLeaveOnPageHide()
   return (
     <>
-      <header>
-        <h1>Shared notes</h1>
-        <span id="me">{name}</span>
-      </header>
+      <PageHeader title="Shared notes" me={name} badge={false} />
       <main id="workspace">
         <div className="toolbar">
           <People cursors={doc.cursors} />

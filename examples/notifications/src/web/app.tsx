@@ -1,8 +1,9 @@
+import { LoginForm } from '@org/example-kit/login-form'
+import { useLogin } from '@org/example-kit/use-login'
 import { RealtimeProvider } from '@org/realtime-react'
 import { sseTransport } from '@org/realtime-transport-sse/client'
-import { useState, type ReactNode } from 'react'
+import type { ReactNode } from 'react'
 import { FeedScreen } from './feed-screen.js'
-import { LoginForm } from './login-form.js'
 
 const REALTIME_URL = new URL('/realtime', location.href).href
 
@@ -11,18 +12,13 @@ const REALTIME_URL = new URL('/realtime', location.href).href
  * owns) an SSE client for that user. A name the server refuses brings the form back with its reason.
  */
 export function App(): ReactNode {
-  const [user, setUser] = useState<string>()
-  const [refusal, setRefusal] = useState('')
-  if (user === undefined) return <LoginForm error={refusal} onEnter={setUser} />
+  const { name: user, refusal, enter, leave } = useLogin()
+  if (user === undefined) {
+    return <LoginForm title="Notifications" statusBadge label="Your user name" submit="Open my feed" autoComplete="username" lowerCase error={refusal} errorClassName="hint error" onEnter={enter} />
+  }
   return (
     <RealtimeProvider key={user} url={REALTIME_URL} options={{ transports: [sseTransport()], auth: { user } }}>
-      <FeedScreen
-        user={user}
-        onRefused={(message) => {
-          setRefusal(message)
-          setUser(undefined)
-        }}
-      />
+      <FeedScreen user={user} onRefused={leave} />
     </RealtimeProvider>
   )
 }

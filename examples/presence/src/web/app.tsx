@@ -1,7 +1,8 @@
+import { LoginForm } from '@org/example-kit/login-form'
+import { useLogin } from '@org/example-kit/use-login'
 import { RealtimeProvider } from '@org/realtime-react'
-import { useState, type ReactNode } from 'react'
+import type { ReactNode } from 'react'
 import { LobbyScreen } from './lobby-screen.js'
-import { LoginForm } from './login-form.js'
 
 const REALTIME_URL = new URL('/realtime', location.href).href
 
@@ -10,18 +11,11 @@ const REALTIME_URL = new URL('/realtime', location.href).href
  * the client for that name. Leaving, or a name the server refuses, brings the form back.
  */
 export function App(): ReactNode {
-  const [name, setName] = useState<string>()
-  const [refusal, setRefusal] = useState('')
-  if (name === undefined) return <LoginForm error={refusal} onEnter={setName} />
+  const { name, refusal, enter, leave } = useLogin()
+  if (name === undefined) return <LoginForm title="Who's online" statusBadge maxLength={40} error={refusal} onEnter={enter} />
   return (
     <RealtimeProvider key={name} url={REALTIME_URL} options={{ auth: { name } }}>
-      <LobbyScreen
-        name={name}
-        onLeave={(reason = '') => {
-          setRefusal(reason)
-          setName(undefined)
-        }}
-      />
+      <LobbyScreen name={name} onLeave={leave} />
     </RealtimeProvider>
   )
 }

@@ -1,8 +1,9 @@
-import { ConnectionBadge } from '@org/example-kit/connection-badge'
+import { PageHeader } from '@org/example-kit/page-header'
 import { RefusalBanner } from '@org/example-kit/refusal-banner'
-import { ErrorCode } from '@org/realtime-client'
+import { useLeaveOnPageHide } from '@org/example-kit/use-leave-on-page-hide'
+import { useLoginRefused } from '@org/example-kit/use-login'
 import { useRealtime } from '@org/realtime-react'
-import { useEffect, type ReactNode } from 'react'
+import type { ReactNode } from 'react'
 import { ActivityLog } from './activity-log.js'
 import { PeopleList } from './people-list.js'
 import { PresenceError } from './presence-error.js'
@@ -13,24 +14,13 @@ import { PresenceError } from './presence-error.js'
  * see this page "away" until the server gives up on it.
  */
 export function LobbyScreen({ name, onLeave }: { name: string; onLeave: (reason?: string) => void }): ReactNode {
-  const { client, state, error } = useRealtime()
-  useEffect(() => {
-    const leave = (): void => {
-      client.disconnect()
-    }
-    addEventListener('pagehide', leave)
-    return () => removeEventListener('pagehide', leave)
-  }, [client])
+  const { client } = useRealtime()
+  useLeaveOnPageHide()
   // The server refused the name: the client does not retry, so back to the form with the reason.
-  useEffect(() => {
-    if (state === 'disconnected' && error?.code === ErrorCode.Unauthorized) onLeave(`${error.code}: ${error.message}`)
-  }, [state, error, onLeave])
+  useLoginRefused(onLeave)
   return (
     <>
-      <header>
-        <h1>Who&apos;s online</h1>
-        <span id="me">{name}</span>
-        <ConnectionBadge id="status" className="badge" />
+      <PageHeader title="Who's online" me={name}>
         <button
           id="leave"
           type="button"
@@ -41,7 +31,7 @@ export function LobbyScreen({ name, onLeave }: { name: string; onLeave: (reason?
         >
           Leave
         </button>
-      </header>
+      </PageHeader>
       <RefusalBanner className="refusal" />
       <main id="lobby">
         <PresenceError />
