@@ -22,6 +22,26 @@ function client(url: string, auth?: unknown): RealtimeClient {
 
 const MB = 1024 * 1024
 
+/** A server of the `docs` table whose rows each user sees only when they own them (`filterRow`). */
+async function startOwnedDocsServer() {
+  const names = await setupNames(database, ['docs'], true)
+  const server = await startChangesServer<{ user: string }>(
+    database,
+    names,
+    { authenticate: (handshake) => handshake.auth as { user: string } },
+    { identity: (conn) => conn.data.user, filterRow: (conn, row) => row.owner === conn.data.user },
+  )
+  closers.push(() => server.rt.close())
+  return server
+}
+
+/** A WebSocket client of `user` on `port` that comes back within 200 ms of a cut. */
+function quickClient(port: number, user: string): RealtimeClient {
+  const made = new RealtimeClient(`http://127.0.0.1:${port}/realtime`, { transports: [webSocketTransport()], auth: { user }, reconnection: { initialDelayMs: 50, maxDelayMs: 200 } })
+  closers.push(() => made.disconnect())
+  return made
+}
+
 describe('big rows', () => {
   it('announces a row over maxRowBytes with a tooLarge marker and its primary key, and sends smaller ones whole', async () => {
     const names = await setupNames(database, ['docs'])
@@ -99,18 +119,10 @@ describe('authorization', () => {
   })
 
   it('replays a table guarded by filterRow through it: a returning client misses nothing it may see and gets nothing it may not', async () => {
-    const names = await setupNames(database, ['docs'], true)
-    const server = await startChangesServer<{ user: string }>(
-      database,
-      names,
-      { authenticate: (handshake) => handshake.auth as { user: string } },
-      { identity: (conn) => conn.data.user, filterRow: (conn, row) => row.owner === conn.data.user },
-    )
-    closers.push(() => server.rt.close())
+    const server = await startOwnedDocsServer()
     const proxy = await tcpProxy(server.port)
     closers.push(() => proxy.close())
-    const alice = new RealtimeClient(`http://127.0.0.1:${proxy.port}/realtime`, { transports: [webSocketTransport()], auth: { user: 'alice' }, reconnection: { initialDelayMs: 50, maxDelayMs: 200 } })
-    closers.push(() => alice.disconnect())
+    const alice = quickClient(proxy.port, 'alice')
     const docs = table(alice, 'public:docs')
     const seen: TableChange[] = []
     const recovered: boolean[] = []
@@ -149,20 +161,12 @@ describe('authorization', () => {
   })
 
   it('replays through filterRow into a fresh session as well, when the session ended while its client was away', async () => {
-    const names = await setupNames(database, ['docs'], true)
-    const server = await startChangesServer<{ user: string }>(
-      database,
-      names,
-      { authenticate: (handshake) => handshake.auth as { user: string } },
-      { identity: (conn) => conn.data.user, filterRow: (conn, row) => row.owner === conn.data.user },
-    )
-    closers.push(() => server.rt.close())
+    const server = await startOwnedDocsServer()
     const connections: Array<{ disconnect(code?: number): void }> = []
     server.rt.on('connection', (conn) => void connections.push(conn))
     const proxy = await tcpProxy(server.port)
     closers.push(() => proxy.close())
-    const bob = new RealtimeClient(`http://127.0.0.1:${proxy.port}/realtime`, { transports: [webSocketTransport()], auth: { user: 'bob' }, reconnection: { initialDelayMs: 50, maxDelayMs: 200 } })
-    closers.push(() => bob.disconnect())
+    const bob = quickClient(proxy.port, 'bob')
     const docs = bob.channel<TableEvents>('db:public:docs', { columns: ['id', 'owner', 'body'] })
     const seen: string[] = []
     const recovered: boolean[] = []
