@@ -41,7 +41,29 @@ async function droppedSession(url: string, rtConnection: Promise<Connection>) {
   return { conn, key, sessionUrl: `${url}?transport=sse&sid=${sid}`, resumeUrl: `${url}?transport=sse&sid=${sid}&resume=${resume}` }
 }
 
+/** The `session` event of a stream's text: the session's id and the token that resumes its stream. */
+function sessionOf(text: string): { sid: string; resume: string } {
+  return JSON.parse(/event: session\ndata: (\S+)/.exec(text)?.[1] as string) as { sid: string; resume: string }
+}
+
 describe('resuming an event stream with Last-Event-ID', () => {
+  it('replays the welcome when it is the only event sent, then the events after it once more follow', async () => {
+    const { rt, url } = await startServer()
+    const connected = once<Connection>(rt, 'connection')
+    const opened = await fetch(`${url}?transport=sse&hello=1`)
+    const conn = await connected
+    const first = sessionOf(await readStream(opened, (text) => eventIds(text).includes(1)))
+    const again = await fetch(`${url}?transport=sse&sid=${first.sid}&resume=${first.resume}`)
+    expect(again.status).toBe(200)
+    conn.emit('n', 1)
+    const replayed = await readStream(again, (text) => eventIds(text).includes(2))
+    expect(eventIds(replayed)).toEqual([1, 2])
+    expect(replayed).toContain('"t":"welcome"')
+    const third = await fetch(`${url}?transport=sse&sid=${first.sid}&resume=${sessionOf(replayed).resume}`, { headers: { 'last-event-id': '1' } })
+    conn.emit('n', 2)
+    expect(eventIds(await readStream(third, (text) => eventIds(text).includes(3)))).toEqual([2, 3])
+  })
+
   it('replays from the first event a resume without Last-Event-ID, as the protocol says', async () => {
     const { rt, url } = await startServer()
     const { resumeUrl } = await droppedSession(url, once<Connection>(rt, 'connection'))

@@ -41,6 +41,10 @@ export class FetchStream implements HttpStream {
     signal?.addEventListener('abort', () => this.#close(), { once: true })
   }
 
+  get closed(): boolean {
+    return this.#over
+  }
+
   get writableLength(): number {
     return this.#queued.length - Math.min(0, this.#controller?.desiredSize ?? 0)
   }

@@ -53,6 +53,8 @@ export interface HttpStream {
   destroy(): void
   /** Characters written but not yet taken by the client's side (bytes, for ASCII). */
   readonly writableLength: number
+  /** Whether the response is over: true from when the `onClose` listeners are called. */
+  readonly closed: boolean
   /** Calls `listener` once the response is over: all of it sent, the client gone, or cut off. */
   onClose(listener: () => void): void
 }

@@ -1,11 +1,16 @@
 import { ErrorCode, RealtimeError } from '../errors.js'
 import type { ServerSocket, ServerSocketListener } from '../transport.js'
 import type { HttpExchange } from './http-exchange.js'
-import { randomHex, sameSecret } from './secrets.js'
+import { hexOfSecret, isSecretHex, randomSecret } from './raw-secrets.js'
 import { nextTurn, unrefTimer } from './timers.js'
 
 /** Frames of a POST body handed over before the session lets other work run. */
 const FRAMES_PER_TURN = 100
+
+/** Bits of {@link HttpSession}'s state, in one field rather than a field each. */
+const POSTING = 1
+const ENDED = 2
+const REMOVED = 4
 
 /** The timing of an {@link HttpSession}. */
 export interface HttpSessionTiming {
@@ -33,21 +38,23 @@ export interface PostLimits {
  * a request comes from that client (see {@link HttpSession.proves}). Once closed, the session
  * keeps its last frames and close marker for its client at most `closeTimeoutMs`; once removed,
  * it holds no timer and no frames.
+ *
+ * Its own methods are `private` rather than `#`: a class with `#` methods gives each instance a
+ * field of its own (its brand), 8 bytes per session for nothing.
  */
 export abstract class HttpSession implements ServerSocket {
   /** Where the connection's frames go; set right after the server accepted the session. */
   listener: ServerSocketListener | undefined
-  /** The secret that proves a request comes from the session's client. */
-  readonly key = randomHex(16)
+  /** The key, one character per byte: half the memory of its hexadecimal text. */
+  readonly #key = randomSecret(16)
   readonly #timing: HttpSessionTiming
   readonly #unregister: (session: HttpSession) => void
-  /** The single-use token of the next stream re-open (a URL parameter, for `EventSource`). */
+  /** The single-use token of the next stream re-open (a URL parameter, for `EventSource`), one character per byte. */
   #resumeToken: string | undefined
-  #posting = false
+  /** `POSTING` (a POST body is being handed over), `ENDED`, `REMOVED`. */
+  #state = 0
   #grace: ReturnType<typeof setTimeout> | undefined
   #closeDeadline: ReturnType<typeof setTimeout> | undefined
-  #ended = false
-  #removed = false
   /** When the last request of the client let go of the session (`performance.now()`); undefined while one is attached. */
   #detachedAt: number | undefined
 
@@ -66,6 +73,11 @@ export abstract class HttpSession implements ServerSocket {
     this.detach()
   }
 
+  /** The secret that proves a request comes from the session's client: 32 hexadecimal digits. */
+  get key(): string {
+    return hexOfSecret(this.#key)
+  }
+
   abstract send(frame: string): void
   abstract get bufferedAmount(): number
   /** Delivers the close marker, or keeps it for the next request; `remove()`s the session once delivered. */
@@ -78,7 +90,7 @@ export abstract class HttpSession implements ServerSocket {
 
   /** Whether the server side is done with the session (closed or terminated). */
   get ended(): boolean {
-    return this.#ended
+    return (this.#state & ENDED) !== 0
   }
 
   /**
@@ -102,27 +114,27 @@ export abstract class HttpSession implements ServerSocket {
    * token (which it uses up).
    */
   proves(method: string, key: string | null, resume: string | null): boolean {
-    if (sameSecret(key, this.key)) return true
-    if (method !== 'GET' || !sameSecret(resume, this.#resumeToken)) return false
+    if (isSecretHex(key, this.#key)) return true
+    if (method !== 'GET' || !isSecretHex(resume, this.#resumeToken)) return false
     this.#resumeToken = undefined
     return true
   }
 
   close(code: number, reason = ''): void {
-    if (this.#ended) return
+    if ((this.#state & ENDED) !== 0) return
     this.deliverClose(code, reason)
-    this.#end(code, reason)
+    this.endSession(code, reason)
     // Whatever the client has not fetched by then is let go.
-    if (!this.#removed) this.#closeDeadline = unrefTimer(() => this.terminate(), this.#timing.closeTimeoutMs)
+    if ((this.#state & REMOVED) === 0) this.#closeDeadline = unrefTimer(() => this.terminate(), this.#timing.closeTimeoutMs)
   }
 
   terminate(): void {
-    this.#drop(1006, 'terminated', false)
+    this.dropSession(1006, 'terminated', false)
   }
 
   /** The client asked to close (DELETE) with `code`: nothing more is delivered. */
   closedByClient(code: number): void {
-    this.#drop(code, 'closed by the client', true)
+    this.dropSession(code, 'closed by the client', true)
   }
 
   /**
@@ -132,32 +144,32 @@ export abstract class HttpSession implements ServerSocket {
    * (the body is too slow) or `BAD_FRAME` (not UTF-8).
    */
   async receive(exchange: HttpExchange, limits: PostLimits): Promise<void> {
-    if (this.#posting) throw new RealtimeError(ErrorCode.RequestInFlight, 'Another POST for this session is in flight')
-    this.#posting = true
+    if ((this.#state & POSTING) !== 0) throw new RealtimeError(ErrorCode.RequestInFlight, 'Another POST for this session is in flight')
+    this.#state |= POSTING
     try {
       const lines = (await exchange.readText(limits.maxBytes, limits.timeoutMs)).split('\n').filter((line) => line.length > 0)
       if (lines.length > limits.maxFrames) {
         throw new RealtimeError(ErrorCode.PayloadTooLarge, `The body holds more than maxFramesPerPost (${limits.maxFrames}) frames`)
       }
-      for (let start = 0; start < lines.length && !this.#ended; start += FRAMES_PER_TURN) {
+      for (let start = 0; start < lines.length && !this.ended; start += FRAMES_PER_TURN) {
         if (start > 0) await nextTurn()
-        for (const line of lines.slice(start, start + FRAMES_PER_TURN)) if (!this.#ended) this.listener?.message(line)
+        for (const line of lines.slice(start, start + FRAMES_PER_TURN)) if (!this.ended) this.listener?.message(line)
       }
     } finally {
-      this.#posting = false
+      this.#state &= ~POSTING
     }
   }
 
   /** A new single-use token for the next stream re-open, replacing the previous one. */
   protected newResumeToken(): string {
-    this.#resumeToken = randomHex(16)
-    return this.#resumeToken
+    this.#resumeToken = randomSecret(16)
+    return hexOfSecret(this.#resumeToken)
   }
 
   /** Takes the session out of its transport's registry and lets go of its timers, once. */
   protected remove(): void {
-    if (this.#removed) return
-    this.#removed = true
+    if ((this.#state & REMOVED) !== 0) return
+    this.#state |= REMOVED
     clearTimeout(this.#grace)
     clearTimeout(this.#closeDeadline)
     this.#grace = this.#closeDeadline = undefined
@@ -175,17 +187,17 @@ export abstract class HttpSession implements ServerSocket {
   protected detach(): void {
     this.#detachedAt = performance.now()
     clearTimeout(this.#grace)
-    this.#grace = this.#removed ? undefined : unrefTimer(() => this.terminate(), this.#timing.graceMs)
+    this.#grace = (this.#state & REMOVED) !== 0 ? undefined : unrefTimer(() => this.terminate(), this.#timing.graceMs)
   }
 
-  #drop(code: number, reason: string, graceful: boolean): void {
+  private dropSession(code: number, reason: string, graceful: boolean): void {
     this.abort(graceful)
     this.remove()
-    if (!this.#ended) this.#end(code, reason)
+    if (!this.ended) this.endSession(code, reason)
   }
 
-  #end(code: number, reason: string): void {
-    this.#ended = true
+  private endSession(code: number, reason: string): void {
+    this.#state |= ENDED
     this.listener?.close(code, reason)
   }
 }

@@ -2,16 +2,19 @@ import { ErrorCode, RealtimeError } from '../errors.js'
 import { utf8Length } from '../codec.js'
 import type { NodeRequestLike, NodeResponseLike } from '../transport.js'
 import type { HttpExchange, HttpStream } from './http-exchange.js'
+import { shareSocketListenerWrappers } from './node-socket-methods.js'
+import { NodeStream, onceClosed } from './node-stream.js'
 import { decodeUtf8, tooLarge } from './read-text.js'
+import { sharedText } from './shared-text.js'
 
 /**
  * An {@link HttpExchange} over a Node.js `IncomingMessage` and `ServerResponse`, served directly:
  * no fetch `Request` or `Response` is built, the body is read from the request's own events, and
- * an answer is written to the response as text. It is its own {@link HttpStream} once an answer
- * has started, so a held stream costs no object of its own; what only reading the request needed
- * (its query, its raw header lines, the text of a head already sent) is let go then.
+ * an answer is written to the response as text. An answer that has started goes on as a
+ * {@link NodeStream}, which holds the response alone; what only reading the request needed (its
+ * query, its raw header lines, the text of a head already sent) is let go then.
  */
-export class NodeExchange implements HttpExchange, HttpStream {
+export class NodeExchange implements HttpExchange {
   readonly method: string
   readonly url: string
   readonly #request: NodeRequestLike
@@ -22,7 +25,14 @@ export class NodeExchange implements HttpExchange, HttpStream {
     this.#request = request
     this.#response = response
     this.method = request.method ?? 'GET'
-    this.url = request.url ?? '/'
+    const url = request.url ?? '/'
+    this.url = url
+    // A GET that opens a session (no `sid`) may be held for the whole connection, and its URL with
+    // it (by the request, and by the handshake the server keeps): one copy for the many alike.
+    if (this.method === 'GET' && typeof request.url === 'string' && !url.includes('sid=')) {
+      this.url = sharedText(url)
+      ;(request as { url?: string }).url = this.url
+    }
   }
 
   get remoteAddress(): string {
@@ -95,7 +105,7 @@ export class NodeExchange implements HttpExchange, HttpStream {
     // Head and body in one write: with the length known, Node.js sends them together.
     response.writeHead(status, body === undefined ? headers : { ...headers, 'content-length': String(utf8Length(body)) })
     response.end(body)
-    return response.writableLength > 0 ? this : undefined
+    return response.writableLength > 0 ? new NodeStream(response) : undefined
   }
 
   stream(status: number, headers: Record<string, string>, first: string): HttpStream {
@@ -105,7 +115,7 @@ export class NodeExchange implements HttpExchange, HttpStream {
     response.write(first)
     forgetSentHead(response)
     this.#forgetRequest()
-    return this
+    return new NodeStream(response)
   }
 
   onAbort(listener: () => void): void {
@@ -117,59 +127,30 @@ export class NodeExchange implements HttpExchange, HttpStream {
     })
   }
 
-  // HttpStream, once an answer has started.
-
-  get writableLength(): number {
-    return this.#response.writableLength
-  }
-
-  write(text: string): void {
-    if (text.length > 0) this.#response.write(text)
-  }
-
-  end(text?: string): void {
-    this.#response.end(text)
-  }
-
-  stop(): void {
-    this.#response.end()
-  }
-
-  destroy(): void {
-    this.#response.destroy()
-  }
-
-  onClose(listener: () => void): void {
-    const response = this.#response
-    if (response.closed === true) return listener()
-    onceClosed(response, listener)
-  }
-
   /**
    * Lets go of what only reading the request needed, once it is held for its answer (an event
-   * stream, a long-poll): the parsed query, and the request's `rawHeaders`, which Node.js keeps
-   * beside the `headers` record already built from them (the header names as sent, and the array).
+   * stream, a long-poll): the parsed query; the request's `rawHeaders`, which Node.js keeps
+   * beside the `headers` record already built from them (the header names as sent, and the
+   * array); copies that the request and its socket hold of what every request has alike (an empty
+   * `rawTrailers`, the `httpVersion` text, the socket's listener-method wrappers).
    */
   #forgetRequest(): void {
     this.#query = undefined
-    const request = this.#request as NodeRequestLike & { rawHeaders?: unknown }
+    const request = this.#request as NodeRequestLike & { rawHeaders?: unknown; rawTrailers?: unknown; httpVersion?: unknown }
     // Node.js builds `headers` from `rawHeaders` on first use (`checkCors` has used it): read it, then let them go.
     if (typeof request.headers === 'object' && Array.isArray(request.rawHeaders) && request.rawHeaders.length > 0) request.rawHeaders = NO_RAW_HEADERS
+    // Trailers would come after a body, replacing the array rather than adding to it.
+    if (Array.isArray(request.rawTrailers) && request.rawTrailers.length === 0) request.rawTrailers = NO_RAW_HEADERS
+    // Node.js builds the text anew for each request.
+    if (request.httpVersion === HTTP_1_1) request.httpVersion = HTTP_1_1
+    shareSocketListenerWrappers(request.socket)
   }
 }
 
-/** The `rawHeaders` of a request held for its answer: read (`headers` has them), and let go. */
+/** The `rawHeaders` (and empty `rawTrailers`) of a request held for its answer: read (`headers` has them), and let go. */
 const NO_RAW_HEADERS: readonly string[] = Object.freeze([])
-
-/**
- * Calls `listener` when `response` closes (which it does once). With `on` rather than `once`,
- * which would wrap it in a bound function and a state object for every response.
- */
-function onceClosed(response: NodeResponseLike, listener: () => void): void {
-  const on = (response as { on?: NodeResponseLike['once'] }).on
-  if (typeof on === 'function') on.call(response, 'close', listener)
-  else response.once('close', listener)
-}
+/** One `httpVersion` text for every HTTP/1.1 request held. */
+const HTTP_1_1 = '1.1'
 
 /** What `_header` holds once the head has left: Node.js reads it then only to tell that it did. */
 const SENT_HEAD = 'HTTP/1.1 (head sent)\r\n\r\n'

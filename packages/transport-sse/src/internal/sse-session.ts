@@ -1,5 +1,5 @@
-import { HttpSession, type HttpExchange, type HttpSessionTiming } from '@org/realtime-core/http'
-import { EventStreamBody, type EventStreamOwner } from './event-stream-body.js'
+import { HttpSession, type HttpExchange, type HttpSessionTiming, type HttpStream } from '@org/realtime-core/http'
+import { endEventStream, stopEventStream } from './end-event-stream.js'
 
 /** `id: <n>\ndata: <frame>\n\n` is the frame plus this many characters and the digits of `n`. */
 const EVENT_OVERHEAD = 'id: \ndata: \n\n'.length
@@ -15,24 +15,30 @@ const EVENT_OVERHEAD = 'id: \ndata: \n\n'.length
  * Every stream begins with a `session` event: `{"sid","key","resume"}`, the session's id and key
  * (for the `x-realtime-key` header of POSTs and DELETEs) and a single-use token for re-opening the
  * stream (`&resume=` in its URL), replaced on each stream.
+ *
+ * Its own methods are `private` rather than `#`: a class with `#` methods gives each instance a
+ * field of its own (its brand), 8 bytes per session for nothing.
  */
-export class SseSession extends HttpSession implements EventStreamOwner {
+export class SseSession extends HttpSession {
   /** Sessions with events waiting to be written at the end of this turn. */
   static readonly #waiting = new Set<SseSession>()
   static #flushQueued = false
   static readonly #flushAll = (): void => {
     SseSession.#flushQueued = false
-    for (const session of SseSession.#waiting) session.#flush()
+    for (const session of SseSession.#waiting) session.flush()
     SseSession.#waiting.clear()
   }
 
-  #body: EventStreamBody | undefined
+  /** The open event stream; let go of when it ends, fails, is replaced or its client goes away. */
+  #body: HttpStream | undefined
   /** Events of this turn, not yet written to the stream. */
   #batch = ''
-  /** Frames kept for resuming: event ids `#keptFirstId`… are `#kept[#keptHead]`… */
-  #kept: string[] = []
+  /**
+   * Frames kept for resuming, those of the last events sent: one frame alone (most sessions, idle
+   * ones, keep just the `welcome`), or more in an array, `#kept[#keptHead]`…
+   */
+  #kept: string | string[] | undefined
   #keptHead = 0
-  #keptFirstId = 1
   #keptBytes = 0
   #nextId = 1
   #unflushedBytes = 0
@@ -48,15 +54,15 @@ export class SseSession extends HttpSession implements EventStreamOwner {
   }
 
   get bufferedAmount(): number {
-    return this.#body === undefined ? this.#unflushedBytes : this.#batch.length + this.#body.bufferedAmount
+    return this.#body === undefined ? this.#unflushedBytes : this.#batch.length + this.#body.writableLength
   }
 
   send(frame: string): void {
     if (this.ended) return
     const id = this.#nextId++
     const event = `id: ${id}\ndata: ${frame}\n\n`
-    this.#keep(frame, event.length)
-    this.#write(event)
+    this.keep(frame, event.length)
+    this.queue(event)
   }
 
   /**
@@ -65,63 +71,69 @@ export class SseSession extends HttpSession implements EventStreamOwner {
    * answers nothing, when some of those events are no longer kept.
    */
   stream(exchange: HttpExchange, lastEventId: number, headers: Record<string, string>): boolean {
-    if (!this.#canResumeAfter(lastEventId)) return false
+    if (!this.canResumeAfter(lastEventId)) return false
     // The stream this one replaces ends at once: what it had not sent is replayed from the kept events.
-    this.#body?.stop()
+    const replaced = this.#body
+    this.#body = undefined
     this.#batch = ''
+    if (replaced !== undefined) stopEventStream(replaced, this.closeTimeoutMs)
     const session = JSON.stringify({ sid: this.id, key: this.key, resume: this.newResumeToken() })
     let text = `retry: 1000\nevent: session\ndata: ${session}\n\n`
-    for (let id = Math.max(lastEventId + 1, this.#keptFirstId); id < this.#nextId; id++) {
-      text += `id: ${id}\ndata: ${this.#kept[this.#keptHead + id - this.#keptFirstId]}\n\n`
+    for (let id = Math.max(lastEventId + 1, this.#nextId - this.keptCount()); id < this.#nextId; id++) {
+      text += `id: ${id}\ndata: ${this.keptFrame(id)}\n\n`
     }
-    const body = new EventStreamBody(exchange.stream(200, headers, text), this, this.closeTimeoutMs)
+    const body = exchange.stream(200, headers, text)
     this.#body = body
     this.attach()
     this.#unflushedBytes = 0
-    if (this.#closeEvent !== undefined) this.#finish()
+    // Last: a response that is over already (its client gone meanwhile) calls this at once.
+    // Bound rather than a closure over `body`: a function without a context of its own.
+    body.onClose(this.bodyClosed.bind(this))
+    if (this.#closeEvent !== undefined) this.finish()
     return true
   }
 
   /** Writes a comment line so proxies do not cut an idle stream. */
   keepAlive(): void {
-    if (this.#body !== undefined) this.#write(': keep-alive\n\n')
+    if (this.#body !== undefined) this.queue(': keep-alive\n\n')
   }
 
   protected deliverClose(code: number, reason: string): void {
     this.#closeEvent = `event: close\ndata: ${JSON.stringify({ code, reason })}\n\n`
-    if (this.#body !== undefined) this.#finish()
+    if (this.#body !== undefined) this.finish()
   }
 
   protected abort(graceful: boolean): void {
     const body = this.#body
     this.#body = undefined
     this.#batch = ''
-    if (graceful) body?.stop()
-    else body?.fail()
+    if (body === undefined) return
+    if (graceful) stopEventStream(body, this.closeTimeoutMs)
+    else body.destroy()
   }
 
   /**
-   * The client of `body` went away: the session waits for it to come back, unless a newer stream
-   * replaced it.
-   * @internal
+   * A stream of the session's is over. If it is the session's open stream, its client went away:
+   * the session waits for it to come back. (A stream the session ended, failed or replaced is no
+   * longer its open one.)
    */
-  bodyGone(body: EventStreamBody): void {
-    if (this.#body !== body) return
+  private bodyClosed(): void {
+    if (this.#body?.closed !== true) return
     this.#body = undefined
     this.#batch = ''
     this.detach()
   }
 
-  #finish(): void {
+  private finish(): void {
     const body = this.#body
     const text = this.#batch + (this.#closeEvent as string)
     this.#body = undefined
     this.#batch = ''
-    body?.end(text)
+    if (body !== undefined) endEventStream(body, text, this.closeTimeoutMs)
     this.remove()
   }
 
-  #write(text: string): void {
+  private queue(text: string): void {
     if (this.#body === undefined) {
       this.#unflushedBytes += text.length
       return
@@ -136,39 +148,62 @@ export class SseSession extends HttpSession implements EventStreamOwner {
     this.#batch += text
   }
 
-  #flush(): void {
+  private flush(): void {
     if (this.#batch.length === 0) return
     const text = this.#batch
     this.#batch = ''
     this.#body?.write(text)
   }
 
-  #keep(frame: string, eventLength: number): void {
+  private keep(frame: string, length: number): void {
     flatten(frame)
-    // The first frame in an array of its own size; `push` would make room for 16 more.
-    if (this.#kept.length === 0) this.#kept = [frame]
-    else this.#kept.push(frame)
-    this.#keptBytes += eventLength
-    while (this.#keptBytes > this.resumeBytes && this.#kept.length - this.#keptHead > 1) {
-      this.#keptBytes -= this.#eventLength(this.#keptFirstId++, this.#kept[this.#keptHead] as string)
-      this.#kept[this.#keptHead++] = ''
+    const kept = this.#kept
+    this.#keptBytes += length
+    // A frame alone needs no array; a second one makes one of their size (`push` would make room for 16 more).
+    if (kept === undefined) this.#kept = frame
+    else if (typeof kept === 'string') this.#kept = [kept, frame]
+    else kept.push(frame)
+    this.forgetOldest()
+  }
+
+  /** Forgets the oldest frames while they are over `resumeBytes`, always keeping the newest. */
+  private forgetOldest(): void {
+    const kept = this.#kept
+    if (typeof kept !== 'object') return
+    // The last frame kept is that of the last event sent.
+    for (let id = this.#nextId - (kept.length - this.#keptHead); this.#keptBytes > this.resumeBytes && kept.length - this.#keptHead > 1; id++) {
+      this.#keptBytes -= eventLength(id, kept[this.#keptHead] as string)
+      kept[this.#keptHead++] = ''
     }
     // Drop the forgotten slots now and then, rather than shifting the array on every event.
-    if (this.#keptHead > 64 && this.#keptHead * 2 > this.#kept.length) {
-      this.#kept = this.#kept.slice(this.#keptHead)
+    if (this.#keptHead > 64 && this.#keptHead * 2 > kept.length) {
+      this.#kept = kept.slice(this.#keptHead)
       this.#keptHead = 0
     }
   }
 
-  #eventLength(id: number, frame: string): number {
-    return EVENT_OVERHEAD + String(id).length + frame.length
+  /** How many frames are kept: those of the events up to the last sent. */
+  private keptCount(): number {
+    const kept = this.#kept
+    return kept === undefined ? 0 : typeof kept === 'string' ? 1 : kept.length - this.#keptHead
+  }
+
+  /** The kept frame of event `id`, one of the last `keptCount()` events sent. */
+  private keptFrame(id: number): string {
+    const kept = this.#kept
+    return typeof kept === 'object' ? (kept[kept.length - (this.#nextId - id)] as string) : (kept as string)
   }
 
   /** Whether every event after `lastEventId` is still kept. */
-  #canResumeAfter(lastEventId: number): boolean {
-    const oldest = this.#kept.length > this.#keptHead ? this.#keptFirstId : this.#nextId
+  private canResumeAfter(lastEventId: number): boolean {
+    const oldest = this.#nextId - this.keptCount()
     return lastEventId >= oldest - 1 && lastEventId < this.#nextId
   }
+}
+
+/** The length of the event of frame `frame` with id `id`. */
+function eventLength(id: number, frame: string): number {
+  return EVENT_OVERHEAD + String(id).length + frame.length
 }
 
 /**
