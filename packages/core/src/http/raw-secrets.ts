@@ -1,10 +1,8 @@
-import { randomHex } from './secrets.js'
+import { HEX_CODES, drawRandomBytes } from './secrets.js'
 
-/** The character codes of `0`–`9` and `a`–`f`. */
-const HEX_CODES = Array.from('0123456789abcdef', (digit) => digit.charCodeAt(0))
 /** The value of each lowercase hexadecimal digit by character code, -1 for any other character. */
 const DIGIT_VALUES = new Int8Array(128).fill(-1)
-for (let digit = 0; digit < 16; digit++) DIGIT_VALUES['0123456789abcdef'.charCodeAt(digit)] = digit
+HEX_CODES.forEach((code, digit) => (DIGIT_VALUES[code] = digit))
 
 /**
  * A secret of `bytes` random bytes held as a string of that many characters (one per byte, codes
@@ -12,9 +10,10 @@ for (let digit = 0; digit < 16; digit++) DIGIT_VALUES['0123456789abcdef'.charCod
  * sent. From the same pool and generator as `randomHex`.
  */
 export function randomSecret(bytes: number): string {
-  const hex = randomHex(bytes)
   const codes = new Array<number>(bytes)
-  for (let i = 0; i < bytes; i++) codes[i] = (DIGIT_VALUES[hex.charCodeAt(2 * i)] as number) * 16 + (DIGIT_VALUES[hex.charCodeAt(2 * i + 1)] as number)
+  drawRandomBytes(bytes, (byte, i) => {
+    codes[i] = byte
+  })
   return String.fromCharCode(...codes)
 }
 
