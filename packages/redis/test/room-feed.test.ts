@@ -63,12 +63,18 @@ class History {
   }
 }
 
+/** A feed of a fresh history, synced and live. */
+async function liveFeed(): Promise<{ history: History; feed: RoomFeed }> {
+  const history = new History()
+  const feed = new RoomFeed('room', history.host())
+  feed.sync()
+  await feed.ready
+  return { history, feed }
+}
+
 describe('a room feed', () => {
   it('tries a failed catch-up again while Redis is reachable, and delivers what it kept meanwhile, once and in order', async () => {
-    const history = new History()
-    const feed = new RoomFeed('room', history.host())
-    feed.sync()
-    await feed.ready
+    const { history, feed } = await liveFeed()
     feed.receive(history.append())
     expect(history.applied).toEqual([1])
     // A message lost on its way: the next one shows the gap, and the read that would fill it fails.
@@ -84,10 +90,7 @@ describe('a room feed', () => {
   })
 
   it('waits for the adapter to sync it when Redis is unreachable, and tries nothing after it closed', async () => {
-    const history = new History()
-    const feed = new RoomFeed('room', history.host())
-    feed.sync()
-    await feed.ready
+    const { history, feed } = await liveFeed()
     history.append()
     history.up = false
     history.failingReads = 1
@@ -111,10 +114,7 @@ describe('a room feed', () => {
   })
 
   it('delivers what it heard of a history Redis lost before starting over, and a message sent again into the new one once', async () => {
-    const history = new History()
-    const feed = new RoomFeed('room', history.host())
-    feed.sync()
-    await feed.ready
+    const { history, feed } = await liveFeed()
     feed.receive(history.append())
     // A gap, a catch-up that fails while Redis goes away, and the missing message heard meanwhile.
     const second = history.append()
