@@ -18,7 +18,7 @@ afterEach(async () => {
 /** A server whose every request is answered with an event stream through a `NodeExchange`; `held` receives each request. */
 async function streamingServer(held: (request: IncomingMessage, response: ServerResponse) => void): Promise<number> {
   const server = createServer((request, response) => {
-    new NodeExchange(request, response).stream(200, { 'content-type': 'text/event-stream' }, 'data: first\n\n')
+    new NodeExchange(request, response).stream(200, { 'content-type': 'text/event-stream' }).write('data: first\n\n')
     held(request, response)
   })
   servers.push(server)

@@ -49,8 +49,8 @@ export class FetchExchange implements HttpExchange {
     this.#resolve(new Response(body === undefined || status === 204 ? null : body, { status, headers }))
   }
 
-  stream(status: number, headers: Record<string, string>, first: string): HttpStream {
-    const stream = new FetchStream(first, this.#request?.signal)
+  stream(status: number, headers: Record<string, string>): HttpStream {
+    const stream = new FetchStream(this.#request?.signal)
     this.#request = undefined
     this.#resolve(new Response(stream.body, { status, headers }))
     return stream

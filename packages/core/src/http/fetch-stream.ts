@@ -22,8 +22,7 @@ export class FetchStream implements HttpStream {
   #over = false
   #listeners: Array<() => void> = []
 
-  constructor(first: string, signal: AbortSignal | undefined) {
-    this.#queued = first
+  constructor(signal: AbortSignal | undefined) {
     this.body = new ReadableStream<Uint8Array>(
       {
         start: (controller) => {

@@ -29,8 +29,11 @@ export interface HttpExchange {
    * not all with the operating system yet), or undefined once nothing of it is buffered here.
    */
   reply(status: number, headers: Record<string, string>, body?: string): HttpStream | undefined
-  /** Starts a streamed answer: its head and `first` leave together. */
-  stream(status: number, headers: Record<string, string>, first: string): HttpStream
+  /**
+   * Starts a streamed answer. Where the runtime allows (Node.js), the head leaves with the first
+   * write to the stream, so that it and the first events go in one write.
+   */
+  stream(status: number, headers: Record<string, string>): HttpStream
   /**
    * Calls `listener` once if the client goes away before an answer has started (a held long-poll
    * whose client left). Nothing more is kept of the request than what answering it needs.

@@ -108,12 +108,10 @@ export class NodeExchange implements HttpExchange {
     return response.writableLength > 0 ? new NodeStream(response) : undefined
   }
 
-  stream(status: number, headers: Record<string, string>, first: string): HttpStream {
+  stream(status: number, headers: Record<string, string>): HttpStream {
     const response = this.#response
+    // Node.js sends the head in front of the first chunk written: one write for both.
     response.writeHead(status, headers)
-    // Node.js puts the head in front of the first chunk: one write for both.
-    response.write(first)
-    forgetSentHead(response)
     this.#forgetRequest()
     return new NodeStream(response)
   }
@@ -151,19 +149,3 @@ export class NodeExchange implements HttpExchange {
 const NO_RAW_HEADERS: readonly string[] = Object.freeze([])
 /** One `httpVersion` text for every HTTP/1.1 request held. */
 const HTTP_1_1 = '1.1'
-
-/** What `_header` holds once the head has left: Node.js reads it then only to tell that it did. */
-const SENT_HEAD = 'HTTP/1.1 (head sent)\r\n\r\n'
-
-/**
- * Node.js keeps a response's head as text (`_header`, ~260 bytes for an event stream) for as long
- * as the response lasts, but once the head has left (`_headerSent`, set by the first write) it
- * reads it only for its truthiness (`headersSent`, the "headers already sent" checks): an event
- * stream lets go of its copy. Both are Node.js's own fields; where they are absent (another
- * runtime's response), this does nothing.
- * @see https://github.com/nodejs/node/blob/v20.x/lib/_http_outgoing.js (`_send`, `headersSent`)
- */
-function forgetSentHead(response: NodeResponseLike): void {
-  const outgoing = response as { _header?: unknown; _headerSent?: unknown }
-  if (outgoing._headerSent === true && typeof outgoing._header === 'string') outgoing._header = SENT_HEAD
-}

@@ -23,7 +23,10 @@ export class NodeStream implements HttpStream {
   }
 
   write(text: string): void {
-    if (text.length > 0) this.#response.write(text)
+    if (text.length === 0) return
+    this.#response.write(text)
+    // Node.js keeps the head's text until the first write has sent it.
+    forgetSentHead(this.#response)
   }
 
   end(text?: string): void {
@@ -53,4 +56,20 @@ export function onceClosed(response: NodeResponseLike, listener: () => void): vo
   const on = (response as { on?: NodeResponseLike['once'] }).on
   if (typeof on === 'function') on.call(response, 'close', listener)
   else response.once('close', listener)
+}
+
+/** What `_header` holds once the head has left: Node.js reads it then only to tell that it did. */
+const SENT_HEAD = 'HTTP/1.1 (head sent)\r\n\r\n'
+
+/**
+ * Node.js keeps a response's head as text (`_header`, ~260 bytes for an event stream) for as long
+ * as the response lasts, but once the head has left (`_headerSent`, set by the first write) it
+ * reads it only for its truthiness (`headersSent`, the "headers already sent" checks): an event
+ * stream lets go of its copy. Both are Node.js's own fields; where they are absent (another
+ * runtime's response), this does nothing.
+ * @see https://github.com/nodejs/node/blob/v20.x/lib/_http_outgoing.js (`_send`, `headersSent`)
+ */
+function forgetSentHead(response: NodeResponseLike): void {
+  const outgoing = response as { _header?: unknown; _headerSent?: unknown }
+  if (outgoing._headerSent === true && typeof outgoing._header === 'string') outgoing._header = SENT_HEAD
 }

@@ -67,8 +67,10 @@ export class SseSession extends HttpSession {
 
   /**
    * Answers `exchange` with the event stream, from the events after `lastEventId` (0: from the
-   * first): its head, the `session` event and those events leave in one write. Returns false, and
-   * answers nothing, when some of those events are no longer kept.
+   * first): its head, the `session` event, those events and the frames sent in this turn (the
+   * `welcome` of a `hello` in the URL, when the handshake needs no promise) leave in one write, at
+   * the end of the turn. Returns false, and answers nothing, when some of those events are no
+   * longer kept.
    */
   stream(exchange: HttpExchange, lastEventId: number, headers: Record<string, string>): boolean {
     if (!this.canResumeAfter(lastEventId)) return false
@@ -82,8 +84,9 @@ export class SseSession extends HttpSession {
     for (let id = Math.max(lastEventId + 1, this.#nextId - this.keptCount()); id < this.#nextId; id++) {
       text += `id: ${id}\ndata: ${this.keptFrame(id)}\n\n`
     }
-    const body = exchange.stream(200, headers, text)
+    const body = exchange.stream(200, headers)
     this.#body = body
+    this.queue(text)
     this.attach()
     this.#unflushedBytes = 0
     // Last: a response that is over already (its client gone meanwhile) calls this at once.
