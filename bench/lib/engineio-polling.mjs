@@ -1,6 +1,6 @@
 /**
- * Lean load client for Socket.IO over Engine.IO v4 long-polling, on Node's raw `http` module (the
- * counterpart of lib/http-conns.mjs for our transports), as socket.io-client does it with
+ * Lean load client for Socket.IO over Engine.IO v4 long-polling, on the HTTP client of
+ * lib/raw-http.mjs (the counterpart of lib/http-conns.mjs for our transports), as socket.io-client does it with
  * `transports: ['polling']`:
  *
  * - `GET /socket.io/?EIO=4&transport=polling` answers the open packet `0{"sid",…}`;

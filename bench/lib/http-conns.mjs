@@ -1,7 +1,8 @@
 /**
- * Lean load clients for our HTTP transports (docs/protocol.md, "HTTP transports"), on Node's raw
- * `http` module: the counterpart of a raw `ws` socket for `lib/protocols.mjs`. Each returns a
- * connection `{ send(text), close() }` and hands every frame that comes down to `onFrame(text)`.
+ * Lean load clients for our HTTP transports (docs/protocol.md, "HTTP transports"), on the minimal
+ * HTTP/1.1 client of lib/raw-http.mjs: the counterpart of a raw `ws` socket for
+ * `lib/protocols.mjs`. Each returns a connection `{ send(text), close() }` and hands every frame
+ * that comes down to `onFrame(text)`.
  *
  * - SSE: `GET ?transport=sse` opens an event stream on a socket of its own; its first event
  *   (`event: session`) carries `{ sid, key, resume }`; then every frame is one `data:` line.
@@ -15,48 +16,29 @@
  * Every request has a deadline. A stream that ends, a close marker, or any HTTP status other than
  * the expected one is reported through `onClose(reason)` / `onError(error)`.
  */
-import http from 'node:http'
+import { rawRequest, rawStream } from './raw-http.mjs'
 
 /** Long-polls are held up to the server's `holdMs` (25 s by default); nothing else takes long. */
 const REQUEST_TIMEOUT_MS = 20_000
 const POLL_TIMEOUT_MS = 40_000
 
 /**
- * Keep-alive sockets for POSTs and long-polls. No limit on sockets (one held poll per session,
- * plus the POSTs in flight), and a free pool large enough that a busy run reuses them rather than
- * opening new ones.
- */
-const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 65_536, scheduling: 'lifo' })
-
-/**
- * Sends `method url` with `body`, resolves with `{ status, headers, text }`. A request that a
- * kept-alive socket's server closed just as it was reused (the server's `keepAliveTimeout`, 5 s
- * by default, against an idle pooled socket) fails with `ECONNRESET` before anything was sent back:
- * it is sent again once, on a new socket, as Node.js's documentation advises (`request.reusedSocket`).
+ * Sends `method url` with `body`, resolves with `{ status, headers, text }`. A request on a
+ * kept-alive socket that its server closed just as it was reused (the server's
+ * `keepAliveTimeout`, 5 s by default, against an idle socket) fails before anything came back: it
+ * is sent again once, on a new socket.
  */
 export function request(method, url, options = {}) {
   return send(method, url, options).catch((error) => {
-    if (error.code !== 'ECONNRESET' || !error.reusedSocket) throw error
+    if (!error.reusedSocket) throw error
     return send(method, url, options)
   })
 }
 
 function send(method, url, { body, timeoutMs = REQUEST_TIMEOUT_MS, localAddress, key } = {}) {
-  return new Promise((resolve, reject) => {
-    const headers = body === undefined ? {} : { 'content-type': 'text/plain;charset=UTF-8', 'content-length': Buffer.byteLength(body) }
-    if (key !== undefined) headers['x-realtime-key'] = key
-    const req = http.request(url, { method, agent, headers, localAddress })
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${url.slice(url.indexOf('?'))}: no answer within ${timeoutMs} ms`)))
-    req.on('error', (error) => reject(Object.assign(error, { reusedSocket: req.reusedSocket })))
-    req.on('response', (res) => {
-      res.setEncoding('utf8')
-      let text = ''
-      res.on('data', (chunk) => (text += chunk))
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }))
-      res.on('error', reject)
-    })
-    req.end(body)
-  })
+  const headers = body === undefined ? {} : { 'content-type': 'text/plain;charset=UTF-8' }
+  if (key !== undefined) headers['x-realtime-key'] = key
+  return rawRequest(method, url, { body, headers, timeoutMs, localAddress })
 }
 
 /** Frames up: one POST at a time, with the session's `key`; frames queued meanwhile leave together in the next one. */
@@ -88,64 +70,66 @@ export function dialSse(base, { onFrame, onClose, onError }, { localAddress, que
   return new Promise((resolve, reject) => {
     let conn
     let closed = false
-    // The stream has a socket of its own: it stays busy for the whole session.
-    const req = http.request(`${base}?transport=sse${query === undefined ? '' : `&${query}`}`, { agent: false, headers: { accept: 'text/event-stream' }, localAddress })
-    const openTimer = setTimeout(() => req.destroy(new Error(`SSE open: no session event within ${REQUEST_TIMEOUT_MS} ms`)), REQUEST_TIMEOUT_MS)
+    let stream
+    const openTimer = setTimeout(() => failed(new Error(`SSE open: no session event within ${REQUEST_TIMEOUT_MS} ms`)), REQUEST_TIMEOUT_MS)
     const failed = (error) => {
       clearTimeout(openTimer)
-      if (conn === undefined) reject(error)
-      else if (!closed) onError(error)
+      if (conn === undefined) {
+        stream?.close()
+        reject(error)
+      } else if (!closed) onError(error)
     }
-    req.on('error', failed)
-    req.on('response', (res) => {
-      if (res.statusCode !== 200) return failed(new Error(`SSE open answered ${res.statusCode}`))
-      res.setEncoding('utf8')
-      let rest = ''
-      const event = (block) => {
-        // A block is `id: n` / `event: type` / `data: …` / `retry: …` / `: comment` lines.
-        let type = 'message'
-        let data
-        for (const line of block.split('\n')) {
-          if (line.startsWith('data: ')) data = line.slice(6)
-          else if (line.startsWith('event: ')) type = line.slice(7)
-        }
-        if (data === undefined) return
-        if (type === 'message') onFrame(data)
-        else if (type === 'session') {
-          clearTimeout(openTimer)
-          const { sid, key } = JSON.parse(data)
-          const send = uplink(`${base}?transport=sse&sid=${sid}`, key, (error) => !closed && onError(error), localAddress)
-          conn = {
-            send,
-            close() {
-              closed = true
-              res.destroy()
-            },
-          }
-          resolve(conn)
-        } else if (type === 'close') {
-          closed = true
-          onClose(`close event ${data}`)
-        }
+    const event = (block) => {
+      // A block is `id: n` / `event: type` / `data: …` / `retry: …` / `: comment` lines.
+      let type = 'message'
+      let data
+      for (const line of block.split('\n')) {
+        if (line.startsWith('data: ')) data = line.slice(6)
+        else if (line.startsWith('event: ')) type = line.slice(7)
       }
-      res.on('data', (chunk) => {
-        let text = rest + chunk
+      if (data === undefined) return
+      if (type === 'message') onFrame(data)
+      else if (type === 'session') {
+        clearTimeout(openTimer)
+        const { sid, key } = JSON.parse(data)
+        const send = uplink(`${base}?transport=sse&sid=${sid}`, key, (error) => !closed && onError(error), localAddress)
+        conn = {
+          send,
+          close() {
+            closed = true
+            stream.close()
+          },
+        }
+        resolve(conn)
+      } else if (type === 'close') {
+        closed = true
+        onClose(`close event ${data}`)
+      }
+    }
+    let rest = ''
+    // The stream has a socket of its own: it stays busy for the whole session.
+    stream = rawStream(`${base}?transport=sse${query === undefined ? '' : `&${query}`}`, { accept: 'text/event-stream' }, { localAddress }, {
+      onHead(status) {
+        if (status !== 200) failed(new Error(`SSE open answered ${status}`))
+      },
+      onText(chunk) {
+        const text = rest + chunk
         let start = 0
         for (let end = text.indexOf('\n\n'); end !== -1; end = text.indexOf('\n\n', start)) {
           event(text.slice(start, end))
           start = end + 2
         }
         rest = text.slice(start)
-      })
-      res.on('close', () => {
+      },
+      onError: failed,
+      onClose() {
         if (conn === undefined) failed(new Error('SSE stream ended before its session event'))
         else if (!closed) {
           closed = true
           onClose('the event stream ended')
         }
-      })
+      },
     })
-    req.end()
   })
 }
 
