@@ -52,10 +52,6 @@ export class ResponseParser {
     this.onEnd = onEnd
   }
 
-  get done() {
-    return this.#state === 'done'
-  }
-
   push(bytes) {
     let at = 0
     while (at < bytes.length && this.#state !== 'done') {
