@@ -17,6 +17,7 @@ import type { FlatMap } from './flat-map.js'
 import type { HoldBack } from './hold-back.js'
 import { chain } from './maybe-promise.js'
 import { ResumableSession } from './resumable-session.js'
+import { RoomSet } from './room-set.js'
 import { toErrorPayload } from './to-error-payload.js'
 
 /** What a connection needs from its server; `TConn` is the public face the server hands out. */
@@ -86,7 +87,7 @@ export class ConnectionCore<TConn extends { readonly id: string }> {
   pingSentAt = 0
   /** When the connection's credentials expire (ms since the epoch), if they do. */
   expiresAt: number | undefined
-  readonly rooms = new Set<string>()
+  readonly rooms = new RoomSet()
   /** Event name and handler in turn: connections have a few, and a Map of them costs ~180 bytes. */
   handlers: FlatMap<EventHandler> | undefined
   acks: PendingAcks | undefined
