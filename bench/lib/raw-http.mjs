@@ -1,7 +1,7 @@
 /**
  * A minimal HTTP/1.1 client on `node:net` for the load process: requests written as text, answers
  * read by a small parser (`content-length`, `chunked`, or none), kept-alive sockets reused
- * last-in first-out. Node.js's `http` client spends several times what the servers under test
+ * last-in first-out. Node.js's `http` client spent about twice what the servers under test
  * spend on a request (an `Agent`, a `ClientRequest`, an `IncomingMessage`, a parser from a pool
  * and their events for each), which on a machine of two cores made the HTTP storms measure the
  * load process rather than the servers; this does for HTTP what a raw `ws` socket does for
@@ -34,9 +34,9 @@ export function requestText(method, { host, port, path }, headers = {}, body) {
 /**
  * Reads one answer from the bytes pushed into it: `onHead(status, headers)` (names in lower
  * case), then `onData(bytes)` for each piece of the body as it arrives, then `onEnd()` once the
- * body is whole. A body's length comes from `content-length` or the `chunked` framing; answers
- * with neither (204, 304, or a head-only stream that the server ends by closing) have no body
- * until the socket closes, which the caller reports.
+ * body is whole. A body's length comes from `content-length` or the `chunked` framing; a 204 or
+ * 304 has none; any other answer with neither runs until its socket closes (only `onData`: the
+ * caller hears of the close from the socket).
  */
 export class ResponseParser {
   #head = Buffer.alloc(0)
