@@ -161,8 +161,8 @@ function forget(socket) {
 /**
  * Sends `method url` with `body` (text) and `headers`, resolves with `{ status, headers, text }`.
  * Rejects if no whole answer came within `timeoutMs` (the socket is then closed) or the socket
- * failed first; such an error says whether the socket was a reused one (`reusedSocket`), which a
- * server may have closed just as it was taken.
+ * failed first; the error of a reused socket that failed before any answer came says so
+ * (`reusedSocket`): its server may have closed it just as it was taken, and it may be sent again.
  */
 export function rawRequest(method, url, { body, headers, timeoutMs, localAddress }) {
   const target = parseUrl(url)
@@ -174,14 +174,15 @@ export function rawRequest(method, url, { body, headers, timeoutMs, localAddress
     let settled = false
     const timer = setTimeout(() => {
       socket.destroy()
-      cut(new Error(`${method} ${target.path.slice(target.path.indexOf('?'))}: no answer within ${timeoutMs} ms`))
+      cut(new Error(`${method} ${target.path.slice(target.path.indexOf('?'))}: no answer within ${timeoutMs} ms`), false)
     }, timeoutMs)
-    const cut = (error) => {
+    // Only a reused socket that failed before any answer came may have been closed by its server as it was taken.
+    const cut = (error, reusedAndUnanswered = reused && status === undefined) => {
       if (settled) return
       settled = true
       clearTimeout(timer)
       socket.request = undefined
-      reject(Object.assign(error, { reusedSocket: reused }))
+      reject(Object.assign(error, { reusedSocket: reusedAndUnanswered }))
     }
     const parser = new ResponseParser({
       onHead(code, names) {

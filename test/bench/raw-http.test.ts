@@ -64,12 +64,21 @@ describe("the bench's HTTP client (bench/lib/raw-http.mjs)", () => {
     expect(ports.size).toBe(1)
   })
 
-  it('fails a request with no answer in time, and one whose socket closes first', async () => {
+  it('fails a request with no answer in time, and one whose socket closes first, saying which may be sent again', async () => {
     const base = await serve((request, response) => {
+      if (request.url === '/ok') response.end('ok')
       if (request.url === '/cut') response.socket?.destroy()
     })
-    await expect(rawRequest('GET', `${base}/slow`, { timeoutMs: 200 })).rejects.toThrow(/no answer within 200 ms/)
-    await expect(rawRequest('GET', `${base}/cut`, { timeoutMs: 5000 })).rejects.toThrow(/socket closed/)
+    // Each after an answered request, on its kept-alive socket.
+    await rawRequest('GET', `${base}/ok`, { timeoutMs: 5000 })
+    const slow = rawRequest('GET', `${base}/slow`, { timeoutMs: 200 })
+    await expect(slow).rejects.toThrow(/no answer within 200 ms/)
+    await expect(slow).rejects.toMatchObject({ reusedSocket: false })
+    await rawRequest('GET', `${base}/ok`, { timeoutMs: 5000 })
+    const cut = rawRequest('GET', `${base}/cut`, { timeoutMs: 5000 })
+    await expect(cut).rejects.toThrow(/socket closed/)
+    await expect(cut).rejects.toMatchObject({ reusedSocket: true })
+    await expect(rawRequest('GET', `${base}/cut`, { timeoutMs: 5000 })).rejects.toMatchObject({ reusedSocket: false })
   })
 
   it('streams a chunked answer as it comes, then reports the close', async () => {
