@@ -518,7 +518,6 @@ export class RealtimeClient<ServerEvents extends EventMap<ServerEvents> = Defaul
     this.#send({ t: 'ack', id, err })
   }
 
-
   /**
    * The socket closed, or could not open (`status`: the HTTP status that refused it; `loadError`:
    * its transport could not be loaded).

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { randomHex } from '../src/http/secrets.js'
+import { randomHex } from '../src/http/raw-secrets.js'
 
 describe('randomHex', () => {
   it('hands out lowercase hexadecimal of the asked length, never twice, across refills of its pool', () => {

@@ -8,7 +8,7 @@ import type { HttpSession, HttpSessionTiming } from './http-session.js'
 import { httpTransportDefaults, type HttpTransportOptions } from './http-transport-options.js'
 import { NodeExchange } from './node-exchange.js'
 import { replyError } from './responses.js'
-import { randomHex } from './secrets.js'
+import { randomHex } from './raw-secrets.js'
 
 const FINAL_DELIVERY_MS = 1000
 /** `closeTimeoutMs` of a host that does not say. */

@@ -1,4 +1,7 @@
-import { HEX_CODES, drawRandomBytes } from './secrets.js'
+import { drawRandomBytes } from './secrets.js'
+
+/** The character codes of `0`–`9` and `a`–`f`. */
+const HEX_CODES = Array.from('0123456789abcdef', (digit) => digit.charCodeAt(0))
 
 /** The value of each lowercase hexadecimal digit by character code, -1 for any other character. */
 const DIGIT_VALUES = new Int8Array(128).fill(-1)
@@ -7,7 +10,7 @@ HEX_CODES.forEach((code, digit) => (DIGIT_VALUES[code] = digit))
 /**
  * A secret of `bytes` random bytes held as a string of that many characters (one per byte, codes
  * 0–255): half the memory of its hexadecimal text, which {@link hexOfSecret} gives when it is
- * sent. From the same pool and generator as `randomHex`.
+ * sent.
  */
 export function randomSecret(bytes: number): string {
   const codes = new Array<number>(bytes)
@@ -15,6 +18,11 @@ export function randomSecret(bytes: number): string {
     codes[i] = byte
   })
   return String.fromCharCode(...codes)
+}
+
+/** `bytes` random bytes as lowercase hexadecimal: one flat string, not pieces joined. */
+export function randomHex(bytes: number): string {
+  return hexOfSecret(randomSecret(bytes))
 }
 
 /** The lowercase hexadecimal text of a secret from {@link randomSecret}: one flat string. */

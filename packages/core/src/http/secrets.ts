@@ -1,7 +1,5 @@
 /** Random bytes drawn from the platform's generator at once, then handed out a few at a time. */
 const POOL_BYTES = 1024
-/** The character codes of `0`–`9` and `a`–`f`. */
-export const HEX_CODES = Array.from('0123456789abcdef', (digit) => digit.charCodeAt(0))
 let pool = new Uint8Array(0)
 let poolOffset = 0
 
@@ -19,14 +17,4 @@ export function drawRandomBytes(bytes: number, read: (byte: number, index: numbe
   for (let i = 0; i < bytes; i++) read(pool[poolOffset + i] as number, i)
   pool.fill(0, poolOffset, poolOffset + bytes)
   poolOffset += bytes
-}
-
-/** `bytes` random bytes ({@link drawRandomBytes}) as lowercase hexadecimal: one flat string, not pieces joined. */
-export function randomHex(bytes: number): string {
-  const codes = new Array<number>(bytes * 2)
-  drawRandomBytes(bytes, (byte, i) => {
-    codes[2 * i] = HEX_CODES[byte >> 4] as number
-    codes[2 * i + 1] = HEX_CODES[byte & 15] as number
-  })
-  return String.fromCharCode(...codes)
 }
