@@ -7,6 +7,8 @@ export interface WebSocketConstructor {
 
 /** The subset of a WHATWG `WebSocket` the client transport uses. */
 export interface WebSocketLike {
+  /** 1 while open: a frame sent in any other state is dropped, and browsers log an error for it. */
+  readonly readyState: number
   onopen: ((event: any) => void) | null
   onmessage: ((event: { data: unknown }) => void) | null
   onclose: ((event: { code: number; reason: string }) => void) | null
@@ -62,7 +64,11 @@ export function createTransport(Impl: WebSocketConstructor | undefined, describe
         failure = describe?.(event)
       }
       return {
-        send: (frame) => ws.send(frame),
+        // Closing (the peer's close frame arrived, `close` has not fired yet) or closed: the frame
+        // would be dropped either way, and the session sends it again on the next connection.
+        send: (frame) => {
+          if (ws.readyState === OPEN) ws.send(frame)
+        },
         close: (code = 1000, reason) => {
           ws.onmessage = null
           ws.close(code, reason)
@@ -72,6 +78,9 @@ export function createTransport(Impl: WebSocketConstructor | undefined, describe
     },
   }
 }
+
+/** `WebSocket.OPEN`, which not every implementation has as a static. */
+const OPEN = 1
 
 function toWebSocketUrl(url: string): string {
   return url.replace(/^http(s?):/i, 'ws$1:')
