@@ -6,9 +6,11 @@
  *
  * - SSE: `GET ?transport=sse` opens an event stream on a socket of its own; its first event
  *   (`event: session`) carries `{ sid, key, resume }`; then every frame is one `data:` line.
- * - Long-polling: `GET ?transport=polling` answers `{ sid, key }`; each `GET …&sid=` (with the key
- *   in `x-realtime-key`) is held until frames wait, which come one per line; the next poll leaves
- *   as soon as an answer is read.
+ * - Long-polling: `GET ?transport=polling&frames=1&answers=1` answers `{ sid, key }` and the first
+ *   frames; each `GET …&sid=` (with the key in `x-realtime-key`) is held until frames wait, which
+ *   come one per line after the number of the first; the next poll leaves as soon as an answer is
+ *   read. A POST is answered with the frames it caused (an ack), numbered the same way, and the
+ *   answers are put in order by those numbers, as the bundled client does.
  * - Frames up (both): `POST ?transport=…&sid=…` with the key in `x-realtime-key`, one frame per
  *   line, at most one POST in flight per session; frames sent meanwhile leave together in the next
  *   POST (as the bundled client does).
@@ -41,8 +43,11 @@ function send(method, url, { body, timeoutMs = REQUEST_TIMEOUT_MS, localAddress,
   return rawRequest(method, url, { body, headers, timeoutMs, localAddress })
 }
 
-/** Frames up: one POST at a time, with the session's `key`; frames queued meanwhile leave together in the next one. */
-function uplink(url, key, onError, localAddress) {
+/**
+ * Frames up: one POST at a time, with the session's `key`; frames queued meanwhile leave together in
+ * the next one. The body of a POST answered 200 (long-polling's frames) goes to `onAnswer`.
+ */
+function uplink(url, key, onError, localAddress, onAnswer) {
   let queue = []
   let inFlight = false
   const flush = () => {
@@ -50,7 +55,8 @@ function uplink(url, key, onError, localAddress) {
     queue = []
     inFlight = true
     request('POST', url, { body, localAddress, key }).then(({ status, text }) => {
-      if (status !== 204) return onError(new Error(`POST answered ${status}: ${text.slice(0, 200)}`))
+      if (status === 200 && onAnswer !== undefined) onAnswer(text)
+      else if (status !== 204) return onError(new Error(`POST answered ${status}: ${text.slice(0, 200)}`))
       inFlight = false
       if (queue.length > 0) flush()
     }, onError)
@@ -139,7 +145,8 @@ export function dialSse(base, { onFrame, onClose, onError }, { localAddress, que
  */
 export async function dialPolling(base, { onFrame, onClose, onError }, { localAddress, query } = {}) {
   // As the bundled client does: the open's answer brings the first frames after the session's id and key.
-  const open = await request('GET', `${base}?transport=polling&frames=1${query === undefined ? '' : `&${query}`}`, { localAddress })
+  // And as it does, numbered answers: POSTs are answered with the frames they caused.
+  const open = await request('GET', `${base}?transport=polling&frames=1&answers=1${query === undefined ? '' : `&${query}`}`, { localAddress })
   if (open.status !== 200) throw new Error(`polling open answered ${open.status}: ${open.text.slice(0, 200)}`)
   const newline = open.text.indexOf('\n')
   const { sid, key } = JSON.parse(newline === -1 ? open.text : open.text.slice(0, newline))
@@ -150,14 +157,30 @@ export async function dialPolling(base, { onFrame, onClose, onError }, { localAd
     closed = true
     onError(error)
   }
-  const deliver = (text) => {
-    if (text.length === 0) return
+  const frames = (text) => {
     let start = 0
     for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
       onFrame(text.slice(start, end))
       start = end + 1
     }
     onFrame(text.slice(start))
+  }
+  // A numbered answer starts with the number of its first frame; one that overtook an earlier one waits for it.
+  let next = 0
+  const early = new Map()
+  const deliver = (text) => {
+    if (text.length === 0) return
+    const newline = text.indexOf('\n')
+    const first = Number(text.slice(0, newline))
+    const rest = text.slice(newline + 1)
+    if (first !== next) return early.set(first, rest)
+    frames(rest)
+    next += countLines(rest)
+    for (let waiting = early.get(next); waiting !== undefined; waiting = early.get(next)) {
+      early.delete(next)
+      frames(waiting)
+      next += countLines(waiting)
+    }
   }
   const poll = () => {
     request('GET', url, { timeoutMs: POLL_TIMEOUT_MS, localAddress, key }).then(({ status, headers, text }) => {
@@ -171,7 +194,7 @@ export async function dialPolling(base, { onFrame, onClose, onError }, { localAd
       poll()
     }, failed)
   }
-  const sending = uplink(url, key, failed, localAddress)
+  const sending = uplink(url, key, failed, localAddress, (text) => closed || deliver(text))
   // After the caller has the session (this function's promise resolved): the frames the open brought.
   if (newline !== -1) setImmediate(() => closed || deliver(open.text.slice(newline + 1)))
   poll()
@@ -181,4 +204,11 @@ export async function dialPolling(base, { onFrame, onClose, onError }, { localAd
       closed = true
     },
   }
+}
+
+/** The number of lines of `text`, one more than its newlines. */
+function countLines(text) {
+  let count = 1
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) count++
+  return count
 }

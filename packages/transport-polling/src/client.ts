@@ -4,7 +4,7 @@
  */
 import type { ClientSocket, ClientSocketListener, ClientTransport } from '@org/realtime-core'
 import { HttpClientSession, HttpRefusal, KEY_HEADER, parseCloseHeader, withQuery } from '@org/realtime-core/http-client'
-import { FRAMES_IN_OPEN } from './internal/open-query.js'
+import { FRAMES_IN_OPEN, NUMBERED_ANSWERS } from './internal/open-query.js'
 
 const CLOSE_HEADER = 'x-realtime-close'
 
@@ -36,9 +36,29 @@ export function pollingTransport(options: PollingClientTransportOptions = {}): C
       const aborted = new AbortController()
       const session = new HttpClientSession(listener, options)
       session.stopDelivery = () => aborted.abort()
+      // Numbered answers (a server that says so at the open): a POST's answer may overtake a long-poll's.
+      let numbered = false
+      let next = 0
+      /** Answers that came before one sent earlier, by the number of their first frame. */
+      const early = new Map<number, string[]>()
+      const take = (lines: string[]): void => {
+        if (!numbered) {
+          for (const frame of lines) if (frame.length > 0) session.received(frame)
+          return
+        }
+        // An empty answer has no number: nothing to order.
+        if (lines.length < 2) return
+        early.set(Number(lines[0]), lines.slice(1))
+        for (let frames = early.get(next); frames !== undefined; frames = early.get(next)) {
+          early.delete(next)
+          next += frames.length
+          for (const frame of frames) session.received(frame)
+        }
+      }
+      session.postAnswered = (body) => take(body.split('\n'))
       const run = async (): Promise<void> => {
         // The open's answer brings the session's id and key, and its first frames when they are ready.
-        let target = withQuery(url, { transport: 'polling', [FRAMES_IN_OPEN]: '1' })
+        let target = withQuery(url, { transport: 'polling', [FRAMES_IN_OPEN]: '1', [NUMBERED_ANSWERS]: '1' })
         // The key goes in a header of every long-poll: the URL alone does not give the session away.
         let headers: Record<string, string> | undefined
         while (!session.finished) {
@@ -53,12 +73,13 @@ export function pollingTransport(options: PollingClientTransportOptions = {}): C
           if (headers === undefined && response.ok) {
             // The open: the session's id and key on the first line, then frames if any (and the close
             // of a session refused while its open was held).
-            const { sid, key } = JSON.parse(lines.shift() as string) as { sid: string; key: string }
+            const { sid, key, [NUMBERED_ANSWERS]: answers } = JSON.parse(lines.shift() as string) as { sid: string; key: string; [NUMBERED_ANSWERS]?: number }
+            numbered = answers === 1
             target = withQuery(url, { transport: 'polling', sid })
             headers = { [KEY_HEADER]: key }
             session.started(target, key)
           }
-          for (const frame of lines) if (frame.length > 0) session.received(frame)
+          take(lines)
           if (closing !== null) {
             const { code, reason } = parseCloseHeader(closing)
             session.finish(code, reason)

@@ -5,7 +5,7 @@
 import type { TransportHost } from '@org/realtime-core'
 import { HttpServerTransport, type HttpExchange, type HttpTransportOptions } from '@org/realtime-core/http'
 import { HeldPolls } from './internal/held-polls.js'
-import { FRAMES_IN_OPEN } from './internal/open-query.js'
+import { FRAMES_IN_OPEN, NUMBERED_ANSWERS } from './internal/open-query.js'
 import { PollingSession } from './internal/polling-session.js'
 
 /** Options of the long-polling server transport. */
@@ -52,6 +52,7 @@ function answersWithFrames(url: string): boolean {
 }
 
 const FRAMES_PARAM = new RegExp(`[?&]${FRAMES_IN_OPEN}=1(?:&|$)`)
+const NUMBERED_PARAM = new RegExp(`[?&]${NUMBERED_ANSWERS}=1(?:&|$)`)
 const HELLO_PARAM = /[?&]hello=/
 
 class PollingTransport extends HttpServerTransport<PollingSession> implements PollingServerTransport {
@@ -74,7 +75,11 @@ class PollingTransport extends HttpServerTransport<PollingSession> implements Po
     session.listener = host.open(session, { url: exchange.url, headers: exchange.headers(), remoteAddress: exchange.remoteAddress })
     // Refused at once (over a limit, say): the refusal is the answer, and no session is kept for it.
     if (session.ended) return session.refusal(exchange, headers)
-    const opening = JSON.stringify({ sid: session.id, key: session.key, holdMs: this.#holdMs })
+    // The client orders numbered answers and reads frames in the answers to its POSTs: say it is so.
+    if (NUMBERED_PARAM.test(exchange.url)) session.numbered = true
+    const opening = session.numbered
+      ? JSON.stringify({ sid: session.id, key: session.key, holdMs: this.#holdMs, [NUMBERED_ANSWERS]: 1 })
+      : JSON.stringify({ sid: session.id, key: session.key, holdMs: this.#holdMs })
     // The first frames are on their way (`hello` came in the URL) and the client reads them here:
     // the open is answered like a long-poll, saving the client its first one.
     if (answersWithFrames(exchange.url)) return session.poll(exchange, headers, this.#held, opening)
@@ -89,6 +94,23 @@ class PollingTransport extends HttpServerTransport<PollingSession> implements Po
   /** The node holding the session may hold a long poll for `holdMs` before it answers. */
   protected override forwardTimeoutMs(): number {
     return this.#holdMs + super.forwardTimeoutMs()
+  }
+
+  /**
+   * A POST of a session with numbered answers is answered with the frames its own frames caused
+   * (an ack, a reply sent at once), or whatever else waits: one request per round trip instead of
+   * three (the POST, the held poll's answer, the next poll).
+   */
+  protected override async post(session: PollingSession, exchange: HttpExchange, headers: Record<string, string>, maxPayload: number): Promise<void> {
+    if (!session.numbered) return super.post(session, exchange, headers, maxPayload)
+    session.postStarted()
+    try {
+      await this.receivePost(session, exchange, maxPayload)
+    } catch (error) {
+      session.postEnded()
+      throw error
+    }
+    session.answerPost(exchange, headers)
   }
 
   protected resume(session: PollingSession, exchange: HttpExchange, headers: Record<string, string>): void {

@@ -31,6 +31,8 @@ export class HttpClientSession implements ClientSocket {
   #finished = false
   /** Stops bringing frames down: closes the event stream, aborts the long-poll. */
   stopDelivery: () => void = () => {}
+  /** Takes the body of a POST answered 200: frames, from a server that sends them there (long-polling's). */
+  postAnswered: (body: string) => void = () => {}
 
   constructor(listener: ClientSocketListener, options: { fetch?: typeof fetch; withCredentials?: boolean }) {
     this.#listener = listener
@@ -48,7 +50,7 @@ export class HttpClientSession implements ClientSocket {
     if (this.#sessionUrl !== undefined || this.#finished) return
     this.#sessionUrl = sessionUrl
     this.#init = { headers: { [KEY_HEADER]: key }, credentials: this.credentials }
-    this.#post = new PostQueue({ url: sessionUrl, fetch: this.fetch, init: this.#init, onFailure: (code, reason) => this.finish(code, reason) })
+    this.#post = new PostQueue({ url: sessionUrl, fetch: this.fetch, init: this.#init, onFailure: (code, reason) => this.finish(code, reason), onAnswer: (body) => this.postAnswered(body) })
     this.#listener.open()
   }
 

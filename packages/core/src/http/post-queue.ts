@@ -8,6 +8,8 @@ export interface PostQueueOptions {
   onFailure: (code: number, reason: string) => void
   /** What every POST carries besides its method and body: its headers (the session's key) and `credentials`. */
   init: { headers: Record<string, string>; credentials: RequestCredentials }
+  /** Called with the body of a POST answered 200 (frames, for a transport whose server sends them there). */
+  onAnswer: (body: string) => void
 }
 
 /**
@@ -74,7 +76,8 @@ export class PostQueue {
       const body = this.#takeBatch()
       try {
         const response = await this.#options.fetch(this.#options.url, { ...this.#options.init, method: 'POST', body })
-        await response.body?.cancel()
+        if (response.status === 200) this.#options.onAnswer(await response.text())
+        else await response.body?.cancel()
         if (!response.ok) return this.#fail(1006, `POST answered ${response.status}`)
       } catch (error) {
         return this.#fail(1006, error instanceof Error ? error.message : 'POST failed')

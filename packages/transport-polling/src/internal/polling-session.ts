@@ -1,9 +1,17 @@
-import { ErrorCode, RealtimeError } from '@org/realtime-core'
+import { CloseCode, ErrorCode, RealtimeError } from '@org/realtime-core'
 import { HttpSession, formatCloseHeader, unrefTimer, type HttpExchange, type HttpStream } from '@org/realtime-core/http'
 import type { HeldPoll, HeldPollOwner, HeldPolls } from './held-polls.js'
 
 /** The headers of every answer, besides CORS ones. */
 const ANSWER_HEADERS: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }
+
+/**
+ * What the last answer of a server going away (1001: shutting down) adds: its connection ends with
+ * it. Otherwise a client that reconnects at once keeps a kept-alive connection busy with opens the
+ * closed server refuses, and the HTTP server's `close()` waits for it (under a framework's server,
+ * as `rt.handleRequest` runs, the last answers may still be on their way when it is called).
+ */
+const LAST_ANSWER = { connection: 'close' }
 
 /** The status of the answer to an open refused with a close code (others: 400 for 44xx, else 503). */
 const REFUSAL_STATUS: Record<number, number> = { 4401: 401, 4403: 403, 4413: 413, 4429: 429 }
@@ -18,6 +26,17 @@ const REFUSAL_STATUS: Record<number, number> = { 4401: 401, 4403: 403, 4413: 413
  * the session is closed, its last answer is cut off if it is not sent within `closeTimeoutMs`.
  */
 export class PollingSession extends HttpSession implements HeldPollOwner {
+  /**
+   * The client asked for numbered answers at its open: every answer with frames starts with a line
+   * holding the number of its first frame in the session (0 for the first frame ever sent), and a
+   * POST is answered with the frames waiting when its own frames have been handled, not 204. The
+   * client orders the answers by those numbers, as a POST's answer may overtake a long-poll's.
+   */
+  numbered = false
+  /** Frames handed out in answers so far: the number of the next answer's first frame. */
+  #numberOfNext = 0
+  /** A numbered POST is being handled: its answer takes the frames, the held long-poll waits. */
+  #posting = false
   #pending: string[] = []
   #pendingBytes = 0
   #held: HeldPoll | undefined
@@ -44,9 +63,33 @@ export class PollingSession extends HttpSession implements HeldPollOwner {
       this.#flushQueued = true
       queueMicrotask(() => {
         this.#flushQueued = false
-        this.#respond()
+        if (!this.#posting) this.#respond()
       })
     }
+  }
+
+  /** A numbered POST arrived: frames sent from now on wait for its answer. */
+  postStarted(): void {
+    this.#posting = true
+  }
+
+  /** The numbered POST failed (its answer is an error): what waits goes to the held long-poll. */
+  postEnded(): void {
+    this.#posting = false
+    if (this.#pending.length > 0) this.#respond()
+  }
+
+  /**
+   * Answers the numbered POST whose frames were all handled: 200 with the frames waiting (what its
+   * frames caused, and anything else sent meanwhile), numbered; 204 when none wait.
+   */
+  answerPost(exchange: HttpExchange, cors: Record<string, string>): void {
+    this.#posting = false
+    if (this.#pending.length === 0) {
+      exchange.reply(204, cors)
+      return
+    }
+    this.#answer(exchange, 200, withAnswerHeaders(cors), this.#takeFrames())
   }
 
   /**
@@ -107,28 +150,40 @@ export class PollingSession extends HttpSession implements HeldPollOwner {
 
   /** Answers `exchange` with every waiting frame (after `opening`, if given), and the close if there is one. */
   #take(exchange: HttpExchange, cors: Record<string, string>, status = 200, opening?: string): void {
-    const frames = this.#pending.join('\n')
+    const frames = this.#takeFrames()
     const body = opening === undefined ? frames : frames.length === 0 ? opening : `${opening}\n${frames}`
-    this.#pending = []
-    this.#pendingBytes = 0
     const closing = this.#closeHeader
     if (closing === undefined) this.detach()
     else this.remove()
-    let headers = ANSWER_HEADERS
-    for (const _ in cors) {
-      headers = { ...cors, ...ANSWER_HEADERS }
-      break
+    let headers = withAnswerHeaders(cors)
+    if (closing !== undefined) headers = this.#closeCode === CloseCode.GoingAway ? { ...headers, 'x-realtime-close': closing, ...LAST_ANSWER } : { ...headers, 'x-realtime-close': closing }
+    this.#answer(exchange, status, headers, body)
+    // After the close, what the client has not taken within closeTimeoutMs is cut off.
+    if (closing !== undefined && this.#unsent !== undefined && this.#unsent.size > 0) unrefTimer(() => this.#cutOff(), this.closeTimeoutMs)
+  }
+
+  /** Every waiting frame, one per line, after the number of the first when answers are numbered; '' when none wait. */
+  #takeFrames(): string {
+    const count = this.#pending.length
+    if (count === 0) return ''
+    let frames = this.#pending.join('\n')
+    if (this.numbered) {
+      frames = `${this.#numberOfNext}\n${frames}`
+      this.#numberOfNext += count
     }
-    if (closing !== undefined) headers = { ...headers, 'x-realtime-close': closing }
+    this.#pending = []
+    this.#pendingBytes = 0
+    return frames
+  }
+
+  /** Writes an answer; one written but not sent yet (a client that does not read) counts as buffered until its response closes. */
+  #answer(exchange: HttpExchange, status: number, headers: Record<string, string>, body: string): void {
     const unsent = exchange.reply(status, headers, body)
-    // Written but not sent yet (a client that does not read): buffered until its response closes.
     if (unsent !== undefined) {
       const answers = (this.#unsent ??= new Set())
       answers.add(unsent)
       unsent.onClose(() => answers.delete(unsent))
     }
-    // After the close, what the client has not taken within closeTimeoutMs is cut off.
-    if (closing !== undefined && this.#unsent !== undefined && this.#unsent.size > 0) unrefTimer(() => this.#cutOff(), this.closeTimeoutMs)
   }
 
   /** Drops the answers not sent yet, with their connections. */
@@ -137,4 +192,10 @@ export class PollingSession extends HttpSession implements HeldPollOwner {
     for (const answer of this.#unsent) answer.destroy()
     this.#unsent.clear()
   }
+}
+
+/** The headers of an answer with frames: `cors` (shared constants when there are none) and the answer's own. */
+function withAnswerHeaders(cors: Record<string, string>): Record<string, string> {
+  for (const _ in cors) return { ...cors, ...ANSWER_HEADERS }
+  return ANSWER_HEADERS
 }

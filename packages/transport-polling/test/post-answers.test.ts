@@ -1,0 +1,107 @@
+import { RealtimeServer } from '@org/realtime-server'
+import { pollingTransport as pollingClient } from '@org/realtime-transport-polling/client'
+import { pollingTransport } from '@org/realtime-transport-polling/server'
+import { afterEach, describe, expect, it } from 'vitest'
+import { connectedClient } from '../../../test/support.js'
+
+let rt: RealtimeServer | undefined
+afterEach(async () => {
+  await rt?.close()
+  rt = undefined
+})
+
+async function serve(): Promise<string> {
+  const server = new RealtimeServer({ transports: [pollingTransport({ holdMs: 2000 })] })
+  server.on('connection', (conn) => {
+    conn.on('echo', (data) => data)
+    conn.on('later', async (data) => {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      return data
+    })
+  })
+  rt = server
+  const port = await server.listen(0, { host: '127.0.0.1' })
+  return `http://127.0.0.1:${port}/realtime`
+}
+
+/** A session opened with `query`: its id, key, the open's other lines, and requests on it. */
+async function openSession(url: string, query: string) {
+  const response = await fetch(`${url}?transport=polling&frames=1&hello=1&${query}`)
+  expect(response.status).toBe(200)
+  const [opening, ...rest] = (await response.text()).split('\n')
+  const { sid, key, answers } = JSON.parse(opening!) as { sid: string; key: string; answers?: number }
+  const session = `${url}?transport=polling&sid=${sid}`
+  const headers = { 'x-realtime-key': key }
+  return {
+    answers,
+    rest,
+    post: (frames: string[]) => fetch(session, { method: 'POST', headers, body: frames.join('\n') }),
+    poll: () => fetch(session, { headers }),
+  }
+}
+
+const event = (e: string, d: unknown, id: number) => JSON.stringify({ t: 'event', e, d, id })
+
+describe('long-polling with numbered answers', () => {
+  it('answers a POST with the acks it caused, numbered after the open’s frames, while the long-poll stays held', async () => {
+    const url = await serve()
+    const session = await openSession(url, 'answers=1')
+    expect(session.answers).toBe(1)
+    // The open's frames start at 0: the welcome.
+    expect(session.rest[0]).toBe('0')
+    expect(JSON.parse(session.rest[1]!)).toMatchObject({ t: 'welcome' })
+    let pollAnswered = false
+    const poll = session.poll().then(async (response) => {
+      pollAnswered = true
+      return response.text()
+    })
+    const first = await session.post([event('echo', 'a', 1), event('echo', 'b', 2)])
+    expect(first.status).toBe(200)
+    const lines = (await first.text()).split('\n')
+    expect(lines[0]).toBe('1')
+    expect(lines.slice(1).map((line) => JSON.parse(line))).toEqual([
+      { t: 'ack', id: 1, d: 'a' },
+      { t: 'ack', id: 2, d: 'b' },
+    ])
+    const second = await session.post([event('echo', 'c', 3)])
+    expect((await second.text()).split('\n')).toEqual(['3', JSON.stringify({ t: 'ack', id: 3, d: 'c' })])
+    expect(pollAnswered).toBe(false)
+    // A reply that comes later than the POST's answer goes down the held long-poll, numbered on.
+    const later = await session.post([event('later', 'd', 4)])
+    expect(later.status).toBe(204)
+    expect((await poll).split('\n')).toEqual(['4', JSON.stringify({ t: 'ack', id: 4, d: 'd' })])
+  })
+
+  it('answers POSTs 204 and leaves frames unnumbered for a client that did not ask', async () => {
+    const url = await serve()
+    const session = await openSession(url, '')
+    expect(session.answers).toBeUndefined()
+    expect(JSON.parse(session.rest[0]!)).toMatchObject({ t: 'welcome' })
+    const posted = await session.post([event('echo', 'a', 1)])
+    expect(posted.status).toBe(204)
+    expect(await (await session.poll()).text()).toBe(JSON.stringify({ t: 'ack', id: 1, d: 'a' }))
+  })
+
+  it('delivers in the order sent when a POST’s answer overtakes the long-poll’s', async () => {
+    const url = await serve()
+    let push: ((data: string) => void) | undefined
+    rt!.on('connection', (conn) => {
+      push = (data) => conn.emit('pushed', data)
+    })
+    // Long-poll answers reach the client 150 ms late: the POST's answer overtakes them.
+    const slowPolls: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init)
+      if ((init?.method ?? 'GET') === 'GET' && String(input).includes('sid=')) await new Promise((resolve) => setTimeout(resolve, 150))
+      return response
+    }
+    const client = await connectedClient(url, { transports: [pollingClient({ fetch: slowPolls })] })
+    const seen: string[] = []
+    client.on('pushed', (data) => seen.push(`pushed ${String(data)}`))
+    // A push first, from the server alone: it leaves in the held long-poll's answer.
+    setTimeout(() => push!('alone'), 10)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const acked = await client.emitWithAck('echo', 'x', { timeoutMs: 3000 })
+    seen.push(`ack ${String(acked)}`)
+    expect(seen).toEqual(['pushed alone', 'ack x'])
+  })
+})
