@@ -7,7 +7,7 @@
  */
 import { WebSocket } from 'ws'
 import { dialEngineIoPolling } from './lib/engineio-polling.mjs'
-import { dialPolling, dialSse } from './lib/http-conns.mjs'
+import { dialPlainHttp, dialPolling, dialSse } from './lib/http-conns.mjs'
 import { clock, notifyParent, serveParent } from './lib/ipc.mjs'
 import { protocols } from './lib/protocols.mjs'
 import { percentile } from './lib/stats.mjs'
@@ -64,7 +64,7 @@ function dial() {
 function dialHttp() {
   return new Promise((resolve, reject) => {
     const conn = { ready: false, onApp: () => fail(new Error('application frame before the scenario started')) }
-    const open = { sse: dialSse, polling: dialPolling, 'eio-polling': dialEngineIoPolling }[proto.transport]
+    const open = { sse: dialSse, polling: dialPolling, 'eio-polling': dialEngineIoPolling, http: dialPlainHttp }[proto.transport]
     // Socket.IO's long-polling takes tens of seconds for a storm of 2,000 on this machine.
     const timer = setTimeout(() => reject(new Error('no welcome within 90 s')), 90_000)
     const handlers = {
@@ -93,6 +93,12 @@ function dialHttp() {
     open(baseUrl, handlers, { query: proto.query }).then((http) => {
       conn.send = http.send
       proto.open(conn)
+      // Nothing to wait for (no session, no welcome): ready once dialled.
+      if (proto.ready === 'open') {
+        clearTimeout(timer)
+        conn.ready = true
+        resolve(conn)
+      }
     }, reject)
   })
 }

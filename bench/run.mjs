@@ -6,7 +6,7 @@
  * issue 6. Exits non-zero when any run fails its correctness checks.
  *
  * Options: --full, --runs N, --only fanout,echo,idle,storm,bundle,
- * --impls ours,ws,ws-corked,socketio,socketio-polling,ours-sse,ours-polling, --profile (write a .cpuprofile of each
+ * --impls ours,ws,ws-corked,socketio,socketio-polling,ours-sse,ours-polling,http, --profile (write a .cpuprofile of each
  * server run to bench/profiles/), --write (update the quick or full section of bench/RESULTS.md).
  *
  * `--soak [--minutes N] [--write]` runs the soak instead (bench/soak.mjs: 20,000 connections for
@@ -63,7 +63,7 @@ for (const dist of [...['@org/realtime-server', '@org/realtime-client'].map((pkg
 // Every connection is a file descriptor in both processes (the socket, or on the HTTP transports the
 // event stream or held poll), and on the HTTP transports every POST in flight one more: scenarios
 // dial 256 connections at a time, except the storm, which dials them all at once.
-const isHttp = (impl) => impl === 'ours-sse' || impl === 'ours-polling' || impl === 'socketio-polling'
+const isHttp = (impl) => impl === 'ours-sse' || impl === 'ours-polling' || impl === 'socketio-polling' || impl === 'http'
 const fdLimit = Number(execFileSync('/bin/sh', ['-c', 'ulimit -n']).toString().trim())
 const descriptorsFor = (s) => {
   const clients = s.sizes?.[mode]?.clients ?? 0

@@ -140,6 +140,25 @@ export function dialSse(base, { onFrame, onClose, onError }, { localAddress, que
 }
 
 /**
+ * A client of servers/http.mjs: no session, every frame goes up in a POST (one in flight, as
+ * `uplink` sends them) and every line of a POST's answer is a frame down. Same handlers as `dialSse`.
+ */
+export async function dialPlainHttp(base, { onFrame, onError }, { localAddress } = {}) {
+  let closed = false
+  const failed = (error) => closed || onError(error)
+  const answered = (text) => {
+    if (closed) return
+    for (const line of text.split('\n')) onFrame(line)
+  }
+  return {
+    send: uplink(base, undefined, failed, localAddress, answered),
+    close() {
+      closed = true
+    },
+  }
+}
+
+/**
  * Opens a long-polling session at `base` and resolves with `{ send, close }` once it has its
  * session id; from then on one long-poll is always in flight. Same handlers as `dialSse`.
  */

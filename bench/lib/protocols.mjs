@@ -95,5 +95,8 @@ protocols['ws-corked'] = protocols.ws
 // `hello` goes up in a POST, `welcome` and everything else come down the event stream or the polls.
 protocols['ours-sse'] = { ...protocols.ours, transport: 'sse' }
 protocols['ours-polling'] = { ...protocols.ours, transport: 'polling' }
+// Node.js's HTTP server alone (servers/http.mjs): raw `ws`'s requests and replies, a POST per message
+// (one in flight per client, the ones sent meanwhile together in the next), each answered with its replies.
+protocols.http = { ...protocols.ws, ready: 'open', transport: 'http' }
 // Socket.IO over Engine.IO long-polling (lib/engineio-polling.mjs): the same packets, in polls and POSTs.
 protocols['socketio-polling'] = { ...protocols.socketio, path: '/socket.io/', transport: 'eio-polling' }

@@ -9,6 +9,7 @@ export const implLabels = {
   'socketio-polling': 'Socket.IO 4.8 (long-polling)',
   'ours-sse': 'ours (SSE)',
   'ours-polling': 'ours (long-polling)',
+  http: 'Node.js http (a POST per message)',
   'ot-text-unicode': 'ot-text-unicode 4',
   sharedb: 'ShareDB 7',
 }
@@ -22,6 +23,8 @@ const ratioColumns = [
   ['ours-polling', 'ours', 'polling ÷ ours WebSocket'],
   ['ours-sse', 'socketio-polling', 'SSE ÷ Socket.IO polling'],
   ['ours-polling', 'socketio-polling', 'polling ÷ Socket.IO polling'],
+  ['ours-sse', 'http', 'SSE ÷ Node.js http'],
+  ['ours-polling', 'http', 'polling ÷ Node.js http'],
   ['ours', 'ot-text-unicode', 'ours ÷ ot-text-unicode'],
   ['ours', 'sharedb', 'ours ÷ ShareDB'],
 ]

@@ -10,7 +10,8 @@ const TEXT = 'x'.repeat(80)
 export default {
   name: 'echo',
   title: (size) => `echo: ${size.clients} clients × ${size.rate} msg/s for ${size.seconds} s, with ack`,
-  impls: ['ours', 'ws', 'socketio', 'socketio-polling', 'ours-sse', 'ours-polling'],
+  // `http`: Node.js's HTTP server answering each POST with its replies, the floor of any HTTP transport's round trip.
+  impls: ['ours', 'ws', 'socketio', 'socketio-polling', 'ours-sse', 'ours-polling', 'http'],
   sizes: {
     quick: { clients: 50, rate: 50, seconds: 5, warmupSeconds: 1 },
     full: { clients: 100, rate: 100, seconds: 10, warmupSeconds: 2 },
