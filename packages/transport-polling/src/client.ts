@@ -41,19 +41,22 @@ export function pollingTransport(options: PollingClientTransportOptions = {}): C
       let next = 0
       /** Answers that came before one sent earlier, by the number of their first frame. */
       const early = new Map<number, string[]>()
+      /** The close, once every frame numbered below `closeAfter` is handed over. */
+      let close: (() => void) | undefined
+      let closeAfter = 0
       const take = (lines: string[]): void => {
         if (!numbered) {
           for (const frame of lines) if (frame.length > 0) session.received(frame)
           return
         }
-        // An empty answer has no number: nothing to order.
-        if (lines.length < 2) return
-        early.set(Number(lines[0]), lines.slice(1))
+        // An empty answer has no number, a close without frames no frames: nothing to order.
+        if (lines.length > 1) early.set(Number(lines[0]), lines.slice(1))
         for (let frames = early.get(next); frames !== undefined; frames = early.get(next)) {
           early.delete(next)
           next += frames.length
           for (const frame of frames) session.received(frame)
         }
+        if (close !== undefined && next >= closeAfter) close()
       }
       session.postAnswered = (body) => take(body.split('\n'))
       const run = async (): Promise<void> => {
@@ -61,7 +64,8 @@ export function pollingTransport(options: PollingClientTransportOptions = {}): C
         let target = withQuery(url, { transport: 'polling', [FRAMES_IN_OPEN]: '1', [NUMBERED_ANSWERS]: '1' })
         // The key goes in a header of every long-poll: the URL alone does not give the session away.
         let headers: Record<string, string> | undefined
-        while (!session.finished) {
+        // Until the close came (it may wait for the answer to a POST) or the session ended otherwise.
+        while (!session.finished && close === undefined) {
           const response = await session.fetch(target, { headers, credentials: session.credentials, signal: aborted.signal, cache: 'no-store' })
           // A refusal the server explains with a close (an open over a limit, say) is read like a long-poll's close.
           const closing = response.headers.get(CLOSE_HEADER)
@@ -79,11 +83,15 @@ export function pollingTransport(options: PollingClientTransportOptions = {}): C
             headers = { [KEY_HEADER]: key }
             session.started(target, key)
           }
-          take(lines)
           if (closing !== null) {
             const { code, reason } = parseCloseHeader(closing)
-            session.finish(code, reason)
+            close = () => session.finish(code, reason)
+            // Numbered, the close's answer says how many frames come before it: an answer to a POST
+            // sent earlier may still be on its way.
+            if (numbered) closeAfter = Number(lines[0]) + lines.length - 1
           }
+          take(lines)
+          if (!numbered) close?.()
         }
       }
       run().catch((error: unknown) => session.fail(error))

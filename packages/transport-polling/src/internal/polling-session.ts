@@ -27,8 +27,9 @@ const REFUSAL_STATUS: Record<number, number> = { 4401: 401, 4403: 403, 4413: 413
  */
 export class PollingSession extends HttpSession implements HeldPollOwner {
   /**
-   * The client asked for numbered answers at its open: every answer with frames starts with a line
-   * holding the number of its first frame in the session (0 for the first frame ever sent), and a
+   * The client asked for numbered answers at its open: every answer with frames, and the one with
+   * the close, starts with a line holding the number of its first frame in the session (0 for the
+   * first frame ever sent; for a close without frames, the number the next frame would have), and a
    * POST is answered with the frames waiting when its own frames have been handled, not 204. The
    * client orders the answers by those numbers, as a POST's answer may overtake a long-poll's.
    */
@@ -150,9 +151,10 @@ export class PollingSession extends HttpSession implements HeldPollOwner {
 
   /** Answers `exchange` with every waiting frame (after `opening`, if given), and the close if there is one. */
   #take(exchange: HttpExchange, cors: Record<string, string>, status = 200, opening?: string): void {
-    const frames = this.#takeFrames()
-    const body = opening === undefined ? frames : frames.length === 0 ? opening : `${opening}\n${frames}`
     const closing = this.#closeHeader
+    // The close's answer is numbered even without frames: the client closes once it has every frame before it.
+    const frames = closing !== undefined && this.numbered && this.#pending.length === 0 ? String(this.#numberOfNext) : this.#takeFrames()
+    const body = opening === undefined ? frames : frames.length === 0 ? opening : `${opening}\n${frames}`
     if (closing === undefined) this.detach()
     else this.remove()
     let headers = withAnswerHeaders(cors)
