@@ -4,8 +4,10 @@
  * `lib/protocols.mjs`. Each returns a connection `{ send(text), close() }` and hands every frame
  * that comes down to `onFrame(text)`.
  *
- * - SSE: `GET ?transport=sse` opens an event stream on a socket of its own; its first event
- *   (`event: session`) carries `{ sid, key, resume }`; then every frame is one `data:` line.
+ * - SSE: `GET ?transport=sse&answers=1` opens an event stream on a socket of its own; its first
+ *   event (`event: session`) carries `{ sid, key, resume }`; then every frame is one `data:` line
+ *   after its `id:`. A POST is answered with the frames it caused, after the id of the first, and
+ *   frames are put in order by id, as the bundled client does.
  * - Long-polling: `GET ?transport=polling&frames=1&answers=1` answers `{ sid, key }` and the first
  *   frames; each `GET …&sid=` (with the key in `x-realtime-key`) is held until frames wait, which
  *   come one per line after the number of the first; the next poll leaves as soon as an answer is
@@ -85,20 +87,29 @@ export function dialSse(base, { onFrame, onClose, onError }, { localAddress, que
         reject(error)
       } else if (!closed) onError(error)
     }
+    // Numbered, as the bundled client asks (`answers=1`): events by id, a POST's answer after the id of its first frame.
+    const ordered = inOrder(1, onFrame)
     const event = (block) => {
       // A block is `id: n` / `event: type` / `data: …` / `retry: …` / `: comment` lines.
       let type = 'message'
       let data
+      let id
       for (const line of block.split('\n')) {
         if (line.startsWith('data: ')) data = line.slice(6)
         else if (line.startsWith('event: ')) type = line.slice(7)
+        else if (line.startsWith('id: ')) id = Number(line.slice(4))
       }
       if (data === undefined) return
-      if (type === 'message') onFrame(data)
+      if (type === 'message') ordered(id, data)
       else if (type === 'session') {
         clearTimeout(openTimer)
         const { sid, key } = JSON.parse(data)
-        const send = uplink(`${base}?transport=sse&sid=${sid}`, key, (error) => !closed && onError(error), localAddress)
+        const answered = (text) => {
+          if (closed) return
+          const newline = text.indexOf('\n')
+          ordered(Number(text.slice(0, newline)), text.slice(newline + 1))
+        }
+        const send = uplink(`${base}?transport=sse&sid=${sid}`, key, (error) => !closed && onError(error), localAddress, answered)
         conn = {
           send,
           close() {
@@ -114,7 +125,7 @@ export function dialSse(base, { onFrame, onClose, onError }, { localAddress, que
     }
     let rest = ''
     // The stream has a socket of its own: it stays busy for the whole session.
-    stream = rawStream(`${base}?transport=sse${query === undefined ? '' : `&${query}`}`, { accept: 'text/event-stream' }, { localAddress }, {
+    stream = rawStream(`${base}?transport=sse&answers=1${query === undefined ? '' : `&${query}`}`, { accept: 'text/event-stream' }, { localAddress }, {
       onHead(status) {
         if (status !== 200) failed(new Error(`SSE open answered ${status}`))
       },
@@ -230,4 +241,27 @@ function countLines(text) {
   let count = 1
   for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) count++
   return count
+}
+
+/**
+ * Hands numbered frames to `onFrame` in the order of their numbers, from `first` on: `ordered(n,
+ * text)` takes `text`, one or more frames, one per line, numbered from `n`; text that came before
+ * frames numbered lower waits for them.
+ */
+function inOrder(first, onFrame) {
+  let next = first
+  const early = new Map()
+  return (number, text) => {
+    early.set(number, text)
+    for (let waiting = early.get(next); waiting !== undefined; waiting = early.get(next)) {
+      early.delete(next)
+      next += countLines(waiting)
+      let start = 0
+      for (let end = waiting.indexOf('\n'); end !== -1; end = waiting.indexOf('\n', start)) {
+        onFrame(waiting.slice(start, end))
+        start = end + 1
+      }
+      onFrame(waiting.slice(start))
+    }
+  }
 }

@@ -96,23 +96,6 @@ class PollingTransport extends HttpServerTransport<PollingSession> implements Po
     return this.#holdMs + super.forwardTimeoutMs()
   }
 
-  /**
-   * A POST of a session with numbered answers is answered with the frames its own frames caused
-   * (an ack, a reply sent at once), or whatever else waits: one request per round trip instead of
-   * three (the POST, the held poll's answer, the next poll).
-   */
-  protected override async post(session: PollingSession, exchange: HttpExchange, headers: Record<string, string>, maxPayload: number): Promise<void> {
-    if (!session.numbered) return super.post(session, exchange, headers, maxPayload)
-    session.postStarted()
-    try {
-      await this.receivePost(session, exchange, maxPayload)
-    } catch (error) {
-      session.postEnded()
-      throw error
-    }
-    session.answerPost(exchange, headers)
-  }
-
   protected resume(session: PollingSession, exchange: HttpExchange, headers: Record<string, string>): void {
     session.poll(exchange, headers, this.#held)
   }

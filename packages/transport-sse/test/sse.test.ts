@@ -173,7 +173,7 @@ describe('SSE transport', () => {
 })
 
 describe('SSE parser', () => {
-  it('parses events split across chunks at any point, with CRLF, comments and multi-line data', () => {
+  it('parses events split across chunks at any point, with CRLF, comments, multi-line data and ids', () => {
     const stream = ': hi\r\nevent: session\r\ndata: abc\r\n\r\nid: 1\ndata: {"a":1}\n\ndata: line 1\ndata: line 2\n\n'
     for (let cut = 0; cut < stream.length; cut++) {
       const events: SseEvent[] = []
@@ -181,9 +181,10 @@ describe('SSE parser', () => {
       parse(stream.slice(0, cut))
       parse(stream.slice(cut))
       expect(events).toEqual([
-        { type: 'session', data: 'abc' },
-        { type: 'message', data: '{"a":1}' },
-        { type: 'message', data: 'line 1\nline 2' },
+        { type: 'session', data: 'abc', lastEventId: '' },
+        { type: 'message', data: '{"a":1}', lastEventId: '1' },
+        // The last id so far, as EventSource's lastEventId.
+        { type: 'message', data: 'line 1\nline 2', lastEventId: '1' },
       ])
     }
   })

@@ -31,8 +31,16 @@ export class HttpClientSession implements ClientSocket {
   #finished = false
   /** Stops bringing frames down: closes the event stream, aborts the long-poll. */
   stopDelivery: () => void = () => {}
-  /** Takes the body of a POST answered 200: frames, from a server that sends them there (long-polling's). */
-  postAnswered: (body: string) => void = () => {}
+  /**
+   * The number of the next frame to hand over, once the server numbers its frames (it said so when
+   * the session opened); -1 before.
+   */
+  #next = -1
+  /** Numbered frames that came before some numbered lower, by the number of the first of each batch. */
+  #early: Map<number, string[]> | undefined
+  /** The close, once every frame numbered below `#closeAt` is handed over. */
+  #close: (() => void) | undefined
+  #closeAt = 0
 
   constructor(listener: ClientSocketListener, options: { fetch?: typeof fetch; withCredentials?: boolean }) {
     this.#listener = listener
@@ -50,13 +58,64 @@ export class HttpClientSession implements ClientSocket {
     if (this.#sessionUrl !== undefined || this.#finished) return
     this.#sessionUrl = sessionUrl
     this.#init = { headers: { [KEY_HEADER]: key }, credentials: this.credentials }
-    this.#post = new PostQueue({ url: sessionUrl, fetch: this.fetch, init: this.#init, onFailure: (code, reason) => this.finish(code, reason), onAnswer: (body) => this.postAnswered(body) })
+    this.#post = new PostQueue({ url: sessionUrl, fetch: this.fetch, init: this.#init, onFailure: (code, reason) => this.finish(code, reason), onAnswer: (body) => this.#answered(body) })
     this.#listener.open()
   }
 
   /** Hands a frame that came down to the listener. */
   received(frame: string): void {
     if (!this.#finished) this.#listener.message(frame)
+  }
+
+  /**
+   * The server numbers the frames it sends from `first` on, and answers POSTs with the frames they
+   * caused: their answers and the frames that come down otherwise may arrive out of order.
+   */
+  numberFrom(first: number): void {
+    this.#next = first
+  }
+
+  /**
+   * Hands over `frames`, numbered from `first`, in the order of their numbers: after the frames
+   * numbered before them, which may still be on their way. Frames handed over already are skipped.
+   */
+  receivedNumbered(first: number, frames: string[]): void {
+    if (first >= this.#next && frames.length > 0) (this.#early ??= new Map()).set(first, frames)
+    const early = this.#early
+    for (let batch = early?.get(this.#next); batch !== undefined; batch = early?.get(this.#next)) {
+      early?.delete(this.#next)
+      this.#next += batch.length
+      for (const frame of batch) this.received(frame)
+    }
+    if (this.#close !== undefined && this.#next >= this.#closeAt) this.#close()
+  }
+
+  /**
+   * Ends the connection like `finish`, once every frame numbered below `next` is handed over. Nothing
+   * more comes down meanwhile: delivery stops, and its end or failure no longer ends the connection
+   * (the POST still on its way either answers or fails, which does).
+   */
+  finishAfter(next: number, code: number, reason: string): void {
+    this.#close = () => this.finish(code, reason)
+    this.#closeAt = next
+    this.stopDelivery()
+    this.receivedNumbered(next, [])
+  }
+
+  /** The event stream or long-poll ended: so does the connection, unless its close waits for frames (`finishAfter`). */
+  deliveryEnded(code: number, reason: string): void {
+    if (this.#close === undefined) this.finish(code, reason)
+  }
+
+  /** Whether the server numbers its frames (it said so when the session opened). */
+  get numbered(): boolean {
+    return this.#next >= 0
+  }
+
+  /** The body of a POST answered 200: the number of its first frame, then the frames, one per line. */
+  #answered(body: string): void {
+    const lines = body.split('\n')
+    if (this.numbered && lines.length > 1) this.receivedNumbered(Number(lines[0]), lines.slice(1))
   }
 
   /** Ends the connection and reports it, once; `status`: the HTTP status that refused it. */
@@ -70,6 +129,8 @@ export class HttpClientSession implements ClientSocket {
 
   /** Ends the connection for `error`, a request's failure: with its HTTP status when it is an {@link HttpRefusal}. */
   fail(error: unknown): void {
+    // The close came, and waits for frames on their way: what fails now is the delivery it stopped.
+    if (this.#close !== undefined) return
     const status = error instanceof HttpRefusal ? error.status : undefined
     this.finish(closeCodeOf(error), error instanceof Error ? error.message : 'the request failed', status)
   }

@@ -156,7 +156,7 @@ export abstract class HttpServerTransport<TSession extends HttpSession> implemen
         case 'GET':
           return this.resume(session, exchange, headers)
         case 'POST':
-          return await this.post(session, exchange, headers, host.maxPayload)
+          return await this.#post(session, exchange, headers, host.maxPayload)
         case 'DELETE':
           session.closedByClient(closeCodeOfDelete(exchange))
           exchange.reply(204, headers)
@@ -171,19 +171,27 @@ export abstract class HttpServerTransport<TSession extends HttpSession> implemen
   }
 
   /**
-   * Answers a POST of `session`: hands its frames to the session's listener, then answers 204. A
-   * transport may answer with the frames they caused instead (long-polling does).
+   * Answers a POST of `session`: hands its frames to the session's listener, then answers 204, or
+   * with the frames they caused when the session answers POSTs (`HttpSession.answersPosts`).
    */
-  protected async post(session: TSession, exchange: HttpExchange, headers: Record<string, string>, maxPayload: number): Promise<void> {
-    await this.receivePost(session, exchange, maxPayload)
-    exchange.reply(204, headers)
+  async #post(session: TSession, exchange: HttpExchange, headers: Record<string, string>, maxPayload: number): Promise<void> {
+    const answering = session.answersPosts
+    if (answering) session.postStarted()
+    try {
+      await this.#receive(session, exchange, maxPayload)
+    } catch (error) {
+      if (answering) session.postEnded()
+      throw error
+    }
+    if (answering) session.answerPost(exchange, headers)
+    else exchange.reply(204, headers)
   }
 
   /**
    * Hands the frames of a POST body to the session's listener. Like a WebSocket message over
    * `maxPayload`, a body over it (or over `maxFramesPerPost`) ends the connection with 1009.
    */
-  protected async receivePost(session: TSession, exchange: HttpExchange, maxPayload: number): Promise<void> {
+  async #receive(session: TSession, exchange: HttpExchange, maxPayload: number): Promise<void> {
     try {
       await session.receive(exchange, { maxBytes: maxPayload, maxFrames: this.#options.maxFramesPerPost, timeoutMs: this.#options.bodyTimeoutMs })
     } catch (error) {

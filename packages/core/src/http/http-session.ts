@@ -160,6 +160,27 @@ export abstract class HttpSession implements ServerSocket {
     }
   }
 
+  /**
+   * Whether a POST of this session is answered with the frames it caused (a transport whose
+   * client asked for numbered answers), rather than 204. Then the transport calls `postStarted`
+   * before its body is read, and `answerPost` once its frames are handed over, or `postEnded` if
+   * it failed.
+   */
+  get answersPosts(): boolean {
+    return false
+  }
+
+  /** A POST that will be answered with frames started: frames sent from now on wait for its answer. */
+  postStarted(): void {}
+
+  /** The POST failed (its answer is an error): frames kept for its answer go the usual way. */
+  postEnded(): void {}
+
+  /** Answers the POST whose frames were all handed over: with the frames waiting for it, or 204. */
+  answerPost(exchange: HttpExchange, cors: Record<string, string>): void {
+    exchange.reply(204, cors)
+  }
+
   /** A new single-use token for the next stream re-open, replacing the previous one. */
   protected newResumeToken(): string {
     this.#resumeToken = randomSecret(16)

@@ -69,13 +69,18 @@ export class PollingSession extends HttpSession implements HeldPollOwner {
     }
   }
 
+  /** A POST is answered with the frames it caused when answers are numbered. */
+  override get answersPosts(): boolean {
+    return this.numbered
+  }
+
   /** A numbered POST arrived: frames sent from now on wait for its answer. */
-  postStarted(): void {
+  override postStarted(): void {
     this.#posting = true
   }
 
   /** The numbered POST failed (its answer is an error): what waits goes to the held long-poll. */
-  postEnded(): void {
+  override postEnded(): void {
     this.#posting = false
     if (this.#pending.length > 0) this.#respond()
   }
@@ -84,7 +89,7 @@ export class PollingSession extends HttpSession implements HeldPollOwner {
    * Answers the numbered POST whose frames were all handled: 200 with the frames waiting (what its
    * frames caused, and anything else sent meanwhile), numbered; 204 when none wait.
    */
-  answerPost(exchange: HttpExchange, cors: Record<string, string>): void {
+  override answerPost(exchange: HttpExchange, cors: Record<string, string>): void {
     this.#posting = false
     if (this.#pending.length === 0) {
       exchange.reply(204, cors)

@@ -9,7 +9,7 @@ export interface EventSourceConstructor {
 
 /** The subset of a WHATWG `EventSource` the transport uses. */
 export interface EventSourceLike {
-  addEventListener(type: string, listener: (event: { data: string }) => void): void
+  addEventListener(type: string, listener: (event: { data: string; lastEventId?: string }) => void): void
   onerror: ((event: unknown) => void) | null
   close(): void
 }
@@ -49,24 +49,31 @@ export function createTransport(options: SseClientTransportOptions, readStream: 
     name: 'sse',
     open(url: string, listener: ClientSocketListener): ClientSocket {
       const session = new HttpClientSession(listener, options)
-      const onEvent = ({ type, data }: SseEvent): void => {
-        if (type === 'message') session.received(data)
-        else if (type === 'session') {
+      const onEvent = ({ type, data, lastEventId }: SseEvent): void => {
+        if (type === 'message') {
+          // Numbered (a server that says so): a POST's answer may overtake the stream's events.
+          if (session.numbered) session.receivedNumbered(Number(lastEventId), [data])
+          else session.received(data)
+        } else if (type === 'session') {
           // `{ sid, key, resume }`: the key goes in a header of each POST and DELETE, never in a URL.
-          const { sid, key } = JSON.parse(data) as { sid: string; key: string }
+          const { sid, key, answers } = JSON.parse(data) as { sid: string; key: string; answers?: number }
+          // Event ids start at 1.
+          if (answers === 1) session.numberFrom(1)
           session.started(withQuery(url, { transport: 'sse', sid }), key)
-        }
-        else if (type === 'close') {
-          const { code, reason } = JSON.parse(data) as { code: number; reason: string }
-          session.finish(code, reason)
+        } else if (type === 'close') {
+          const { code, reason, next } = JSON.parse(data) as { code: number; reason: string; next?: number }
+          if (session.numbered && next !== undefined) session.finishAfter(next, code, reason)
+          else session.finish(code, reason)
         }
       }
-      const streamUrl = withQuery(url, { transport: 'sse' })
+      // Numbered answers need each event's id: the platform's EventSource and the fetch reader give it,
+      // an implementation passed as the `EventSource` option may not.
+      const streamUrl = withQuery(url, options.EventSource === undefined || options.EventSource === false ? { transport: 'sse', answers: '1' } : { transport: 'sse' })
       if (EventSourceImpl !== undefined) {
         const source = new EventSourceImpl(streamUrl, { withCredentials: options.withCredentials })
-        for (const type of ['message', 'session', 'close']) source.addEventListener(type, (event) => onEvent({ type, data: event.data }))
+        for (const type of ['message', 'session', 'close']) source.addEventListener(type, (event) => onEvent({ type, data: event.data, lastEventId: event.lastEventId ?? '' }))
         // EventSource would retry on its own, into a new session: the client reconnects instead.
-        source.onerror = () => session.finish(ABNORMAL_CLOSE, 'the event stream failed')
+        source.onerror = () => session.deliveryEnded(ABNORMAL_CLOSE, 'the event stream failed')
         session.stopDelivery = () => source.close()
       } else if (readStream === undefined) {
         queueMicrotask(() => session.finish(ABNORMAL_CLOSE, 'No EventSource: pass one as the `EventSource` option'))

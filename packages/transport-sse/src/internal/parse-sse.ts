@@ -4,16 +4,19 @@ export interface SseEvent {
   type: string
   /** The `data:` lines, joined with newlines. */
   data: string
+  /** The last `id:` field of the stream so far (`EventSource`'s `lastEventId`). */
+  lastEventId: string
 }
 
 /**
  * An incremental `text/event-stream` parser: feed it text as it arrives, in chunks of any size;
- * it calls `onEvent` for every complete event. Comments and `id:`/`retry:` fields are skipped.
+ * it calls `onEvent` for every complete event. Comments and `retry:` fields are skipped.
  */
 export function createSseParser(onEvent: (event: SseEvent) => void): (chunk: string) => void {
   let buffer = ''
   let type = ''
   let data: string[] = []
+  let lastEventId = ''
   return (chunk) => {
     buffer += chunk
     let end: number
@@ -23,7 +26,7 @@ export function createSseParser(onEvent: (event: SseEvent) => void): (chunk: str
       const line = buffer.slice(0, end)
       buffer = buffer.slice(end + (buffer.startsWith('\r\n', end) ? 2 : 1))
       if (line === '') {
-        if (data.length > 0) onEvent({ type: type || 'message', data: data.join('\n') })
+        if (data.length > 0) onEvent({ type: type || 'message', data: data.join('\n'), lastEventId })
         type = ''
         data = []
         continue
@@ -34,6 +37,7 @@ export function createSseParser(onEvent: (event: SseEvent) => void): (chunk: str
       const value = colon === -1 ? '' : line.slice(colon + (line[colon + 1] === ' ' ? 2 : 1))
       if (field === 'event') type = value
       else if (field === 'data') data.push(value)
+      else if (field === 'id' && !value.includes('\0')) lastEventId = value
     }
   }
 }

@@ -7,7 +7,7 @@ export const readStream: StreamReader = (url, session, onEvent) => {
   const aborted = new AbortController()
   session.stopDelivery = () => aborted.abort()
   read(session.fetch, url, session.credentials, aborted.signal, onEvent).then(
-    () => session.finish(ABNORMAL_CLOSE, 'the event stream ended'),
+    () => session.deliveryEnded(ABNORMAL_CLOSE, 'the event stream ended'),
     (error: unknown) => session.fail(error),
   )
 }

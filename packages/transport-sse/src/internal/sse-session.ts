@@ -43,6 +43,15 @@ export class SseSession extends HttpSession {
   #nextId = 1
   #unflushedBytes = 0
   #closeEvent: string | undefined
+  /**
+   * The client asked for numbered answers at its open (`answers=1`): a POST is answered with the
+   * frames it caused, after the id of the first, rather than 204, and the `close` event says the id
+   * the next event would have had (`next`). The client orders frames by their ids.
+   */
+  numbered = false
+  /** Frames for the answer of the POST being handled, and the id of the first; undefined when none is. */
+  #forPost: string[] | undefined
+  #forPostFirstId = 0
 
   constructor(
     id: string,
@@ -62,7 +71,34 @@ export class SseSession extends HttpSession {
     const id = this.#nextId++
     const event = `id: ${id}\ndata: ${frame}\n\n`
     this.keep(frame, event.length)
-    this.queue(event)
+    const forPost = this.#forPost
+    if (forPost === undefined) this.queue(event)
+    else if (forPost.push(frame) === 1) this.#forPostFirstId = id
+  }
+
+  /** A POST is answered with the frames it caused when answers are numbered. */
+  override get answersPosts(): boolean {
+    return this.numbered
+  }
+
+  /** A numbered POST arrived: frames sent from now on wait for its answer. */
+  override postStarted(): void {
+    this.#forPost = []
+  }
+
+  /** The numbered POST failed (its answer is an error): the frames kept for it go down the stream. */
+  override postEnded(): void {
+    const frames = this.#forPost ?? []
+    this.#forPost = undefined
+    frames.forEach((frame, index) => this.queue(`id: ${this.#forPostFirstId + index}\ndata: ${frame}\n\n`))
+  }
+
+  /** Answers the numbered POST whose frames were all handed over: 200 with the frames it caused, after the id of the first; 204 when none. */
+  override answerPost(exchange: HttpExchange, cors: Record<string, string>): void {
+    const frames = this.#forPost ?? []
+    this.#forPost = undefined
+    if (frames.length === 0) exchange.reply(204, cors)
+    else exchange.reply(200, withAnswerHeaders(cors), `${this.#forPostFirstId}\n${frames.join('\n')}`)
   }
 
   /**
@@ -79,7 +115,7 @@ export class SseSession extends HttpSession {
     this.#body = undefined
     this.#batch = ''
     if (replaced !== undefined) stopEventStream(replaced, this.closeTimeoutMs)
-    const session = JSON.stringify({ sid: this.id, key: this.key, resume: this.newResumeToken() })
+    const session = JSON.stringify(this.numbered ? { sid: this.id, key: this.key, resume: this.newResumeToken(), answers: 1 } : { sid: this.id, key: this.key, resume: this.newResumeToken() })
     let text = `retry: 1000\nevent: session\ndata: ${session}\n\n`
     for (let id = Math.max(lastEventId + 1, this.#nextId - this.keptCount()); id < this.#nextId; id++) {
       text += `id: ${id}\ndata: ${this.keptFrame(id)}\n\n`
@@ -102,7 +138,9 @@ export class SseSession extends HttpSession {
   }
 
   protected deliverClose(code: number, reason: string): void {
-    this.#closeEvent = `event: close\ndata: ${JSON.stringify({ code, reason })}\n\n`
+    // Numbered, the close says how many events come before it: an answer to a POST may still be on its way.
+    const close = this.numbered ? { code, reason, next: this.#nextId } : { code, reason }
+    this.#closeEvent = `event: close\ndata: ${JSON.stringify(close)}\n\n`
     if (this.#body !== undefined) this.finish()
   }
 
@@ -218,3 +256,11 @@ function eventLength(id: number, frame: string): number {
 function flatten(text: string): void {
   if (text.length > 0) text.charCodeAt(0)
 }
+
+/** The headers of a POST's answer with frames: `cors` (shared constants when there are none) and the answer's own. */
+function withAnswerHeaders(cors: Record<string, string>): Record<string, string> {
+  for (const _ in cors) return { ...cors, ...ANSWER_HEADERS }
+  return ANSWER_HEADERS
+}
+
+const ANSWER_HEADERS: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }

@@ -1,0 +1,131 @@
+import { RealtimeServer } from '@org/realtime-server'
+import { sseTransport as sseClient } from '@org/realtime-transport-sse/client'
+import { sseTransport } from '@org/realtime-transport-sse/server'
+import { afterEach, describe, expect, it } from 'vitest'
+import { connectedClient } from '../../../test/support.js'
+import { createSseParser, type SseEvent } from '../src/internal/parse-sse.js'
+
+let rt: RealtimeServer | undefined
+const aborts: AbortController[] = []
+
+afterEach(async () => {
+  for (const abort of aborts.splice(0)) abort.abort()
+  await rt?.close()
+  rt = undefined
+})
+
+async function serve(): Promise<string> {
+  const server = new RealtimeServer({ transports: [sseTransport()] })
+  server.on('connection', (conn) => conn.on('echo', (data) => data))
+  rt = server
+  const port = await server.listen(0, { host: '127.0.0.1' })
+  return `http://127.0.0.1:${port}/realtime`
+}
+
+/** An event stream opened with `query`, its events as they arrive, and POSTs on its session. */
+async function openStream(url: string, query: string) {
+  const abort = new AbortController()
+  aborts.push(abort)
+  const response = await fetch(`${url}?transport=sse&hello=1&${query}`, { signal: abort.signal })
+  const events: SseEvent[] = []
+  const parse = createSseParser((event) => events.push(event))
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader()
+  const decoder = new TextDecoder()
+  void (async () => {
+    for (;;) {
+      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }))
+      if (done) return
+      parse(decoder.decode(value, { stream: true }))
+    }
+  })()
+  const until = async (count: number): Promise<void> => {
+    for (let turn = 0; turn < 200 && events.length < count; turn++) await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  await until(2)
+  const session = JSON.parse(events[0]!.data) as { sid: string; key: string; answers?: number }
+  const post = (frames: string[]) =>
+    fetch(`${url}?transport=sse&sid=${session.sid}`, { method: 'POST', headers: { 'x-realtime-key': session.key }, body: frames.join('\n') })
+  return { session, events, until, post }
+}
+
+const event = (e: string, d: unknown, id: number) => JSON.stringify({ t: 'event', e, d, id })
+
+describe('SSE with numbered answers', () => {
+  it('answers a POST with the acks it caused, after the id of the first, and leaves them off the stream', async () => {
+    const url = await serve()
+    const stream = await openStream(url, 'answers=1')
+    expect(stream.session.answers).toBe(1)
+    expect(stream.events[1]).toMatchObject({ type: 'message', lastEventId: '1' })
+    const answer = await stream.post([event('echo', 'a', 1), event('echo', 'b', 2)])
+    expect(answer.status).toBe(200)
+    expect((await answer.text()).split('\n')).toEqual(['2', JSON.stringify({ t: 'ack', id: 1, d: 'a' }), JSON.stringify({ t: 'ack', id: 2, d: 'b' })])
+    // The next event the stream carries has the next id.
+    rt!.emit('later', 1)
+    await stream.until(3)
+    expect(stream.events[2]).toMatchObject({ type: 'message', lastEventId: '4' })
+  })
+
+  it('answers POSTs 204 and sends the acks down the stream for a client that did not ask', async () => {
+    const url = await serve()
+    const stream = await openStream(url, '')
+    expect(stream.session.answers).toBeUndefined()
+    const answer = await stream.post([event('echo', 'a', 1)])
+    expect(answer.status).toBe(204)
+    await stream.until(3)
+    expect(stream.events[2]).toMatchObject({ type: 'message', data: JSON.stringify({ t: 'ack', id: 1, d: 'a' }) })
+  })
+
+  it('delivers in the order sent when a POST’s answer overtakes the stream’s events', async () => {
+    const url = await serve()
+    let push: ((data: string) => void) | undefined
+    rt!.on('connection', (conn) => {
+      push = (data) => conn.emit('pushed', data)
+    })
+    // Every chunk of the event stream reaches the client 150 ms late: the POST's answer overtakes them.
+    const slowStream: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init)
+      if (init?.method === 'POST' || response.body === null) return response
+      const delayed = response.body.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform: async (chunk, controller) => {
+            await new Promise((resolve) => setTimeout(resolve, 150))
+            controller.enqueue(chunk)
+          },
+        }),
+      )
+      return new Response(delayed, { status: response.status, headers: response.headers })
+    }
+    const client = await connectedClient(url, { transports: [sseClient({ fetch: slowStream })] })
+    const seen: string[] = []
+    client.on('pushed', (data) => seen.push(`pushed ${String(data)}`))
+    setTimeout(() => push!('alone'), 10)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const acked = await client.emitWithAck('echo', 'x', { timeoutMs: 3000 })
+    seen.push(`ack ${String(acked)}`)
+    expect(seen).toEqual(['pushed alone', 'ack x'])
+  })
+
+  it('closes only after the frames sent before the close, when the close overtakes a POST’s answer', async () => {
+    const url = await serve()
+    rt!.on('connection', (conn) => {
+      conn.on('last-words', (data) => {
+        // The ack leaves in the POST's answer; the close, a moment later, down the stream.
+        setTimeout(() => conn.disconnect(4403, 'done'), 20)
+        return data
+      })
+    })
+    // POST answers reach the client 150 ms late: the close overtakes the ack.
+    const slowPosts: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init)
+      if (init?.method === 'POST') await new Promise((resolve) => setTimeout(resolve, 150))
+      return response
+    }
+    const client = await connectedClient(url, { transports: [sseClient({ fetch: slowPosts })] })
+    const codes: number[] = []
+    client.lifecycle.on('disconnect', (event) => codes.push(event.code))
+    // Handed over before the close: answered, not failed by the disconnect.
+    await expect(client.emitWithAck('last-words', 'bye', { timeoutMs: 3000 })).resolves.toBe('bye')
+    for (let turn = 0; turn < 100 && codes.length === 0; turn++) await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(codes).toEqual([4403])
+  })
+})
