@@ -1,8 +1,10 @@
-import { RealtimeServer } from '@org/realtime-server'
+import { connect } from 'node:net'
+import { CloseCode } from '@org/realtime-core'
+import { RealtimeServer, type Connection } from '@org/realtime-server'
 import { sseTransport as sseClient } from '@org/realtime-transport-sse/client'
 import { sseTransport } from '@org/realtime-transport-sse/server'
 import { afterEach, describe, expect, it } from 'vitest'
-import { connectedClient } from '../../../test/support.js'
+import { connectedClient, once } from '../../../test/support.js'
 import { createSseParser, type SseEvent } from '../src/internal/parse-sse.js'
 
 let rt: RealtimeServer | undefined
@@ -14,8 +16,8 @@ afterEach(async () => {
   rt = undefined
 })
 
-async function serve(): Promise<string> {
-  const server = new RealtimeServer({ transports: [sseTransport()] })
+async function serve(options: { maxBufferedBytes?: number } = {}): Promise<string> {
+  const server = new RealtimeServer({ transports: [sseTransport()], ...options })
   server.on('connection', (conn) => conn.on('echo', (data) => data))
   rt = server
   const port = await server.listen(0, { host: '127.0.0.1' })
@@ -127,5 +129,35 @@ describe('SSE with numbered answers', () => {
     await expect(client.emitWithAck('last-words', 'bye', { timeoutMs: 3000 })).resolves.toBe('bye')
     for (let turn = 0; turn < 100 && codes.length === 0; turn++) await new Promise((resolve) => setTimeout(resolve, 10))
     expect(codes).toEqual([4403])
+  })
+
+  it('counts an answer to a POST that its client does not read toward maxBufferedBytes, while a bystander is served', async () => {
+    const url = await serve({ maxBufferedBytes: 1024 * 1024 })
+    rt!.on('connection', (conn) => conn.on('big', () => 'x'.repeat(8 * 1024 * 1024)))
+    const bystander = await connectedClient(url, { transports: [sseClient()] })
+    const connected = once<Connection>(rt!, 'connection')
+    const stream = await openStream(url, 'answers=1')
+    const conn = await connected
+    const disconnected = once<{ code: number }>(conn, 'disconnect', 5000)
+    // A POST whose 8 MB answer its client never reads: it stays in the server's buffers.
+    const { port, pathname } = new URL(url)
+    const socket = connect({ host: '127.0.0.1', port: Number(port) })
+    socket.pause()
+    const body = event('big', null, 1)
+    socket.write(
+      `POST ${pathname}?transport=sse&sid=${stream.session.sid} HTTP/1.1\r\nHost: 127.0.0.1\r\nx-realtime-key: ${stream.session.key}\r\n` +
+        `content-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    )
+    try {
+      // Any later frame finds the session over its limit.
+      for (let turn = 0; turn < 100 && conn.connected; turn++) {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        conn.emit('tick', turn)
+      }
+      expect((await disconnected).code).toBe(CloseCode.SlowConsumer)
+      await expect(bystander.emitWithAck('echo', 'still here', { timeoutMs: 1000 })).resolves.toBe('still here')
+    } finally {
+      socket.destroy()
+    }
   })
 })

@@ -52,6 +52,8 @@ export class SseSession extends HttpSession {
   /** Frames for the answer of the POST being handled, and the id of the first; undefined when none is. */
   #forPost: string[] | undefined
   #forPostFirstId = 0
+  /** Answers to POSTs not yet sent whole (a client that does not read them); created when there is one. */
+  #unsentAnswers: Set<HttpStream> | undefined
 
   constructor(
     id: string,
@@ -63,7 +65,10 @@ export class SseSession extends HttpSession {
   }
 
   get bufferedAmount(): number {
-    return this.#body === undefined ? this.#unflushedBytes : this.#batch.length + this.#body.writableLength
+    let bytes = this.#body === undefined ? this.#unflushedBytes : this.#batch.length + this.#body.writableLength
+    // Answers to POSTs a client does not read count too: it is a slow consumer like one that does not read its stream.
+    if (this.#unsentAnswers !== undefined) for (const answer of this.#unsentAnswers) bytes += answer.writableLength
+    return bytes
   }
 
   send(frame: string): void {
@@ -97,8 +102,12 @@ export class SseSession extends HttpSession {
   override answerPost(exchange: HttpExchange, cors: Record<string, string>): void {
     const frames = this.#forPost ?? []
     this.#forPost = undefined
-    if (frames.length === 0) exchange.reply(204, cors)
-    else exchange.reply(200, withAnswerHeaders(cors), `${this.#forPostFirstId}\n${frames.join('\n')}`)
+    if (frames.length === 0) return void exchange.reply(204, cors)
+    const unsent = exchange.reply(200, withAnswerHeaders(cors), `${this.#forPostFirstId}\n${frames.join('\n')}`)
+    if (unsent === undefined) return
+    const answers = (this.#unsentAnswers ??= new Set())
+    answers.add(unsent)
+    unsent.onClose(() => answers.delete(unsent))
   }
 
   /**
