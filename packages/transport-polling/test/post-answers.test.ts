@@ -2,6 +2,7 @@ import { RealtimeServer } from '@org/realtime-server'
 import { pollingTransport as pollingClient } from '@org/realtime-transport-polling/client'
 import { pollingTransport } from '@org/realtime-transport-polling/server'
 import { afterEach, describe, expect, it } from 'vitest'
+import { expectAckBeforeOvertakingClose } from '../../../test/post-answer-order.js'
 import { connectedClient } from '../../../test/support.js'
 
 let rt: RealtimeServer | undefined
@@ -107,25 +108,6 @@ describe('long-polling with numbered answers', () => {
 
   it('closes only after the frames sent before the close, when the close overtakes a POST’s answer', async () => {
     const url = await serve()
-    rt!.on('connection', (conn) => {
-      conn.on('last-words', (data) => {
-        // The ack leaves in the POST's answer; the close, a moment later, in the held long-poll's.
-        setTimeout(() => conn.disconnect(4403, 'done'), 20)
-        return data
-      })
-    })
-    // POST answers reach the client 150 ms late: the close overtakes the ack.
-    const slowPosts: typeof fetch = async (input, init) => {
-      const response = await fetch(input, init)
-      if (init?.method === 'POST') await new Promise((resolve) => setTimeout(resolve, 150))
-      return response
-    }
-    const client = await connectedClient(url, { transports: [pollingClient({ fetch: slowPosts })] })
-    const codes: number[] = []
-    client.lifecycle.on('disconnect', (event) => codes.push(event.code))
-    // Handed over before the close: answered, not failed by the disconnect.
-    await expect(client.emitWithAck('last-words', 'bye', { timeoutMs: 3000 })).resolves.toBe('bye')
-    for (let turn = 0; turn < 100 && codes.length === 0; turn++) await new Promise((resolve) => setTimeout(resolve, 10))
-    expect(codes).toEqual([4403])
+    await expectAckBeforeOvertakingClose(rt!, url, (fetch) => pollingClient({ fetch }))
   })
 })
