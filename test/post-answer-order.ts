@@ -33,3 +33,24 @@ export async function expectAckBeforeOvertakingClose(rt: RealtimeServer, url: st
   for (let turn = 0; turn < 100 && codes.length === 0; turn++) await new Promise((resolve) => setTimeout(resolve, 10))
   expect(codes).toEqual([4403])
 }
+
+/**
+ * For an HTTP transport with numbered answers: the server pushes a frame down the transport's way
+ * down, then the client emits and the ack comes back in the POST's answer. `transport` delays
+ * what comes down (the caller's fetch does), so the ack arrives first: the client must still hand
+ * the push over first.
+ */
+export async function expectPushBeforeOvertakingAck(rt: RealtimeServer, url: string, transport: ClientTransport): Promise<void> {
+  let push: ((data: string) => void) | undefined
+  rt.on('connection', (conn) => {
+    push = (data) => conn.emit('pushed', data)
+  })
+  const client = await connectedClient(url, { transports: [transport] })
+  const seen: string[] = []
+  client.on('pushed', (data) => seen.push(`pushed ${String(data)}`))
+  setTimeout(() => push?.('alone'), 10)
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  const acked = await client.emitWithAck('echo', 'x', { timeoutMs: 3000 })
+  seen.push(`ack ${String(acked)}`)
+  expect(seen).toEqual(['pushed alone', 'ack x'])
+}

@@ -2,7 +2,7 @@ import { RealtimeServer } from '@org/realtime-server'
 import { pollingTransport as pollingClient } from '@org/realtime-transport-polling/client'
 import { pollingTransport } from '@org/realtime-transport-polling/server'
 import { afterEach, describe, expect, it } from 'vitest'
-import { expectAckBeforeOvertakingClose } from '../../../test/post-answer-order.js'
+import { delayingFetch, expectAckBeforeOvertakingClose, expectPushBeforeOvertakingAck } from '../../../test/post-answer-order.js'
 import { connectedClient } from '../../../test/support.js'
 
 let rt: RealtimeServer | undefined
@@ -85,25 +85,9 @@ describe('long-polling with numbered answers', () => {
 
   it('delivers in the order sent when a POST’s answer overtakes the long-poll’s', async () => {
     const url = await serve()
-    let push: ((data: string) => void) | undefined
-    rt!.on('connection', (conn) => {
-      push = (data) => conn.emit('pushed', data)
-    })
     // Long-poll answers reach the client 150 ms late: the POST's answer overtakes them.
-    const slowPolls: typeof fetch = async (input, init) => {
-      const response = await fetch(input, init)
-      if ((init?.method ?? 'GET') === 'GET' && String(input).includes('sid=')) await new Promise((resolve) => setTimeout(resolve, 150))
-      return response
-    }
-    const client = await connectedClient(url, { transports: [pollingClient({ fetch: slowPolls })] })
-    const seen: string[] = []
-    client.on('pushed', (data) => seen.push(`pushed ${String(data)}`))
-    // A push first, from the server alone: it leaves in the held long-poll's answer.
-    setTimeout(() => push!('alone'), 10)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    const acked = await client.emitWithAck('echo', 'x', { timeoutMs: 3000 })
-    seen.push(`ack ${String(acked)}`)
-    expect(seen).toEqual(['pushed alone', 'ack x'])
+    const slowPolls = delayingFetch((init, target) => (init?.method ?? 'GET') === 'GET' && target.includes('sid='))
+    await expectPushBeforeOvertakingAck(rt!, url, pollingClient({ fetch: slowPolls }))
   })
 
   it('closes only after the frames sent before the close, when the close overtakes a POST’s answer', async () => {

@@ -4,7 +4,7 @@ import { RealtimeServer, type Connection } from '@org/realtime-server'
 import { sseTransport as sseClient } from '@org/realtime-transport-sse/client'
 import { sseTransport } from '@org/realtime-transport-sse/server'
 import { afterEach, describe, expect, it } from 'vitest'
-import { expectAckBeforeOvertakingClose } from '../../../test/post-answer-order.js'
+import { expectAckBeforeOvertakingClose, expectPushBeforeOvertakingAck } from '../../../test/post-answer-order.js'
 import { connectedClient, once } from '../../../test/support.js'
 import { createSseParser, type SseEvent } from '../src/internal/parse-sse.js'
 
@@ -80,10 +80,6 @@ describe('SSE with numbered answers', () => {
 
   it('delivers in the order sent when a POST’s answer overtakes the stream’s events', async () => {
     const url = await serve()
-    let push: ((data: string) => void) | undefined
-    rt!.on('connection', (conn) => {
-      push = (data) => conn.emit('pushed', data)
-    })
     // Every chunk of the event stream reaches the client 150 ms late: the POST's answer overtakes them.
     const slowStream: typeof fetch = async (input, init) => {
       const response = await fetch(input, init)
@@ -98,14 +94,7 @@ describe('SSE with numbered answers', () => {
       )
       return new Response(delayed, { status: response.status, headers: response.headers })
     }
-    const client = await connectedClient(url, { transports: [sseClient({ fetch: slowStream })] })
-    const seen: string[] = []
-    client.on('pushed', (data) => seen.push(`pushed ${String(data)}`))
-    setTimeout(() => push!('alone'), 10)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    const acked = await client.emitWithAck('echo', 'x', { timeoutMs: 3000 })
-    seen.push(`ack ${String(acked)}`)
-    expect(seen).toEqual(['pushed alone', 'ack x'])
+    await expectPushBeforeOvertakingAck(rt!, url, sseClient({ fetch: slowStream }))
   })
 
   it('closes only after the frames sent before the close, when the close overtakes a POST’s answer', async () => {
