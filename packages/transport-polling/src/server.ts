@@ -52,7 +52,6 @@ function answersWithFrames(url: string): boolean {
 }
 
 const FRAMES_PARAM = new RegExp(`[?&]${FRAMES_IN_OPEN}=1(?:&|$)`)
-const NUMBERED_PARAM = new RegExp(`[?&]${NUMBERED_ANSWERS}=1(?:&|$)`)
 const HELLO_PARAM = /[?&]hello=/
 
 class PollingTransport extends HttpServerTransport<PollingSession> implements PollingServerTransport {
@@ -76,7 +75,7 @@ class PollingTransport extends HttpServerTransport<PollingSession> implements Po
     // Refused at once (over a limit, say): the refusal is the answer, and no session is kept for it.
     if (session.ended) return session.refusal(exchange, headers)
     // The client orders numbered answers and reads frames in the answers to its POSTs: say it is so.
-    if (NUMBERED_PARAM.test(exchange.url)) session.numbered = true
+    if (exchange.param(NUMBERED_ANSWERS) === '1') session.numbered = true
     const opening = session.numbered
       ? JSON.stringify({ sid: session.id, key: session.key, holdMs: this.#holdMs, [NUMBERED_ANSWERS]: 1 })
       : JSON.stringify({ sid: session.id, key: session.key, holdMs: this.#holdMs })

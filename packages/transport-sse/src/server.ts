@@ -81,7 +81,7 @@ class SseTransport extends HttpServerTransport<SseSession> implements SseServerT
     }, this.#options.keepAliveMs)
     ;(this.#keepAlive as { unref?: () => void }).unref?.()
     // The client orders frames by their ids, and reads frames in the answers to its POSTs.
-    if (ANSWERS_PARAM.test(exchange.url)) session.numbered = true
+    if (exchange.param('answers') === '1') session.numbered = true
     session.listener = host.open(session, { url: exchange.url, headers: exchange.headers(), remoteAddress: exchange.remoteAddress })
     // From event 0: what the server sent while opening (a refusal, say) goes out first.
     session.stream(exchange, 0, streamHeaders(headers))
@@ -96,9 +96,6 @@ class SseTransport extends HttpServerTransport<SseSession> implements SseServerT
     replyError(exchange, 410, ErrorCode.UnknownSession, message, headers)
   }
 }
-
-/** `answers=1` in the URL of an open: the client asks for numbered answers (see `SseSession.numbered`). */
-const ANSWERS_PARAM = /[?&]answers=1(?:&|$)/
 
 /** The headers of an event stream, with the CORS headers of its request (usually none). */
 function streamHeaders(cors: Record<string, string>): Record<string, string> {

@@ -1,6 +1,6 @@
 import { ErrorCode, RealtimeError } from '../errors.js'
 import type { ServerSocket, ServerSocketListener } from '../transport.js'
-import type { HttpExchange } from './http-exchange.js'
+import type { HttpExchange, HttpStream } from './http-exchange.js'
 import { hexOfSecret, isSecretHex, randomSecret } from './raw-secrets.js'
 import { nextTurn, unrefTimer } from './timers.js'
 
@@ -57,6 +57,8 @@ export abstract class HttpSession implements ServerSocket {
   #closeDeadline: ReturnType<typeof setTimeout> | undefined
   /** When the last request of the client let go of the session (`performance.now()`); undefined while one is attached. */
   #detachedAt: number | undefined
+  /** Answers written but not sent whole yet (a client that does not read them); created when there is one. */
+  #unsent: Set<HttpStream> | undefined
 
   constructor(
     /** Session id, `<transport prefix>_<random>`. */
@@ -181,6 +183,38 @@ export abstract class HttpSession implements ServerSocket {
     exchange.reply(204, cors)
   }
 
+  /**
+   * Answers `exchange` with `body`, `content-type: text/plain; charset=utf-8` and `no-store`
+   * besides `headers`. An answer written but not sent whole yet (a client that does not read it)
+   * counts in {@link HttpSession.unsentBytes} until its response closes.
+   */
+  protected answer(exchange: HttpExchange, status: number, headers: Record<string, string>, body: string): void {
+    const unsent = exchange.reply(status, withAnswerHeaders(headers), body)
+    if (unsent === undefined) return
+    const answers = (this.#unsent ??= new Set())
+    answers.add(unsent)
+    unsent.onClose(() => answers.delete(unsent))
+  }
+
+  /** Bytes of answers written but not sent yet: part of the session's `bufferedAmount`. */
+  protected get unsentBytes(): number {
+    let bytes = 0
+    if (this.#unsent !== undefined) for (const answer of this.#unsent) bytes += answer.writableLength
+    return bytes
+  }
+
+  /** Whether an answer is written but not sent whole yet. */
+  protected get hasUnsent(): boolean {
+    return this.#unsent !== undefined && this.#unsent.size > 0
+  }
+
+  /** Drops the answers not sent yet, with their connections. */
+  protected cutOffUnsent(): void {
+    if (this.#unsent === undefined) return
+    for (const answer of this.#unsent) answer.destroy()
+    this.#unsent.clear()
+  }
+
   /** A new single-use token for the next stream re-open, replacing the previous one. */
   protected newResumeToken(): string {
     this.#resumeToken = randomSecret(16)
@@ -221,4 +255,13 @@ export abstract class HttpSession implements ServerSocket {
     this.#state |= ENDED
     this.listener?.close(code, reason)
   }
+}
+
+/** The headers of an answer with frames, besides CORS ones. */
+const ANSWER_HEADERS: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }
+
+/** `headers` (CORS ones, usually none: then a shared constant) with those of an answer with frames. */
+function withAnswerHeaders(headers: Record<string, string>): Record<string, string> {
+  for (const _ in headers) return { ...headers, ...ANSWER_HEADERS }
+  return ANSWER_HEADERS
 }

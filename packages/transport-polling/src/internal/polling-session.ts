@@ -1,9 +1,6 @@
 import { CloseCode, ErrorCode, RealtimeError } from '@org/realtime-core'
-import { HttpSession, formatCloseHeader, unrefTimer, type HttpExchange, type HttpStream } from '@org/realtime-core/http'
+import { HttpSession, formatCloseHeader, unrefTimer, type HttpExchange } from '@org/realtime-core/http'
 import type { HeldPoll, HeldPollOwner, HeldPolls } from './held-polls.js'
-
-/** The headers of every answer, besides CORS ones. */
-const ANSWER_HEADERS: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }
 
 /**
  * What the last answer of a server going away (1001: shutting down) adds: its connection ends with
@@ -46,13 +43,9 @@ export class PollingSession extends HttpSession implements HeldPollOwner {
   #flushQueued = false
   #closeHeader: string | undefined
   #closeCode = 0
-  /** Answers not yet sent whole (a Node.js response still buffering them); created when there is one. */
-  #unsent: Set<HttpStream> | undefined
 
   get bufferedAmount(): number {
-    let bytes = this.#pendingBytes
-    if (this.#unsent !== undefined) for (const answer of this.#unsent) bytes += answer.writableLength
-    return bytes
+    return this.#pendingBytes + this.unsentBytes
   }
 
   send(frame: string): void {
@@ -95,7 +88,7 @@ export class PollingSession extends HttpSession implements HeldPollOwner {
       exchange.reply(204, cors)
       return
     }
-    this.#answer(exchange, 200, withAnswerHeaders(cors), this.#takeFrames())
+    this.answer(exchange, 200, cors, this.#takeFrames())
   }
 
   /**
@@ -143,7 +136,7 @@ export class PollingSession extends HttpSession implements HeldPollOwner {
     // Nobody came for the frames: they go. Answers still being sent go too, unless the client asked to close.
     this.#pending = []
     this.#pendingBytes = 0
-    if (!graceful) this.#cutOff()
+    if (!graceful) this.cutOffUnsent()
   }
 
   /** Answers the held long-poll (`held`, if given, only if it is still the one held). */
@@ -162,11 +155,11 @@ export class PollingSession extends HttpSession implements HeldPollOwner {
     const body = opening === undefined ? frames : frames.length === 0 ? opening : `${opening}\n${frames}`
     if (closing === undefined) this.detach()
     else this.remove()
-    let headers = withAnswerHeaders(cors)
-    if (closing !== undefined) headers = this.#closeCode === CloseCode.GoingAway ? { ...headers, 'x-realtime-close': closing, ...LAST_ANSWER } : { ...headers, 'x-realtime-close': closing }
-    this.#answer(exchange, status, headers, body)
+    let headers = cors
+    if (closing !== undefined) headers = this.#closeCode === CloseCode.GoingAway ? { ...cors, 'x-realtime-close': closing, ...LAST_ANSWER } : { ...cors, 'x-realtime-close': closing }
+    this.answer(exchange, status, headers, body)
     // After the close, what the client has not taken within closeTimeoutMs is cut off.
-    if (closing !== undefined && this.#unsent !== undefined && this.#unsent.size > 0) unrefTimer(() => this.#cutOff(), this.closeTimeoutMs)
+    if (closing !== undefined && this.hasUnsent) unrefTimer(() => this.cutOffUnsent(), this.closeTimeoutMs)
   }
 
   /** Every waiting frame, one per line, after the number of the first when answers are numbered; '' when none wait. */
@@ -182,27 +175,5 @@ export class PollingSession extends HttpSession implements HeldPollOwner {
     this.#pendingBytes = 0
     return frames
   }
-
-  /** Writes an answer; one written but not sent yet (a client that does not read) counts as buffered until its response closes. */
-  #answer(exchange: HttpExchange, status: number, headers: Record<string, string>, body: string): void {
-    const unsent = exchange.reply(status, headers, body)
-    if (unsent !== undefined) {
-      const answers = (this.#unsent ??= new Set())
-      answers.add(unsent)
-      unsent.onClose(() => answers.delete(unsent))
-    }
-  }
-
-  /** Drops the answers not sent yet, with their connections. */
-  #cutOff(): void {
-    if (this.#unsent === undefined) return
-    for (const answer of this.#unsent) answer.destroy()
-    this.#unsent.clear()
-  }
 }
 
-/** The headers of an answer with frames: `cors` (shared constants when there are none) and the answer's own. */
-function withAnswerHeaders(cors: Record<string, string>): Record<string, string> {
-  for (const _ in cors) return { ...cors, ...ANSWER_HEADERS }
-  return ANSWER_HEADERS
-}

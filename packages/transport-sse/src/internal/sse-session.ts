@@ -52,8 +52,6 @@ export class SseSession extends HttpSession {
   /** Frames for the answer of the POST being handled, and the id of the first; undefined when none is. */
   #forPost: string[] | undefined
   #forPostFirstId = 0
-  /** Answers to POSTs not yet sent whole (a client that does not read them); created when there is one. */
-  #unsentAnswers: Set<HttpStream> | undefined
 
   constructor(
     id: string,
@@ -65,10 +63,9 @@ export class SseSession extends HttpSession {
   }
 
   get bufferedAmount(): number {
-    let bytes = this.#body === undefined ? this.#unflushedBytes : this.#batch.length + this.#body.writableLength
+    const stream = this.#body === undefined ? this.#unflushedBytes : this.#batch.length + this.#body.writableLength
     // Answers to POSTs a client does not read count too: it is a slow consumer like one that does not read its stream.
-    if (this.#unsentAnswers !== undefined) for (const answer of this.#unsentAnswers) bytes += answer.writableLength
-    return bytes
+    return stream + this.unsentBytes
   }
 
   send(frame: string): void {
@@ -102,12 +99,8 @@ export class SseSession extends HttpSession {
   override answerPost(exchange: HttpExchange, cors: Record<string, string>): void {
     const frames = this.#forPost ?? []
     this.#forPost = undefined
-    if (frames.length === 0) return void exchange.reply(204, cors)
-    const unsent = exchange.reply(200, withAnswerHeaders(cors), `${this.#forPostFirstId}\n${frames.join('\n')}`)
-    if (unsent === undefined) return
-    const answers = (this.#unsentAnswers ??= new Set())
-    answers.add(unsent)
-    unsent.onClose(() => answers.delete(unsent))
+    if (frames.length === 0) exchange.reply(204, cors)
+    else this.answer(exchange, 200, cors, `${this.#forPostFirstId}\n${frames.join('\n')}`)
   }
 
   /**
@@ -124,7 +117,8 @@ export class SseSession extends HttpSession {
     this.#body = undefined
     this.#batch = ''
     if (replaced !== undefined) stopEventStream(replaced, this.closeTimeoutMs)
-    const session = JSON.stringify(this.numbered ? { sid: this.id, key: this.key, resume: this.newResumeToken(), answers: 1 } : { sid: this.id, key: this.key, resume: this.newResumeToken() })
+    const resume = this.newResumeToken()
+    const session = JSON.stringify(this.numbered ? { sid: this.id, key: this.key, resume, answers: 1 } : { sid: this.id, key: this.key, resume })
     let text = `retry: 1000\nevent: session\ndata: ${session}\n\n`
     for (let id = Math.max(lastEventId + 1, this.#nextId - this.keptCount()); id < this.#nextId; id++) {
       text += `id: ${id}\ndata: ${this.keptFrame(id)}\n\n`
@@ -266,10 +260,3 @@ function flatten(text: string): void {
   if (text.length > 0) text.charCodeAt(0)
 }
 
-/** The headers of a POST's answer with frames: `cors` (shared constants when there are none) and the answer's own. */
-function withAnswerHeaders(cors: Record<string, string>): Record<string, string> {
-  for (const _ in cors) return { ...cors, ...ANSWER_HEADERS }
-  return ANSWER_HEADERS
-}
-
-const ANSWER_HEADERS: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }
