@@ -1,7 +1,7 @@
 import type { ClientTransport } from '@org/realtime-core'
 import type { RealtimeServer } from '@org/realtime-server'
 import { expect } from 'vitest'
-import { connectedClient } from './support.js'
+import { connectedClient, once } from './support.js'
 
 /** A fetch whose answers to the requests `delayed` picks reach the caller `ms` late. */
 export function delayingFetch(delayed: (init: RequestInit | undefined, url: string) => boolean, ms = 150): typeof fetch {
@@ -28,9 +28,10 @@ export async function expectAckBeforeOvertakingClose(rt: RealtimeServer, url: st
   const connected = await connectedClient(url, { transports: [client(delayingFetch((init) => init?.method === 'POST'))] })
   const codes: number[] = []
   connected.lifecycle.on('disconnect', (event) => codes.push(event.code))
+  const disconnected = once(connected.lifecycle, 'disconnect', 3000)
   // Handed over before the close: answered, not failed by the disconnect.
   await expect(connected.emitWithAck('last-words', 'bye', { timeoutMs: 3000 })).resolves.toBe('bye')
-  for (let turn = 0; turn < 100 && codes.length === 0; turn++) await new Promise((resolve) => setTimeout(resolve, 10))
+  await disconnected
   expect(codes).toEqual([4403])
 }
 
