@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { build, type Plugin } from 'esbuild'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, expect } from 'vitest'
 import { findChromium } from '../scripts/test-env/find-chromium.mjs'
@@ -53,4 +54,16 @@ export function usePages(): {
       return page
     },
   }
+}
+
+/**
+ * A page's script: `contents` (TypeScript that puts what the page needs on `window`) bundled for
+ * the browser as one ES module, its imports resolved from `resolveDir` and by `plugins`.
+ */
+export async function pageScript(contents: string, resolveDir: string, plugins: Plugin[] = []): Promise<string> {
+  const result = await build({
+    stdin: { contents, resolveDir, loader: 'ts' },
+    ...{ bundle: true, platform: 'browser', format: 'esm', write: false, plugins, logLevel: 'silent' },
+  })
+  return result.outputFiles[0]!.text
 }

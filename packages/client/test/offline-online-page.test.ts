@@ -2,9 +2,9 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { RealtimeServer } from '@org/realtime-server'
-import { build, type Plugin } from 'esbuild'
+import type { Plugin } from 'esbuild'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { usePages } from '../../../test/browser.js'
+import { pageScript, usePages } from '../../../test/browser.js'
 import { allServerTransports } from '../../../test/support.js'
 
 const packages = fileURLToPath(new URL('../../', import.meta.url))
@@ -20,23 +20,10 @@ const browserSources: Plugin = {
   },
 }
 
-/** The client's sources, as the page's script: `window.RealtimeClient`. */
-async function pageScript(): Promise<string> {
-  const result = await build({
-    stdin: { contents: "import { RealtimeClient } from '@org/realtime-client'; window.RealtimeClient = RealtimeClient", resolveDir: packages, loader: 'ts' },
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    write: false,
-    plugins: [browserSources],
-    logLevel: 'silent',
-  })
-  return result.outputFiles[0]!.text
-}
-
 /** An HTTP server on 127.0.0.1 with the page at `/`, its script, and the realtime server; closed after the test. */
 async function appWithRealtime(): Promise<string> {
-  const script = await pageScript()
+  // The client's sources: `window.RealtimeClient`.
+  const script = await pageScript("import { RealtimeClient } from '@org/realtime-client'; window.RealtimeClient = RealtimeClient", packages, [browserSources])
   const server = http.createServer((request, response) => {
     if (request.url === '/client.js') response.writeHead(200, { 'content-type': 'text/javascript' }).end(script)
     else response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><link rel="icon" href="data:,"><script type="module" src="/client.js"></script>')

@@ -37,6 +37,21 @@ async function openSession(url: string, query: string) {
     answers,
     rest,
     post: (frames: string[]) => fetch(session, { method: 'POST', headers, body: frames.join('\n') }),
+    /** A POST whose body arrives in two parts: `rest` once `finish` is called. */
+    slowPost(first: string, rest: string) {
+      let finish = (): void => {}
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(first))
+          finish = () => {
+            controller.enqueue(new TextEncoder().encode(rest))
+            controller.close()
+          }
+        },
+      })
+      const response = fetch(session, { method: 'POST', headers, body, duplex: 'half' } as RequestInit)
+      return { response, finish: () => finish() }
+    },
     poll: () => fetch(session, { headers }),
   }
 }
@@ -81,6 +96,31 @@ describe('long-polling with numbered answers', () => {
     const posted = await session.post([event('echo', 'a', 1)])
     expect(posted.status).toBe(204)
     expect(await (await session.poll()).text()).toBe(JSON.stringify({ t: 'ack', id: 1, d: 'a' }))
+  })
+
+  it('keeps frames for the answer of a POST still being read when a second POST is refused', async () => {
+    const url = await serve()
+    const session = await openSession(url, 'answers=1')
+    let pollAnswered = false
+    // Held until the server closes at the end of the test.
+    session.poll().then(
+      () => (pollAnswered = true),
+      () => {},
+    )
+    const slow = session.slowPost(event('echo', 'a', 1).slice(0, 10), event('echo', 'a', 1).slice(10))
+    // The slow POST's body has started arriving when the second POST is answered.
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const refused = await session.post([event('echo', 'b', 2)])
+    expect(refused.status).toBe(409)
+    // Sent while the first POST is read: it waits for that POST's answer, not for the held long-poll.
+    rt!.emit('note', 'n')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(pollAnswered).toBe(false)
+    slow.finish()
+    const answered = await slow.response
+    expect(answered.status).toBe(200)
+    expect((await answered.text()).split('\n')).toEqual(['1', JSON.stringify({ t: 'event', e: 'note', d: 'n' }), JSON.stringify({ t: 'ack', id: 1, d: 'a' })])
+    expect(pollAnswered).toBe(false)
   })
 
   it('delivers in the order sent when a POST’s answer overtakes the long-poll’s', async () => {

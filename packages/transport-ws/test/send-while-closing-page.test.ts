@@ -2,24 +2,10 @@ import { createHash } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
 import { expect, it, onTestFinished } from 'vitest'
-import { usePages } from '../../../test/browser.js'
+import { pageScript, usePages } from '../../../test/browser.js'
 
 const source = fileURLToPath(new URL('../src/', import.meta.url))
-
-/** The browser entry of the transport, as the page's script: `window.webSocketTransport`. */
-async function pageScript(): Promise<string> {
-  const result = await build({
-    stdin: { contents: "import { webSocketTransport } from './client.ts'; window.webSocketTransport = webSocketTransport", resolveDir: source, loader: 'ts' },
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    write: false,
-    logLevel: 'silent',
-  })
-  return result.outputFiles[0]!.text
-}
 
 /** The text of each text frame in `data`, a browser's masked frames of under 126 bytes. */
 function textFrames(data: Buffer): string[] {
@@ -40,7 +26,8 @@ function textFrames(data: Buffer): string[] {
  * close frame, and then never closes the connection: the page's socket stays CLOSING.
  */
 async function closingPeer(): Promise<{ origin: string; received: () => string[] }> {
-  const script = await pageScript()
+  // The browser entry of the transport: `window.webSocketTransport`.
+  const script = await pageScript("import { webSocketTransport } from './client.ts'; window.webSocketTransport = webSocketTransport", source)
   const server = http.createServer((request, response) => {
     if (request.url === '/client.js') response.writeHead(200, { 'content-type': 'text/javascript' }).end(script)
     else response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><link rel="icon" href="data:,"><script type="module" src="/client.js"></script>')

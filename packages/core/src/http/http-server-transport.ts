@@ -175,15 +175,8 @@ export abstract class HttpServerTransport<TSession extends HttpSession> implemen
    * with the frames they caused when the session answers POSTs (`HttpSession.answersPosts`).
    */
   async #post(session: TSession, exchange: HttpExchange, headers: Record<string, string>, maxPayload: number): Promise<void> {
-    const answering = session.answersPosts
-    if (answering) session.postStarted()
-    try {
-      await this.#receive(session, exchange, maxPayload)
-    } catch (error) {
-      if (answering) session.postEnded()
-      throw error
-    }
-    if (answering) session.answerPost(exchange, headers)
+    await this.#receive(session, exchange, maxPayload)
+    if (session.answersPosts) session.answerPost(exchange, headers)
     else exchange.reply(204, headers)
   }
 

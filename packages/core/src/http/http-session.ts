@@ -148,6 +148,9 @@ export abstract class HttpSession implements ServerSocket {
   async receive(exchange: HttpExchange, limits: PostLimits): Promise<void> {
     if ((this.#state & POSTING) !== 0) throw new RealtimeError(ErrorCode.RequestInFlight, 'Another POST for this session is in flight')
     this.#state |= POSTING
+    // Only now, once the POST is known to be the session's one in flight, may it take frames.
+    const answering = this.answersPosts
+    if (answering) this.postStarted()
     try {
       const lines = (await exchange.readText(limits.maxBytes, limits.timeoutMs)).split('\n').filter((line) => line.length > 0)
       if (lines.length > limits.maxFrames) {
@@ -157,6 +160,9 @@ export abstract class HttpSession implements ServerSocket {
         if (start > 0) await nextTurn()
         for (const line of lines.slice(start, start + FRAMES_PER_TURN)) if (!this.ended) this.listener?.message(line)
       }
+    } catch (error) {
+      if (answering) this.postEnded()
+      throw error
     } finally {
       this.#state &= ~POSTING
     }
@@ -164,9 +170,9 @@ export abstract class HttpSession implements ServerSocket {
 
   /**
    * Whether a POST of this session is answered with the frames it caused (a transport whose
-   * client asked for numbered answers), rather than 204. Then the transport calls `postStarted`
-   * before its body is read, and `answerPost` once its frames are handed over, or `postEnded` if
-   * it failed.
+   * client asked for numbered answers), rather than 204. Then `receive` calls `postStarted`
+   * before the body is read and `postEnded` if it fails; the transport calls `answerPost` once
+   * the frames are handed over.
    */
   get answersPosts(): boolean {
     return false
