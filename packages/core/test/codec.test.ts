@@ -103,6 +103,16 @@ describe('decoder on malformed input', () => {
     expect((thrown as RealtimeError).code).toBe(code)
   })
 
+  it('accepts data nested 64 levels deep (the frame object is one of them) and refuses 65, counting no bracket in a string', () => {
+    const nested = (levels: number, inside: unknown = 0): unknown => (levels === 0 ? inside : [nested(levels - 1, inside)])
+    const frame = (data: unknown) => JSON.stringify({ t: 'event', e: 'x', d: data })
+    expect(decodeClientFrame(frame(nested(63)))).toMatchObject({ t: 'event' })
+    expect(() => decodeClientFrame(frame(nested(64)))).toThrowError(expect.objectContaining({ code: ErrorCode.BadFrame }))
+    // More brackets than levels, most of them in strings: the frame is 2 levels deep.
+    expect(decodeClientFrame(frame(['{['.repeat(100), '[{'.repeat(100)]))).toMatchObject({ t: 'event' })
+    expect(() => decodeClientFrame(frame(nested(64, '[[[[')))).toThrowError(expect.objectContaining({ code: ErrorCode.BadFrame }))
+  })
+
   it('rejects a client event with a channel, which only servers send', () => {
     const text = '{"t":"event","e":"message","d":{"text":"hi"},"ch":"room:lobby"}'
     expect(() => decodeClientFrame(text)).toThrowError(expect.objectContaining({ code: ErrorCode.BadFrame }))

@@ -156,9 +156,9 @@ export abstract class HttpSession implements ServerSocket {
       if (lines.length > limits.maxFrames) {
         throw new RealtimeError(ErrorCode.PayloadTooLarge, `The body holds more than maxFramesPerPost (${limits.maxFrames}) frames`)
       }
-      for (let start = 0; start < lines.length && !this.ended; start += FRAMES_PER_TURN) {
-        if (start > 0) await nextTurn()
-        for (const line of lines.slice(start, start + FRAMES_PER_TURN)) if (!this.ended) this.listener?.message(line)
+      for (let index = 0; index < lines.length && !this.ended; index++) {
+        if (index > 0 && index % FRAMES_PER_TURN === 0) await nextTurn()
+        if (!this.ended) this.listener?.message(lines[index] as string)
       }
     } catch (error) {
       if (answering) this.postEnded()

@@ -1,5 +1,4 @@
 import { ErrorCode, RealtimeError } from '../errors.js'
-import { utf8Length } from '../codec.js'
 import type { NodeRequestLike, NodeResponseLike } from '../transport.js'
 import type { HttpExchange, HttpStream } from './http-exchange.js'
 import { shareSocketListenerWrappers } from './node-socket-methods.js'
@@ -103,7 +102,7 @@ export class NodeExchange implements HttpExchange {
       response.once('finish', () => socket?.destroy())
     }
     // Head and body in one write: with the length known, Node.js sends them together.
-    response.writeHead(status, body === undefined ? headers : { ...headers, 'content-length': String(utf8Length(body)) })
+    response.writeHead(status, body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) })
     response.end(body)
     return response.writableLength > 0 ? new NodeStream(response) : undefined
   }
