@@ -172,11 +172,11 @@ export abstract class HttpServerTransport<TSession extends HttpSession> implemen
 
   /**
    * Answers a POST of `session`: hands its frames to the session's listener, then answers 204, or
-   * with the frames they caused when the session answers POSTs (`HttpSession.answersPosts`).
+   * with the frames they caused when the session's answers are numbered (`HttpSession.numbered`).
    */
   async #post(session: TSession, exchange: HttpExchange, headers: Record<string, string>, maxPayload: number): Promise<void> {
     await this.#receive(session, exchange, maxPayload)
-    if (session.answersPosts) session.answerPost(exchange, headers)
+    if (session.numbered) session.answerPost(exchange, headers)
     else exchange.reply(204, headers)
   }
 

@@ -59,6 +59,14 @@ export abstract class HttpSession implements ServerSocket {
   #detachedAt: number | undefined
   /** Answers written but not sent whole yet (a client that does not read them); created when there is one. */
   #unsent: Set<HttpStream> | undefined
+  /**
+   * The client asked at its open for numbered answers (`answers=1`): a POST is answered with the
+   * frames it caused rather than 204, and every frame carries a number in the session, by which the
+   * client orders them (a POST's answer may overtake what comes down otherwise). How a transport
+   * writes the numbers is its own. Set by the transport as the session opens.
+   * @default false
+   */
+  numbered = false
 
   constructor(
     /** Session id, `<transport prefix>_<random>`. */
@@ -149,7 +157,7 @@ export abstract class HttpSession implements ServerSocket {
     if ((this.#state & POSTING) !== 0) throw new RealtimeError(ErrorCode.RequestInFlight, 'Another POST for this session is in flight')
     this.#state |= POSTING
     // Only now, once the POST is known to be the session's one in flight, may it take frames.
-    const answering = this.answersPosts
+    const answering = this.numbered
     if (answering) this.postStarted()
     try {
       const lines = (await exchange.readText(limits.maxBytes, limits.timeoutMs)).split('\n').filter((line) => line.length > 0)
@@ -169,22 +177,18 @@ export abstract class HttpSession implements ServerSocket {
   }
 
   /**
-   * Whether a POST of this session is answered with the frames it caused (a transport whose
-   * client asked for numbered answers), rather than 204. Then `receive` calls `postStarted`
-   * before the body is read and `postEnded` if it fails; the transport calls `answerPost` once
-   * the frames are handed over.
+   * A POST that will be answered with frames started (the session is `numbered`; called by
+   * `receive` before the body is read): frames sent from now on wait for its answer.
    */
-  get answersPosts(): boolean {
-    return false
-  }
-
-  /** A POST that will be answered with frames started: frames sent from now on wait for its answer. */
   postStarted(): void {}
 
   /** The POST failed (its answer is an error): frames kept for its answer go the usual way. */
   postEnded(): void {}
 
-  /** Answers the POST whose frames were all handed over: with the frames waiting for it, or 204. */
+  /**
+   * Answers the POST whose frames were all handed over, when the session is `numbered` (the
+   * transport calls it): with the frames waiting for it, or 204.
+   */
   answerPost(exchange: HttpExchange, cors: Record<string, string>): void {
     exchange.reply(204, cors)
   }

@@ -18,19 +18,16 @@ const REFUSAL_STATUS: Record<number, number> = { 4401: 401, 4403: 403, 4413: 413
  * held up to `holdMs` when there are none. The close travels in the `x-realtime-close` header of
  * the last response: `<code> <reason, URI-encoded>`.
  *
+ * Numbered (`numbered`), every answer with frames, and the one with the close, starts with a line
+ * holding the number of its first frame in the session (0 for the first frame ever sent; for a
+ * close without frames, the number the next frame would have), and a POST is answered with the
+ * frames waiting when its own frames have been handled.
+ *
  * Answers written to a Node.js response but not yet sent (a client that does not read them) count
  * in `bufferedAmount` until their response closes, so such a client is a slow consumer too; once
  * the session is closed, its last answer is cut off if it is not sent within `closeTimeoutMs`.
  */
 export class PollingSession extends HttpSession implements HeldPollOwner {
-  /**
-   * The client asked for numbered answers at its open: every answer with frames, and the one with
-   * the close, starts with a line holding the number of its first frame in the session (0 for the
-   * first frame ever sent; for a close without frames, the number the next frame would have), and a
-   * POST is answered with the frames waiting when its own frames have been handled, not 204. The
-   * client orders the answers by those numbers, as a POST's answer may overtake a long-poll's.
-   */
-  numbered = false
   /** Frames handed out in answers so far: the number of the next answer's first frame. */
   #numberOfNext = 0
   /** A numbered POST is being handled: its answer takes the frames, the held long-poll waits. */
@@ -60,11 +57,6 @@ export class PollingSession extends HttpSession implements HeldPollOwner {
         if (!this.#posting) this.#respond()
       })
     }
-  }
-
-  /** A POST is answered with the frames it caused when answers are numbered. */
-  override get answersPosts(): boolean {
-    return this.numbered
   }
 
   /** A numbered POST arrived: frames sent from now on wait for its answer. */
@@ -176,4 +168,3 @@ export class PollingSession extends HttpSession implements HeldPollOwner {
     return frames
   }
 }
-

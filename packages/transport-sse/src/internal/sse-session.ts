@@ -16,6 +16,10 @@ const EVENT_OVERHEAD = 'id: \ndata: \n\n'.length
  * (for the `x-realtime-key` header of POSTs and DELETEs) and a single-use token for re-opening the
  * stream (`&resume=` in its URL), replaced on each stream.
  *
+ * Numbered (`numbered`), a frame's number is its event id: a POST's answer holds the id of its
+ * first frame, then the frames, and the `close` event says the id the next event would have had
+ * (`next`); the `session` event says `"answers":1`.
+ *
  * Its own methods are `private` rather than `#`: a class with `#` methods gives each instance a
  * field of its own (its brand), 8 bytes per session for nothing.
  */
@@ -43,12 +47,6 @@ export class SseSession extends HttpSession {
   #nextId = 1
   #unflushedBytes = 0
   #closeEvent: string | undefined
-  /**
-   * The client asked for numbered answers at its open (`answers=1`): a POST is answered with the
-   * frames it caused, after the id of the first, rather than 204, and the `close` event says the id
-   * the next event would have had (`next`). The client orders frames by their ids.
-   */
-  numbered = false
   /** Frames for the answer of the POST being handled, and the id of the first; undefined when none is. */
   #forPost: string[] | undefined
   #forPostFirstId = 0
@@ -76,11 +74,6 @@ export class SseSession extends HttpSession {
     const forPost = this.#forPost
     if (forPost === undefined) this.queue(event)
     else if (forPost.push(frame) === 1) this.#forPostFirstId = id
-  }
-
-  /** A POST is answered with the frames it caused when answers are numbered. */
-  override get answersPosts(): boolean {
-    return this.numbered
   }
 
   /** A numbered POST arrived: frames sent from now on wait for its answer. */
@@ -259,4 +252,3 @@ function eventLength(id: number, frame: string): number {
 function flatten(text: string): void {
   if (text.length > 0) text.charCodeAt(0)
 }
-
