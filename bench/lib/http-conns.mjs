@@ -104,11 +104,7 @@ export function dialSse(base, { onFrame, onClose, onError }, { localAddress, que
       else if (type === 'session') {
         clearTimeout(openTimer)
         const { sid, key } = JSON.parse(data)
-        const answered = (text) => {
-          if (closed) return
-          const newline = text.indexOf('\n')
-          ordered(Number(text.slice(0, newline)), text.slice(newline + 1))
-        }
+        const answered = (text) => closed || orderAnswer(ordered, text)
         const send = uplink(`${base}?transport=sse&sid=${sid}`, key, (error) => !closed && onError(error), localAddress, answered)
         conn = {
           send,
@@ -187,31 +183,9 @@ export async function dialPolling(base, { onFrame, onClose, onError }, { localAd
     closed = true
     onError(error)
   }
-  const frames = (text) => {
-    let start = 0
-    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
-      onFrame(text.slice(start, end))
-      start = end + 1
-    }
-    onFrame(text.slice(start))
-  }
   // A numbered answer starts with the number of its first frame; one that overtook an earlier one waits for it.
-  let next = 0
-  const early = new Map()
-  const deliver = (text) => {
-    if (text.length === 0) return
-    const newline = text.indexOf('\n')
-    const first = Number(text.slice(0, newline))
-    const rest = text.slice(newline + 1)
-    if (first !== next) return early.set(first, rest)
-    frames(rest)
-    next += countLines(rest)
-    for (let waiting = early.get(next); waiting !== undefined; waiting = early.get(next)) {
-      early.delete(next)
-      frames(waiting)
-      next += countLines(waiting)
-    }
-  }
+  const ordered = inOrder(0, onFrame)
+  const deliver = (text) => orderAnswer(ordered, text)
   const poll = () => {
     request('GET', url, { timeoutMs: POLL_TIMEOUT_MS, localAddress, key }).then(({ status, headers, text }) => {
       if (closed) return
@@ -234,6 +208,16 @@ export async function dialPolling(base, { onFrame, onClose, onError }, { localAd
       closed = true
     },
   }
+}
+
+/**
+ * Hands a numbered answer to `ordered` (from {@link inOrder}): the number of its first frame on the
+ * first line, then its frames, one per line. A number alone (the answer with a close) and an empty
+ * answer have none.
+ */
+function orderAnswer(ordered, text) {
+  const newline = text.indexOf('\n')
+  if (newline !== -1) ordered(Number(text.slice(0, newline)), text.slice(newline + 1))
 }
 
 /** The number of lines of `text`, one more than its newlines. */
