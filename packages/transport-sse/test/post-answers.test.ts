@@ -31,7 +31,11 @@ async function openStream(url: string, query: string) {
   aborts.push(abort)
   const response = await fetch(`${url}?transport=sse&hello=1&${query}`, { signal: abort.signal })
   const events: SseEvent[] = []
-  const parse = createSseParser((event) => events.push(event))
+  let waiting: { count: number; arrived: () => void } | undefined
+  const parse = createSseParser((event) => {
+    events.push(event)
+    if (waiting !== undefined && events.length >= waiting.count) waiting.arrived()
+  })
   const reader = (response.body as ReadableStream<Uint8Array>).getReader()
   const decoder = new TextDecoder()
   void (async () => {
@@ -41,9 +45,21 @@ async function openStream(url: string, query: string) {
       parse(decoder.decode(value, { stream: true }))
     }
   })()
-  const until = async (count: number): Promise<void> => {
-    for (let turn = 0; turn < 200 && events.length < count; turn++) await new Promise((resolve) => setTimeout(resolve, 10))
-  }
+  /** Resolves once `count` events have arrived; rejects after 2 s. */
+  const until = (count: number): Promise<void> =>
+    events.length >= count
+      ? Promise.resolve()
+      : new Promise((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`${events.length} of ${count} events within 2 s`)), 2000)
+          waiting = {
+            count,
+            arrived: () => {
+              clearTimeout(timer)
+              waiting = undefined
+              resolve()
+            },
+          }
+        })
   await until(2)
   const session = JSON.parse(events[0]!.data) as { sid: string; key: string; answers?: number }
   const post = (frames: string[]) =>
